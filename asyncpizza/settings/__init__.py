@@ -110,9 +110,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 # --- Mail -------------------------------------------------------------------------------------------
-# The demo keeps every mail as a file under var/mail/ (the demo's mailbox page lists them); tests and
+# The demo keeps every mail as an .eml file under var/mail/, shown on the staff page /mailbox/; tests and
 # production point EMAIL_BACKEND/EMAIL_HOST/EMAIL_PORT at a real SMTP server.
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "orders.mailbox.DemoMailboxBackend")
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -134,8 +134,8 @@ STORE_ORDER_BACKOFF_CAP_S = env_float("STORE_ORDER_BACKOFF_CAP_S", 300, minimum=
 # task, not a sleep), so its longest honest run is one connect plus one read timeout and a few short
 # database writes. `timeout` kills a worker stuck beyond that; `retry` re-delivers an unacknowledged task
 # (a killed worker's) and must stay well above `timeout`, or a slow but live task would run twice.
-Q_TASK_TIMEOUT_S = math.ceil(SHOP_CONNECT_TIMEOUT_S + SHOP_TIMEOUT_S + 30)
-Q_TASK_RETRY_S = Q_TASK_TIMEOUT_S + 30
+Q_TASK_TIMEOUT_S = math.ceil(SHOP_CONNECT_TIMEOUT_S + SHOP_TIMEOUT_S + env_float("Q_TASK_MARGIN_S", 30, minimum=1))
+Q_TASK_RETRY_S = Q_TASK_TIMEOUT_S + math.ceil(env_float("Q_RETRY_MARGIN_S", 30, minimum=1))
 # django-q2's own scheduler looks for due schedules every 30 s; our qcluster also ticks it this often, so
 # a retry due in 2 s starts about on time (see docs/ARCHITECTURE.md).
 Q_SCHEDULER_TICK_S = env_float("Q_SCHEDULER_TICK_S", 0.5, minimum=0.1)

@@ -1,0 +1,63 @@
+"""Runs the whole demo: web, shop simulator and worker cluster, until Ctrl-C stops all three."""
+
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+PROCESSES = [
+    ("web", ["runserver", "127.0.0.1:8000", "--noreload"]),
+    ("shop", ["runshop", "127.0.0.1:8001"]),
+    ("worker", ["qcluster"]),
+]
+
+
+class Command(BaseCommand):
+    help = "Prepare the databases, then run web (:8000), shop simulator (:8001) and worker cluster together."
+
+    def handle(self, *args, **options):
+        call_command("prepare", demo_admin=True)
+        children = {
+            name: subprocess.Popen([sys.executable, "manage.py", *argv], cwd=settings.BASE_DIR)
+            for name, argv in PROCESSES
+        }
+        self.stdout.write(
+            self.style.SUCCESS("\nAsync Pizza is running. Ctrl-C stops it.\n")
+            + "  Order a pizza:   http://127.0.0.1:8000/\n"
+            + f"  Admin:           http://127.0.0.1:8000/admin/  (user {settings.DEMO_ADMIN_USERNAME!r}, "
+            + f"password {settings.DEMO_ADMIN_PASSWORD!r})\n"
+            + "  Customer mails:  http://127.0.0.1:8000/mailbox/  (staff only)\n"
+            + "  Shop simulator:  http://127.0.0.1:8001/settings  and  /orders (its ledger)\n"
+        )
+        exit_code = 0
+        try:
+            while True:
+                for name, child in children.items():
+                    if child.poll() is not None:
+                        self.stderr.write(f"The {name} process stopped (exit code {child.returncode}); stopping the demo.")
+                        exit_code = child.returncode or 1
+                        raise StopIteration
+                time.sleep(0.5)
+        except (KeyboardInterrupt, StopIteration):
+            pass
+        finally:
+            stop_all(children.values())
+        if exit_code:
+            sys.exit(exit_code)
+
+
+def stop_all(children, grace_s: float = 10) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()

@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from orders.menu import load_menu
+from workflow.jobs import ensure_recovery_schedule
+
+
+class Command(BaseCommand):
+    help = "Prepare every database the project uses (the shop's too) and load the menu. Safe to repeat."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--demo-admin",
+            action="store_true",
+            help="Also create (or reset) the demo's staff user from DEMO_ADMIN_USERNAME/DEMO_ADMIN_PASSWORD.",
+        )
+
+    def handle(self, *args, demo_admin=False, verbosity=1, **options):
+        settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+        for database in settings.DATABASES:
+            call_command("migrate", database=database, interactive=False, verbosity=max(0, verbosity - 1))
+            self.stdout.write(f"Database {database!r} is migrated.")
+        self.stdout.write(f"Menu: {load_menu()} pizzas.")
+        ensure_recovery_schedule()
+        self.stdout.write("The stalled-order sweep is scheduled every minute.")
+        if demo_admin:
+            self._ensure_demo_admin()
+
+    def _ensure_demo_admin(self):
+        user, created = get_user_model().objects.get_or_create(username=settings.DEMO_ADMIN_USERNAME)
+        user.is_staff = user.is_superuser = True
+        user.set_password(settings.DEMO_ADMIN_PASSWORD)
+        user.save()
+        self.stdout.write(f"Demo admin {'created' if created else 'reset'}: {user.username}.")

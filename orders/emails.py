@@ -1,0 +1,53 @@
+"""The mails a customer gets: a confirmation, or a notice that the order failed. Each at most once."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import Order, OrderStatus
+
+logger = logging.getLogger(__name__)
+
+# Which status a mail belongs to, the column that records it was sent, and its subject.
+STATUS_EMAILS = {
+    OrderStatus.CONFIRMED: ("confirmation_email_sent_at", "Your pizza order is confirmed"),
+    OrderStatus.FAILED: ("failure_email_sent_at", "We could not place your pizza order"),
+}
+
+
+def send_status_email(order_id: int, status: str) -> bool:
+    """Send the mail for an order that reached `status`; False if it was sent already or no longer fits.
+
+    The send is claimed with a conditional update first, so a repeated job (a retried step, a re-delivered
+    task) cannot send it twice. If the SMTP server refuses, the claim is released and the error raised, so
+    that django-q2 runs the job again later.
+    """
+    sent_field, subject = STATUS_EMAILS[OrderStatus(status)]
+    claimed = Order.objects.filter(pk=order_id, status=status, **{f"{sent_field}__isnull": True}).update(
+        **{sent_field: timezone.now()}
+    )
+    if not claimed:
+        return False
+    order = Order.objects.select_related("pizza").get(pk=order_id)
+    try:
+        build_status_email(order, subject).send()
+    except Exception:
+        Order.objects.filter(pk=order_id).update(**{sent_field: None})
+        raise
+    logger.info("sent the %s mail of order %s to %s", status, order.short_id, order.customer_email)
+    return True
+
+
+def build_status_email(order: Order, subject: str) -> EmailMultiAlternatives:
+    context = {"order": order, "status_url": f"{settings.SITE_URL}{order.get_absolute_url()}"}
+    template = f"orders/emails/{order.status}"
+    message = EmailMultiAlternatives(
+        subject=f"{subject} ({order.short_id})",
+        body=render_to_string(f"{template}.txt", context),
+        to=[f"{order.customer_name} <{order.customer_email}>"],
+    )
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    return message

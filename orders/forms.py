@@ -1,0 +1,32 @@
+from django import forms
+
+from .models import MAX_QUANTITY, Pizza, Size
+
+
+class OrderForm(forms.Form):
+    """The order form of the contract: field names are fixed (see ../shared/README.md)."""
+
+    pizza = forms.ModelChoiceField(
+        queryset=Pizza.objects.available(), to_field_name="slug", empty_label="Choose a pizza…"
+    )
+    size = forms.ChoiceField(choices=Size.choices, initial=Size.MEDIUM)
+    quantity = forms.IntegerField(min_value=1, max_value=MAX_QUANTITY, initial=1)
+    name = forms.CharField(max_length=100, label="Your name", widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    email = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    address = forms.CharField(
+        max_length=300,
+        label="Delivery address",
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
+    )
+
+    def clean_name(self):
+        return self._not_blank("name")
+
+    def clean_address(self):
+        return self._not_blank("address")
+
+    def _not_blank(self, field: str) -> str:
+        value = self.cleaned_data[field].strip()
+        if not value:
+            raise forms.ValidationError("This field is required.")
+        return value

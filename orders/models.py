@@ -1,0 +1,232 @@
+"""The customer's side of Async Pizza: the menu and the orders with their states."""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+MAX_QUANTITY = 20
+
+
+class Size(models.TextChoices):
+    SMALL = "small", "Small (25 cm)"
+    MEDIUM = "medium", "Medium (30 cm)"
+    LARGE = "large", "Large (35 cm)"
+
+
+class PizzaQuerySet(models.QuerySet):
+    def available(self):
+        return self.filter(is_available=True)
+
+
+class Pizza(models.Model):
+    """A menu item, with a price for each size."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=80)
+    description = models.CharField(max_length=240)
+    price_small = models.DecimalField(max_digits=6, decimal_places=2)
+    price_medium = models.DecimalField(max_digits=6, decimal_places=2)
+    price_large = models.DecimalField(max_digits=6, decimal_places=2)
+    is_available = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Where it stands on the menu.")
+
+    objects = PizzaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def price_for(self, size: str) -> Decimal:
+        return {
+            Size.SMALL: self.price_small,
+            Size.MEDIUM: self.price_medium,
+            Size.LARGE: self.price_large,
+        }[Size(size)]
+
+
+class OrderStatus(models.TextChoices):
+    """Where an order stands. `confirmed` and `failed` are final (see docs/ARCHITECTURE.md)."""
+
+    RECEIVED = "received", "Received"  # committed together with the job that will send it
+    SENDING = "sending", "Sending to the shop"  # an attempt is under way
+    WAITING_RETRY = "waiting_retry", "Waiting to try again"  # an attempt failed; the next one is scheduled
+    CONFIRMED = "confirmed", "Confirmed"  # the shop accepted it
+    FAILED = "failed", "Failed"  # given up: rejected by the shop, or out of attempts
+
+
+FINAL_STATUSES = frozenset({OrderStatus.CONFIRMED, OrderStatus.FAILED})
+
+# The only moves an order may make. SENDING -> SENDING is taking over an attempt whose worker died;
+# FAILED -> RECEIVED is an admin's retry with a fresh budget of attempts. A confirmed order never moves.
+ALLOWED_TRANSITIONS = {
+    OrderStatus.RECEIVED: {OrderStatus.SENDING},
+    OrderStatus.SENDING: {
+        OrderStatus.SENDING,
+        OrderStatus.WAITING_RETRY,
+        OrderStatus.CONFIRMED,
+        OrderStatus.FAILED,
+    },
+    OrderStatus.WAITING_RETRY: {OrderStatus.SENDING},
+    OrderStatus.CONFIRMED: set(),
+    OrderStatus.FAILED: {OrderStatus.RECEIVED},
+}
+
+
+class IllegalTransition(Exception):
+    """The order's state machine does not allow this move from the order's current status."""
+
+    def __init__(self, order: "Order", target: str):
+        super().__init__(f"order {order.public_id}: {order.status} -> {target} is not allowed")
+        self.current = order.status
+        self.target = target
+
+
+class ConcurrentTransition(Exception):
+    """Another process moved the order first; this copy of it is stale."""
+
+
+class OrderQuerySet(models.QuerySet):
+    def final(self):
+        return self.filter(status__in=FINAL_STATUSES)
+
+    def open(self):
+        return self.exclude(status__in=FINAL_STATUSES)
+
+
+class Order(models.Model):
+    """One customer's order of one menu line, and its journey to the shop."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Sent with every call to the shop, so a repeated call can never place a second order there.
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    customer_name = models.CharField(max_length=100)
+    customer_email = models.EmailField()
+    delivery_address = models.TextField(max_length=300)
+
+    pizza = models.ForeignKey(Pizza, on_delete=models.PROTECT, related_name="orders")
+    size = models.CharField(max_length=10, choices=Size.choices)
+    quantity = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)]
+    )
+    unit_price = models.DecimalField(max_digits=6, decimal_places=2)
+    total_price = models.DecimalField(max_digits=8, decimal_places=2)
+
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.RECEIVED, db_index=True
+    )
+    attempts_made = models.PositiveSmallIntegerField(default=0)
+    attempt_limit = models.PositiveSmallIntegerField(
+        help_text="Attempts allowed in all; an admin's retry raises it by a fresh budget."
+    )
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    shop_order_id = models.CharField("shop's reference", max_length=64, blank=True)
+    failure_reason = models.TextField(blank=True)
+
+    created_at = models.DateTimeField("received at", default=timezone.now, db_index=True)
+    first_sent_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    confirmation_email_sent_at = models.DateTimeField(null=True, blank=True)
+    failure_email_sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1, quantity__lte=MAX_QUANTITY), name="order_quantity_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(attempts_made__lte=models.F("attempt_limit")), name="order_attempts_within_limit"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.pizza} ({self.size}) for {self.customer_name}"
+
+    def get_absolute_url(self):
+        return reverse("orders:status", kwargs={"public_id": self.public_id})
+
+    @property
+    def short_id(self) -> str:
+        return str(self.public_id)[:8]
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def progress_version(self) -> str:
+        """Changes whenever what the status page says about progress changes (not with the countdown)."""
+        return f"{self.status}-{self.attempts_made}"
+
+    @property
+    def attempts_left(self) -> int:
+        return self.attempt_limit - self.attempts_made
+
+    def seconds_until_next_attempt(self, now=None) -> float | None:
+        if self.status != OrderStatus.WAITING_RETRY or self.next_attempt_at is None:
+            return None
+        return max(0.0, (self.next_attempt_at - (now or timezone.now())).total_seconds())
+
+    # --- State transitions -------------------------------------------------------------------------
+    # Each one checks the move against ALLOWED_TRANSITIONS, then writes it with a compare-and-set UPDATE
+    # on (status, attempts_made), so two workers racing on one order cannot both win: the loser gets
+    # ConcurrentTransition and the database is untouched by it.
+
+    def begin_attempt(self, *, now) -> int:
+        """Claim the next attempt; returns its number."""
+        if self.attempts_made >= self.attempt_limit:
+            raise IllegalTransition(self, f"{OrderStatus.SENDING} (no attempts left)")
+        self._move(
+            OrderStatus.SENDING,
+            attempts_made=self.attempts_made + 1,
+            next_attempt_at=None,
+            first_sent_at=self.first_sent_at or now,
+        )
+        return self.attempts_made
+
+    def wait_for_retry(self, *, at) -> None:
+        self._move(OrderStatus.WAITING_RETRY, next_attempt_at=at)
+
+    def confirm(self, *, shop_order_id: str, now) -> None:
+        self._move(OrderStatus.CONFIRMED, shop_order_id=shop_order_id, confirmed_at=now, next_attempt_at=None)
+
+    def fail(self, *, reason: str, now) -> None:
+        self._move(OrderStatus.FAILED, failure_reason=reason, failed_at=now, next_attempt_at=None)
+
+    def reopen(self, *, extra_attempts: int) -> None:
+        """An admin's retry of a failed order: back to the start with a fresh budget of attempts."""
+        self._move(
+            OrderStatus.RECEIVED,
+            attempt_limit=self.attempts_made + extra_attempts,
+            failure_reason="",
+            failed_at=None,
+        )
+
+    def _move(self, target: str, **changes) -> None:
+        if target not in ALLOWED_TRANSITIONS[OrderStatus(self.status)]:
+            raise IllegalTransition(self, target)
+        changes["status"] = target
+        changes["updated_at"] = timezone.now()
+        updated = Order.objects.filter(
+            pk=self.pk, status=self.status, attempts_made=self.attempts_made
+        ).update(**changes)
+        if updated != 1:
+            raise ConcurrentTransition(f"order {self.public_id} changed under us (wanted {self.status} -> {target})")
+        for field, value in changes.items():
+            setattr(self, field, value)
+
+
+def default_attempt_limit() -> int:
+    return settings.STORE_ORDER_MAX_ATTEMPTS

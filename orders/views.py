@@ -1,0 +1,59 @@
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from .forms import OrderForm
+from .mailbox import read_mailbox
+from .models import Order, Pizza, Size
+from .services import place_order, quote
+
+class HttpResponseSeeOther(HttpResponseRedirect):
+    """303: the browser follows with a GET, so reloading the status page never submits the order again."""
+
+    status_code = 303
+
+
+# htmx stops polling when the answer has this status (django_htmx.http.HttpResponseStopPolling).
+STOP_POLLING = 286
+
+
+@require_http_methods(["GET", "POST"])
+def order_form(request):
+    form = OrderForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        order = place_order(**form.cleaned_data)
+        return HttpResponseSeeOther(order.get_absolute_url())
+    return render(request, "orders/order_form.html", {"form": form, "menu": Pizza.objects.available()})
+
+
+@require_GET
+def price_preview(request):
+    """The price line of the form, recomputed by htmx as size and quantity change."""
+    form = OrderForm(request.GET)
+    form.is_valid()  # only the fields that made it through matter here
+    data = form.cleaned_data
+    total = None
+    if all(key in data for key in ("pizza", "size", "quantity")):
+        _, total = quote(pizza=data["pizza"], size=data["size"], quantity=data["quantity"])
+    return render(request, "orders/partials/price.html", {"total": total})
+
+
+@require_GET
+def order_status(request, public_id):
+    order = get_object_or_404(Order.objects.select_related("pizza"), public_id=public_id)
+    context = {"order": order, "attempts": order.attempts.all(), "sizes": Size}
+    if request.htmx:
+        # Announce to screen readers only what changed since the poll that asked ("seen").
+        context["announce"] = request.GET.get("seen") != order.progress_version
+        return render(
+            request, "orders/partials/progress.html", context, status=STOP_POLLING if order.is_final else 200
+        )
+    return render(request, "orders/order_status.html", context)
+
+
+@staff_member_required
+@require_GET
+def mailbox(request):
+    """The demo's mailbox (staff only: mails carry customers' addresses)."""
+    return render(request, "orders/mailbox.html", {"mails": read_mailbox()})

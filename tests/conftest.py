@@ -1,0 +1,79 @@
+"""Fixtures shared by the whole suite: the menu, the real shop simulator, a real SMTP server, and a real
+django-q2 worker cluster, all on loopback."""
+
+import pytest
+from django.conf import settings
+
+from orders.menu import load_menu
+from orders.models import Pizza
+from workflow.shop_client import ShopClient
+
+from .support.cluster import WorkerCluster
+from .support.shop_process import ShopProcess
+from .support.smtp import SMTPServer
+
+
+@pytest.fixture
+def menu(db):
+    load_menu()
+    return {pizza.slug: pizza for pizza in Pizza.objects.all()}
+
+
+@pytest.fixture(scope="session")
+def shop_process():
+    shop = ShopProcess().start()
+    yield shop
+    shop.stop()
+
+
+@pytest.fixture
+def shop(shop_process, settings):
+    """The real shop simulator, reset to its defaults, and the app pointed at it."""
+    shop_process.reset()
+    settings.SHOP_URL = shop_process.url
+    yield shop_process
+    shop_process.reset()
+
+
+@pytest.fixture
+def shop_client(shop):
+    return ShopClient(shop.url, connect_timeout_s=1, read_timeout_s=settings.SHOP_TIMEOUT_S)
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server, settings):
+    """Mail from this process goes to the real SMTP server too."""
+    smtp_server.clear()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = smtp_server.port
+    return smtp_server
+
+
+@pytest.fixture(scope="session")
+def worker_cluster(django_db_setup, django_db_blocker, shop_process, smtp_server, tmp_path_factory):
+    cluster = WorkerCluster(
+        shop_url=shop_process.url,
+        smtp_port=smtp_server.port,
+        log_path=tmp_path_factory.mktemp("cluster") / "qcluster.log",
+    ).start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def cluster(worker_cluster, transactional_db, shop, smtp, menu):
+    """A running worker cluster, with the shop reset, the SMTP server emptied and the menu loaded.
+
+    Committed data is what the cluster sees, so these tests use transactional_db.
+    """
+    if worker_cluster.process.poll() is not None:
+        pytest.fail(f"the worker cluster has stopped:\n{worker_cluster.log_tail()}")
+    return worker_cluster

@@ -1,0 +1,39 @@
+"""Settings for the test suite: the project's own settings, read with the environment a test run wants.
+
+The defaults below are set before the project's settings are read, so that this process and the worker
+clusters the tests start (which get DJANGO_SETTINGS_MODULE=tests.settings) agree on every value. A value
+already in the environment wins.
+"""
+
+import os
+from pathlib import Path
+
+_VAR = Path(__file__).resolve().parent.parent / "var" / "test"
+
+TEST_ENVIRONMENT = {
+    "ASYNCPIZZA_VAR_DIR": str(_VAR),
+    # Short waits so the retry scenarios finish in seconds; enough attempts that a 30% flaky shop
+    # confirms every order (0.3**6: about 1 in 1,400 orders would still fail).
+    "STORE_ORDER_BACKOFF_S": "0.2",
+    "STORE_ORDER_BACKOFF_CAP_S": "2",
+    "STORE_ORDER_MAX_ATTEMPTS": "6",
+    "SHOP_TIMEOUT_S": "3",
+    "Q_WORKERS": "2",
+    # The worker-loss test waits for django-q2 to re-deliver the task: keep that wait short.
+    "Q_TASK_MARGIN_S": "3",
+    "Q_RETRY_MARGIN_S": "4",
+    "Q_SCHEDULER_TICK_S": "0.2",
+    "WORKFLOW_LOG_LEVEL": "WARNING",
+    "SHOP_LOG_LEVEL": "WARNING",
+}
+for _name, _value in TEST_ENVIRONMENT.items():
+    os.environ.setdefault(_name, _value)
+
+from asyncpizza.settings import *  # noqa: E402,F403
+from asyncpizza.settings import DATABASES, VAR_DIR  # noqa: E402
+
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+# File databases, not in-memory ones: the worker cluster and the shop run in processes of their own.
+DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-app.sqlite3")}
+DATABASES["shop"]["TEST"] = {"NAME": str(VAR_DIR / "test-shop.sqlite3")}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

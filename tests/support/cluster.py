@@ -1,0 +1,67 @@
+"""A real django-q2 worker cluster (`manage.py qcluster`) in a process of its own, on the test database."""
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class WorkerCluster:
+    def __init__(self, *, shop_url: str, smtp_port: int, log_path: Path, extra_env: dict | None = None):
+        database = settings.DATABASES["default"]
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            # The cluster must open the test database the test process created, not the demo's.
+            "DATABASE_URL": f"sqlite:///{database['NAME']}",
+            "SHOP_URL": shop_url,
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(smtp_port),
+            **(extra_env or {}),
+        }
+        self.log_path = log_path
+        self.process = None
+
+    def start(self):
+        self._log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so stop() reaches the workers too
+        )
+        return self
+
+    def kill_hard(self):
+        """SIGKILL the whole cluster, as a crash or an OOM kill would: nothing gets to clean up."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        if self.process:
+            try:  # stray workers of a cluster that was killed
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self._log.close()
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return ""

@@ -1,0 +1,43 @@
+"""How the shop's answers are classified: unit tests on hand-made responses (no network)."""
+
+import json
+
+import pytest
+import requests
+
+from workflow.shop_client import ShopRejected, ShopUnavailable, classify_response
+
+
+def response(status: int, body) -> requests.Response:
+    made = requests.Response()
+    made.status_code = status
+    made._content = (body if isinstance(body, str) else json.dumps(body)).encode()
+    return made
+
+
+@pytest.mark.parametrize("status", [200, 201])
+def test_an_acceptance_gives_the_shops_reference(status):
+    receipt = classify_response(response(status, {"shop_order_id": "SHOP-1", "status": "accepted"}))
+    assert receipt.shop_order_id == "SHOP-1"
+    assert receipt.was_repeat == (status == 200)
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
+def test_overload_and_server_errors_are_worth_retrying(status):
+    with pytest.raises(ShopUnavailable) as caught:
+        classify_response(response(status, {"error": "busy"}))
+    assert caught.value.http_status == status
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422])
+def test_other_client_errors_are_final(status):
+    with pytest.raises(ShopRejected) as caught:
+        classify_response(response(status, {"errors": {"items[0].size": "unknown size"}}))
+    assert caught.value.http_status == status
+    assert "items[0].size" in str(caught.value)
+
+
+@pytest.mark.parametrize("body", ["not json", {"status": "accepted"}, {"shop_order_id": ""}, {"shop_order_id": 7}])
+def test_a_garbled_acceptance_is_retried_under_the_same_key(body):
+    with pytest.raises(ShopUnavailable):
+        classify_response(response(201, body))

@@ -1,0 +1,31 @@
+from django.contrib import admin
+
+from .models import StoreAttempt
+
+
+class StoreAttemptInline(admin.TabularInline):
+    """Every attempt of an order, as recorded: the admin reads the history, it never edits it."""
+
+    model = StoreAttempt
+    extra = 0
+    can_delete = False
+    fields = ["number", "started_at", "finished_at", "duration_ms", "outcome", "http_status", "error"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StoreAttempt)
+class StoreAttemptAdmin(admin.ModelAdmin):
+    list_display = ["order", "number", "outcome", "http_status", "duration_ms", "started_at"]
+    list_filter = ["outcome", "started_at"]
+    search_fields = ["order__public_id", "order__customer_email", "error"]
+    list_select_related = ["order__pizza"]
+    readonly_fields = ["order", "number", "started_at", "finished_at", "duration_ms", "outcome", "http_status", "error"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

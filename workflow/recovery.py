@@ -1,0 +1,36 @@
+"""The safety net: find orders whose job went missing and queue them again.
+
+Jobs can be lost outside our transactions: a Redis push after commit that never happened, a task that
+django-q2 gave up on after `max_attempts`, a schedule deleted by hand. Queuing a job for an order that
+still has one is harmless: the claim in workflow.store lets only one of them act.
+"""
+
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from orders.models import Order, OrderStatus
+
+from .jobs import enqueue_store_order
+from .store import stale_after
+
+# Long enough that a healthy cluster has surely picked the job up by then.
+GRACE = timedelta(seconds=60)
+
+
+def stalled_orders(now=None):
+    now = now or timezone.now()
+    return Order.objects.filter(
+        Q(status=OrderStatus.RECEIVED, updated_at__lt=now - GRACE)
+        | Q(status=OrderStatus.WAITING_RETRY, next_attempt_at__lt=now - GRACE)
+        | Q(status=OrderStatus.SENDING, updated_at__lt=now - stale_after())
+    )
+
+
+def requeue_stalled_orders(now=None) -> int:
+    count = 0
+    for order in stalled_orders(now):
+        enqueue_store_order(order)
+        count += 1
+    return count

@@ -1,0 +1,48 @@
+"""How often and how patiently the store-order step tries the shop."""
+
+import random
+from dataclasses import dataclass
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter and a cap, within a fixed budget of attempts.
+
+    The wait after the n-th failed attempt is `base_delay_s * 2**(n-1)`, capped at `max_delay_s`, then
+    spread by ±`jitter` so that orders which failed together do not all come back at the same instant.
+    """
+
+    max_attempts: int
+    base_delay_s: float
+    max_delay_s: float
+    jitter: float = 0.2
+
+    def __post_init__(self):
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if self.base_delay_s < 0 or self.max_delay_s < 0:
+            raise ValueError("delays cannot be negative")
+        if not 0 <= self.jitter < 1:
+            raise ValueError("jitter must be in [0, 1)")
+
+    @classmethod
+    def from_settings(cls) -> "RetryPolicy":
+        return cls(
+            max_attempts=settings.STORE_ORDER_MAX_ATTEMPTS,
+            base_delay_s=settings.STORE_ORDER_BACKOFF_S,
+            max_delay_s=settings.STORE_ORDER_BACKOFF_CAP_S,
+        )
+
+    def nominal_delay_after(self, failed_attempts: int) -> float:
+        """The wait after this many failures, before jitter."""
+        if failed_attempts < 1:
+            raise ValueError("there is no wait before the first attempt")
+        # Cap the exponent too: 2**1000 would overflow a float long before the cap applies.
+        return min(self.base_delay_s * 2 ** min(failed_attempts - 1, 60), self.max_delay_s)
+
+    def delay_after(self, failed_attempts: int, rng: random.Random | None = None) -> float:
+        nominal = self.nominal_delay_after(failed_attempts)
+        spread = (rng or random).uniform(-self.jitter, self.jitter)
+        return min(max(0.0, nominal * (1 + spread)), self.max_delay_s)

@@ -1,0 +1,102 @@
+"""The app's only way to the pizza shop: one HTTP call per attempt, classified into what we can do next."""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import requests
+from django.conf import settings
+
+
+class ShopError(Exception):
+    """A call to the shop did not place the order."""
+
+    def __init__(self, message: str, *, http_status: int | None = None):
+        super().__init__(message)
+        self.http_status = http_status
+
+
+class ShopUnavailable(ShopError):
+    """A transient failure (timeout, connection error, 5xx, 429): the same call may work later."""
+
+
+class ShopRejected(ShopError):
+    """The shop refused the order itself (a 4xx other than 429): repeating the call cannot help."""
+
+
+@dataclass(frozen=True)
+class ShopReceipt:
+    shop_order_id: str
+    http_status: int
+
+    @property
+    def was_repeat(self) -> bool:
+        """The shop had already accepted this idempotency key (an earlier answer was lost)."""
+        return self.http_status == 200
+
+
+class ShopClient:
+    """Places orders at the shop over HTTP, with connect and read timeouts and an idempotency key."""
+
+    def __init__(self, base_url: str, *, connect_timeout_s: float, read_timeout_s: float, session=None):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = (connect_timeout_s, read_timeout_s)
+        self.session = session or requests.Session()
+
+    @classmethod
+    def from_settings(cls) -> "ShopClient":
+        return cls(
+            settings.SHOP_URL,
+            connect_timeout_s=settings.SHOP_CONNECT_TIMEOUT_S,
+            read_timeout_s=settings.SHOP_TIMEOUT_S,
+        )
+
+    def place_order(self, payload: dict, *, idempotency_key: str) -> ShopReceipt:
+        try:
+            response = self.session.post(
+                f"{self.base_url}/orders",
+                json=payload,
+                headers={"Idempotency-Key": idempotency_key},
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.Timeout as error:
+            raise ShopUnavailable(f"the shop did not answer in time ({error.__class__.__name__})") from error
+        except requests.ConnectionError as error:
+            raise ShopUnavailable(f"could not reach the shop or the answer was lost: {_root_cause(error)}") from error
+        return classify_response(response)
+
+
+def classify_response(response: requests.Response) -> ShopReceipt:
+    """Turn the shop's answer into a receipt, or the error that says whether to try again."""
+    status = response.status_code
+    if status in (200, 201):
+        try:
+            shop_order_id = response.json()["shop_order_id"]
+        except (ValueError, KeyError, TypeError):
+            # The shop may have placed the order; a repeat under the same key is safe and will tell us.
+            raise ShopUnavailable("the shop's answer had no shop_order_id", http_status=status) from None
+        if not isinstance(shop_order_id, str) or not shop_order_id:
+            raise ShopUnavailable("the shop's answer had an empty shop_order_id", http_status=status)
+        return ShopReceipt(shop_order_id=shop_order_id, http_status=status)
+    if status == 429 or status >= 500:
+        raise ShopUnavailable(f"the shop answered {status}: {_short_body(response)}", http_status=status)
+    # Other 4xx (and any 1xx/3xx, which a well-behaved shop never sends here) mean the request itself
+    # is wrong: sending it again would get the same answer.
+    raise ShopRejected(f"the shop refused the order ({status}): {_short_body(response)}", http_status=status)
+
+
+def _short_body(response: requests.Response, limit: int = 200) -> str:
+    text = response.text.strip().replace("\n", " ")
+    return text[:limit] + ("…" if len(text) > limit else "")
+
+
+def _root_cause(error: BaseException) -> str:
+    while error.__context__ is not None and error.__context__ is not error:
+        error = error.__context__
+    return f"{error.__class__.__name__}: {error}"[:300]
+
+
+@lru_cache(maxsize=1)
+def default_shop_client() -> ShopClient:
+    """One client (and connection pool) per worker process."""
+    return ShopClient.from_settings()

@@ -1,0 +1,144 @@
+"""The store-order step: one attempt to place an order at the shop, and what follows from its outcome.
+
+Each attempt is three short transactions with the HTTP call outside all of them:
+
+1. claim: move the order to `sending` and record attempt n (a compare-and-set, so a duplicate run of the
+   same job finds nothing to do);
+2. the call to the shop, under the order's idempotency key;
+3. the outcome: confirm (and queue the email), or schedule the next attempt, or fail (and queue the email).
+
+If the process dies between 1 and 3, the attempt stays `in_progress`; once it is older than any live
+attempt could be, the next run of the job (django-q2 re-delivers it, or the stalled-order sweep queues it)
+marks it interrupted and tries again under the same key, which the shop answers without a second order.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from orders.models import ConcurrentTransition, Order, OrderStatus
+
+from .jobs import enqueue_status_email, enqueue_store_order, schedule_store_order
+from .models import AttemptOutcome, StoreAttempt
+from .retry_policy import RetryPolicy
+from .shop_client import ShopClient, ShopReceipt, ShopRejected, ShopUnavailable, default_shop_client
+
+logger = logging.getLogger(__name__)
+
+
+def stale_after() -> timedelta:
+    """An attempt older than this cannot still be running: django-q2 kills a task at its timeout."""
+    return timedelta(seconds=settings.Q_TASK_TIMEOUT_S)
+
+
+def shop_payload(order: Order) -> dict:
+    return {
+        "reference": str(order.public_id),
+        "items": [{"pizza": order.pizza.slug, "size": order.size, "quantity": order.quantity}],
+        "customer": {"name": order.customer_name, "address": order.delivery_address},
+        "total": str(order.total_price),
+    }
+
+
+def store_order(
+    order_id: int, *, client: ShopClient | None = None, policy: RetryPolicy | None = None
+) -> StoreAttempt | None:
+    """Make the order's next attempt at the shop if one is due; returns it, or None if nothing was due."""
+    policy = policy or RetryPolicy.from_settings()
+    attempt = claim_attempt(order_id)
+    if attempt is None:
+        return None
+    order = attempt.order
+    try:
+        receipt = (client or default_shop_client()).place_order(
+            shop_payload(order), idempotency_key=str(order.idempotency_key)
+        )
+    except ShopUnavailable as error:
+        record_transient_failure(attempt, error, policy=policy)
+    except ShopRejected as error:
+        record_rejection(attempt, error)
+    else:
+        record_acceptance(attempt, receipt)
+    return attempt
+
+
+def claim_attempt(order_id: int) -> StoreAttempt | None:
+    now = timezone.now()
+    with transaction.atomic():
+        order = Order.objects.select_for_update().select_related("pizza").filter(pk=order_id).first()
+        if order is None:
+            logger.warning("store_order: order %s does not exist", order_id)
+            return None
+        if order.status == OrderStatus.SENDING:
+            if not _take_over_stale_attempt(order, now):
+                return None
+        elif order.status == OrderStatus.WAITING_RETRY:
+            if order.next_attempt_at and order.next_attempt_at > now:
+                logger.info("store_order: order %s is not due until %s", order.short_id, order.next_attempt_at)
+                return None
+        elif order.status != OrderStatus.RECEIVED:
+            return None  # final: a late duplicate of a job that already finished its work
+        try:
+            number = order.begin_attempt(now=now)
+        except ConcurrentTransition:
+            return None
+        return StoreAttempt.objects.create(order=order, number=number, started_at=now)
+
+
+def _take_over_stale_attempt(order: Order, now) -> bool:
+    """Finish an attempt whose worker is gone; True if a new attempt may follow."""
+    current = order.attempts.filter(number=order.attempts_made).first()
+    if current is not None and current.outcome == AttemptOutcome.IN_PROGRESS:
+        if current.started_at > now - stale_after():
+            return False  # still running in another worker: leave it alone
+        current.finish(outcome=AttemptOutcome.INTERRUPTED, now=now, error="the worker running it was lost")
+    if order.attempts_left > 0:
+        return True
+    order.fail(reason="the last attempt was interrupted and no attempts are left", now=now)
+    enqueue_status_email(order)
+    return False
+
+
+def record_acceptance(attempt: StoreAttempt, receipt: ShopReceipt) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        attempt.finish(outcome=AttemptOutcome.ACCEPTED, now=now, http_status=receipt.http_status)
+        attempt.order.confirm(shop_order_id=receipt.shop_order_id, now=now)
+        enqueue_status_email(attempt.order)
+    logger.info("order %s confirmed as %s on attempt %s", attempt.order.short_id, receipt.shop_order_id, attempt.number)
+
+
+def record_transient_failure(attempt: StoreAttempt, error: ShopUnavailable, *, policy: RetryPolicy) -> None:
+    now = timezone.now()
+    order = attempt.order
+    with transaction.atomic():
+        attempt.finish(outcome=AttemptOutcome.TRANSIENT_ERROR, now=now, http_status=error.http_status, error=str(error))
+        if order.attempts_left > 0:
+            at = now + timedelta(seconds=policy.delay_after(order.attempts_made))
+            order.wait_for_retry(at=at)
+            schedule_store_order(order, at=at)
+            logger.info("order %s attempt %s failed (%s); next at %s", order.short_id, attempt.number, error, at)
+            return
+        order.fail(reason=f"the shop could not be reached after {order.attempts_made} attempts: {error}", now=now)
+        enqueue_status_email(order)
+    logger.warning("order %s failed after %s attempts: %s", order.short_id, order.attempts_made, error)
+
+
+def record_rejection(attempt: StoreAttempt, error: ShopRejected) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        attempt.finish(outcome=AttemptOutcome.REJECTED, now=now, http_status=error.http_status, error=str(error))
+        attempt.order.fail(reason=str(error), now=now)
+        enqueue_status_email(attempt.order)
+    logger.warning("order %s rejected by the shop: %s", attempt.order.short_id, error)
+
+
+def retry_failed_order(order: Order, *, policy: RetryPolicy | None = None) -> None:
+    """An admin's retry: a fresh budget of attempts, and a job to start them, in one transaction."""
+    policy = policy or RetryPolicy.from_settings()
+    with transaction.atomic():
+        order.reopen(extra_attempts=policy.max_attempts)
+        enqueue_store_order(order)
