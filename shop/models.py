@@ -1,0 +1,133 @@
+"""The shop simulator's own data: its fault knobs, its ledger of accepted orders and its call counters.
+
+All of it lives in the "shop" database (see shop/routers.py); the app never reads it but over HTTP.
+"""
+
+import secrets
+from enum import StrEnum
+
+from django.db import models
+from django.db.models import F
+
+
+class Singleton(models.Model):
+    """A table that holds exactly one row, pk=1, created on first use."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def load(cls):
+        row, _ = cls.objects.get_or_create(pk=1)
+        return row
+
+    @classmethod
+    def restore_defaults(cls) -> None:
+        # A fresh instance carries every field's default; saving it over pk=1 overwrites the whole row.
+        cls(pk=1).save()
+
+
+class ShopSettings(Singleton):
+    """The fault knobs every call to POST /orders reads. Their ranges are checked in shop/validation.py."""
+
+    failure_rate = models.FloatField(default=0.0, help_text="Share of calls answered 503 without placing.")
+    latency_s = models.FloatField(default=0.0, help_text="Seconds every call waits before it is handled.")
+    lost_response_rate = models.FloatField(
+        default=0.0, help_text="Share of accepted calls whose response is lost (the connection is cut)."
+    )
+    down = models.BooleanField(default=False, help_text="Answer every call 503 at once.")
+    seed = models.BigIntegerField(
+        null=True, blank=True, default=None, help_text="Seed of the fault draws; empty for unrepeatable draws."
+    )
+
+    class Meta:
+        verbose_name = "shop settings"
+        verbose_name_plural = "shop settings"
+
+    def __str__(self):
+        return "Shop settings"
+
+    def to_json(self) -> dict:
+        return {
+            "failure_rate": self.failure_rate,
+            "latency_s": self.latency_s,
+            "lost_response_rate": self.lost_response_rate,
+            "down": self.down,
+            "seed": self.seed,
+        }
+
+
+def new_shop_order_id() -> str:
+    """The shop's own reference for an accepted order, e.g. "SHOP-3F9A0C12BE"."""
+    return "SHOP-" + secrets.token_hex(5).upper()
+
+
+class LedgerEntry(models.Model):
+    """One accepted order, per idempotency key: however often a key arrives, it is placed once."""
+
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    shop_order_id = models.CharField(max_length=20, unique=True, default=new_shop_order_id, editable=False)
+    # The caller's order reference, kept apart from the payload so that duplicates (one order placed under
+    # two keys, which idempotency keys exist to prevent) can be counted.
+    reference = models.CharField(max_length=200, db_index=True)
+    received = models.PositiveIntegerField(
+        default=1, help_text="How many calls carried this key and reached the accept stage."
+    )
+    accepted_at = models.DateTimeField(auto_now_add=True)
+    last_received_at = models.DateTimeField(auto_now=True)
+    payload = models.JSONField(help_text="The body of the first call that was accepted.")
+
+    class Meta:
+        ordering = ["accepted_at", "id"]
+        verbose_name_plural = "ledger entries"
+
+    def __str__(self):
+        return f"{self.shop_order_id} ({self.idempotency_key})"
+
+    def to_json(self) -> dict:
+        return {
+            "idempotency_key": self.idempotency_key,
+            "shop_order_id": self.shop_order_id,
+            "reference": self.reference,
+            "received": self.received,
+            "accepted_at": self.accepted_at.isoformat(),
+        }
+
+
+class Outcome(StrEnum):
+    """How one call to POST /orders ended; each value names a counter of CallStats."""
+
+    ACCEPTED = "accepted"  # 201, a new ledger entry
+    REPLAYED = "replayed"  # 200, a key already in the ledger
+    LOST_RESPONSE = "lost_response"  # accepted or replayed, then the connection was cut
+    FAILED_INJECTED = "failed_injected"  # 503 drawn from failure_rate, nothing placed
+    DOWN = "down"  # 503 because the shop is down, nothing placed
+    INVALID = "invalid"  # 400 or 422, nothing placed
+
+
+class CallStats(Singleton):
+    """How many calls to POST /orders ended which way; each call counts under exactly one outcome."""
+
+    accepted = models.PositiveBigIntegerField(default=0)
+    replayed = models.PositiveBigIntegerField(default=0)
+    lost_response = models.PositiveBigIntegerField(default=0)
+    failed_injected = models.PositiveBigIntegerField(default=0)
+    down = models.PositiveBigIntegerField(default=0)
+    invalid = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "call statistics"
+        verbose_name_plural = "call statistics"
+
+    def __str__(self):
+        return "Call statistics"
+
+    @classmethod
+    def count(cls, outcome: Outcome) -> None:
+        """Add one call to the outcome's counter; an UPDATE with F() so that concurrent calls all count."""
+        cls.load()
+        cls.objects.filter(pk=1).update(**{outcome.value: F(outcome.value) + 1})
+
+    def to_json(self) -> dict:
+        counters = {outcome.value: getattr(self, outcome.value) for outcome in Outcome}
+        return {"calls": sum(counters.values()), **counters}

@@ -1,0 +1,205 @@
+"""What the shop does: receive an order call with its injected faults, change its knobs, start afresh.
+
+Views call these and only turn the result into HTTP; tests of the API reach them through the real server.
+All state but the fault dice and the count of resets is in the "shop" database; those two belong to the one
+process that serves the shop.
+"""
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .faults import dice
+from .models import CallStats, LedgerEntry, Outcome, ShopSettings
+from .routers import SHOP_DB
+from .validation import (
+    InvalidFields,
+    MalformedRequest,
+    parse_json,
+    validate_idempotency_key,
+    validate_knobs,
+    validate_order,
+)
+
+logger = logging.getLogger("shop")
+
+# Attempts at drawing a shop_order_id that no other entry has; a clash among 16**10 ids is a freak event.
+_ORDER_ID_ATTEMPTS = 3
+
+
+class ResetDuringCall(Exception):
+    """The shop was reset while the call was under way: the call must not act in the new era."""
+
+
+class _Eras:
+    """Counts the resets of this shop process.
+
+    A call that began before a reset must not act after it: it would place an order in the emptied ledger
+    (where the next scenario or test finds it) or take a draw from the restarted, seeded sequence.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.current = 0
+
+    def begin_new(self) -> None:
+        with self._lock:
+            self.current += 1
+
+
+_eras = _Eras()
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The shop's answer to one order call: a status and a JSON body, unless the response is to be lost."""
+
+    outcome: Outcome | None  # None: a call cut short by a reset, which no era's counters include
+    status: int
+    body: dict = field(default_factory=dict)
+
+    @property
+    def lost(self) -> bool:
+        return self.outcome is Outcome.LOST_RESPONSE
+
+
+def receive_order(*, idempotency_key: str | None, body: bytes | None) -> Reply:
+    """Handle one call to POST /orders, faults included, in the order the API documents.
+
+    `body` is None when it was too large to read. The outcome is counted and logged here.
+    """
+    era = _eras.current
+    knobs = ShopSettings.load()
+    if knobs.down:
+        return _finish(Reply(Outcome.DOWN, 503, {"error": "shop is down"}), idempotency_key)
+    try:
+        key = validate_idempotency_key(idempotency_key)
+        order = validate_order(parse_json(body))
+    except MalformedRequest as error:
+        return _finish(Reply(Outcome.INVALID, 400, {"errors": error.errors}), idempotency_key)
+    except InvalidFields as error:
+        return _finish(Reply(Outcome.INVALID, 422, {"errors": error.errors}), idempotency_key)
+
+    if knobs.latency_s:
+        time.sleep(knobs.latency_s)
+        if _eras.current != era:
+            return _reset_during_call(key)
+    faults = dice.roll(failure_rate=knobs.failure_rate, lost_response_rate=knobs.lost_response_rate, seed=knobs.seed)
+    if faults.fail:
+        return _finish(Reply(Outcome.FAILED_INJECTED, 503, {"error": "injected failure"}), key)
+
+    try:
+        entry, created = _accept_order(idempotency_key=key, order=order, lose_response=faults.lose_response, era=era)
+    except ResetDuringCall:
+        return _reset_during_call(key)
+    outcome = Outcome.LOST_RESPONSE if faults.lose_response else Outcome.ACCEPTED if created else Outcome.REPLAYED
+    reply = Reply(outcome, 201 if created else 200, {"shop_order_id": entry.shop_order_id, "status": "accepted"})
+    _log(reply, key, f"{entry.shop_order_id}, {'new' if created else f'received {entry.received} times'}")
+    return reply
+
+
+def _accept_order(*, idempotency_key: str, order: dict, lose_response: bool, era: int) -> tuple[LedgerEntry, bool]:
+    """Place the order once per key: the ledger entry and whether this call created it.
+
+    A repeated key only counts the call. Safe under concurrent calls with one key, on SQLite and PostgreSQL:
+    the unique key lets one call create the entry, and the others count themselves on it.
+    The call's outcome is counted in the same transaction, so the stats always agree with the ledger.
+    Raises ResetDuringCall when the shop was reset since the call began (`era`).
+    """
+    with transaction.atomic(using=SHOP_DB):
+        # Locking the settings row orders this transaction against a reset's, which locks it first
+        # (SQLite needs no lock: its write transactions never overlap).
+        ShopSettings.objects.select_for_update().get(pk=1)
+        if _eras.current != era:
+            raise ResetDuringCall
+        entry = _count_repeat(idempotency_key)
+        created = entry is None
+        if created:
+            entry = _create_entry(idempotency_key, order)
+            if entry is None:  # a concurrent call with this key committed its entry first
+                entry, created = _count_repeat(idempotency_key), False
+        if lose_response:
+            CallStats.count(Outcome.LOST_RESPONSE)
+        else:
+            CallStats.count(Outcome.ACCEPTED if created else Outcome.REPLAYED)
+    return entry, created
+
+
+def _count_repeat(idempotency_key: str) -> LedgerEntry | None:
+    """Count one more call on the key's entry and return it; None when the key is new."""
+    counted = LedgerEntry.objects.filter(idempotency_key=idempotency_key).update(
+        received=F("received") + 1, last_received_at=timezone.now()
+    )
+    return LedgerEntry.objects.get(idempotency_key=idempotency_key) if counted else None
+
+
+def _create_entry(idempotency_key: str, order: dict) -> LedgerEntry | None:
+    """A new entry for the key; None when another call created one for it meanwhile."""
+    for _ in range(_ORDER_ID_ATTEMPTS):
+        try:
+            # A savepoint, so that a unique clash leaves the caller's transaction usable.
+            with transaction.atomic(using=SHOP_DB):
+                return LedgerEntry.objects.create(
+                    idempotency_key=idempotency_key, reference=order["reference"], payload=order
+                )
+        except IntegrityError:
+            if LedgerEntry.objects.filter(idempotency_key=idempotency_key).exists():
+                return None
+            # Otherwise the drawn shop_order_id was taken: create() draws another.
+    raise IntegrityError(f"no free shop_order_id after {_ORDER_ID_ATTEMPTS} draws")
+
+
+def change_settings(data: object) -> ShopSettings:
+    """Change the knobs given in `data` and only those; all or nothing (raises InvalidFields)."""
+    changes = validate_knobs(data)
+    knobs = ShopSettings.load()
+    for name, value in changes.items():
+        setattr(knobs, name, value)
+    if changes:
+        knobs.save(update_fields=list(changes))
+    if "seed" in changes:
+        # Setting a seed, even the same one again, restarts the draws: that is what makes a run repeatable.
+        dice.reseed(knobs.seed)
+    logger.info("Settings changed: %s", changes)
+    return knobs
+
+
+def reset_shop() -> ShopSettings:
+    """Empty the ledger, zero the counters, restore the default knobs and restart the draws.
+
+    Calls under way are cut short (503) rather than placing their orders in the emptied ledger.
+    """
+    _eras.begin_new()  # first, so that no call can begin accepting in the old era after the ledger is emptied
+    with transaction.atomic(using=SHOP_DB):
+        ShopSettings.restore_defaults()  # first: it locks the row that accepting calls lock too
+        LedgerEntry.objects.all().delete()
+        CallStats.restore_defaults()
+        knobs = ShopSettings.load()
+    dice.reseed(knobs.seed)
+    logger.info("Shop reset: ledger emptied, counters zeroed, default settings")
+    return knobs
+
+
+def _finish(reply: Reply, idempotency_key: str | None, detail: str = "nothing placed") -> Reply:
+    """Count and log a call that placed nothing."""
+    if reply.outcome is not None:
+        CallStats.count(reply.outcome)
+    _log(reply, idempotency_key, detail)
+    return reply
+
+
+def _reset_during_call(idempotency_key: str) -> Reply:
+    return _finish(Reply(None, 503, {"error": "shop was reset during the call"}), idempotency_key, "abandoned")
+
+
+def _log(reply: Reply, idempotency_key: str | None, detail: str) -> None:
+    if idempotency_key is not None and len(idempotency_key) > 80:
+        idempotency_key = idempotency_key[:77] + "..."  # an over-long key is refused; keep the log line short
+    answer = "response lost (connection cut)" if reply.lost else str(reply.status)
+    what = reply.outcome or "cut short by a reset"
+    logger.info("POST /orders %s: key=%r -> %s; %s", what, idempotency_key, answer, detail)

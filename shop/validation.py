@@ -1,0 +1,172 @@
+"""Turns what a caller sent into values the shop can use, or into one message per offending field.
+
+Two kinds of bad input, because the API answers them differently:
+- MalformedRequest: the request itself is unusable (no idempotency key, a body that is not JSON): 400.
+- InvalidFields: the JSON is readable but some fields are wrong: 422 for an order, 400 for settings.
+"""
+
+import json
+import math
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+
+MAX_IDEMPOTENCY_KEY_LENGTH = 200
+MAX_REFERENCE_LENGTH = 200
+MAX_LATENCY_S = 600.0
+MAX_SEED = 2**63 - 1  # what the database's bigint holds
+PIZZA_SIZES = ("small", "medium", "large")
+MIN_QUANTITY, MAX_QUANTITY = 1, 100
+
+
+class InvalidInput(Exception):
+    """Input the shop cannot use; `errors` maps each offending field to what is wrong with it."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+class MalformedRequest(InvalidInput):
+    """The request cannot be read at all: a missing idempotency key or a body that is not JSON."""
+
+
+class InvalidFields(InvalidInput):
+    """The body is readable JSON, but fields in it are missing or wrong."""
+
+
+def parse_json(body: bytes | None) -> object:
+    """The body's JSON value; None stands for a body too large to read."""
+    if body is None:
+        raise MalformedRequest({"body": "is too large"})
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
+        raise MalformedRequest({"body": "must be valid JSON (UTF-8)"}) from None
+
+
+def validate_idempotency_key(value: str | None) -> str:
+    if value is None or not value.strip():
+        raise MalformedRequest({"Idempotency-Key": "this header is required"})
+    if len(value) > MAX_IDEMPOTENCY_KEY_LENGTH:
+        raise MalformedRequest({"Idempotency-Key": f"must be at most {MAX_IDEMPOTENCY_KEY_LENGTH} characters"})
+    return value
+
+
+# --- Settings -------------------------------------------------------------------------------------
+# Each knob has a parser that returns the value to store or raises ValueError with the message for the
+# caller. A later knob is one more entry here, plus its model field.
+
+
+def _number_between(low: float, high: float) -> Callable[[object], float]:
+    def parse(value: object) -> float:
+        # bool is an int in Python, but `true` is not a number in JSON.
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise ValueError(f"must be a number from {low} to {high}")
+        if not low <= value <= high:
+            raise ValueError(f"must be from {low} to {high}, not {value}")
+        return float(value)
+
+    return parse
+
+
+def _boolean(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def _seed(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
+        raise ValueError(f"must be a whole number from 0 to {MAX_SEED}, or null")
+    return value
+
+
+KNOBS: dict[str, Callable[[object], object]] = {
+    "failure_rate": _number_between(0.0, 1.0),
+    "latency_s": _number_between(0.0, MAX_LATENCY_S),
+    "lost_response_rate": _number_between(0.0, 1.0),
+    "down": _boolean,
+    "seed": _seed,
+}
+
+
+def validate_knobs(data: object) -> dict[str, object]:
+    """The knobs to change, from a partial settings object; raises InvalidFields naming every bad one."""
+    if not isinstance(data, dict):
+        raise InvalidFields({"body": "must be a JSON object of settings"})
+    changes, errors = {}, {}
+    for name, value in data.items():
+        parse = KNOBS.get(name)
+        if parse is None:
+            errors[name] = f"is not a setting (known: {', '.join(KNOBS)})"
+            continue
+        try:
+            changes[name] = parse(value)
+        except ValueError as error:
+            errors[name] = str(error)
+    if errors:
+        raise InvalidFields(errors)
+    return changes
+
+
+# --- Orders ---------------------------------------------------------------------------------------
+
+
+def validate_order(data: object) -> dict:
+    """The order body, checked; raises InvalidFields naming every bad field ("items[0].size").
+
+    Fields the shop does not know are let through: a caller may send more than the shop needs.
+    """
+    if not isinstance(data, dict):
+        raise InvalidFields({"body": "must be a JSON object"})
+    errors: dict[str, str] = {}
+    _check_text(data, "reference", errors, max_length=MAX_REFERENCE_LENGTH)
+    _check_items(data.get("items"), errors)
+    customer = data.get("customer")
+    if isinstance(customer, dict):
+        _check_text(customer, "name", errors, prefix="customer.")
+        _check_text(customer, "address", errors, prefix="customer.")
+    else:
+        errors["customer"] = "must be an object with name and address"
+    if "total" in data:
+        _check_total(data["total"], errors)
+    if errors:
+        raise InvalidFields(errors)
+    return data
+
+
+def _check_text(data: dict, name: str, errors: dict, *, prefix: str = "", max_length: int | None = None) -> None:
+    value = data.get(name)
+    if not isinstance(value, str) or not value.strip():
+        errors[prefix + name] = "must be a non-empty string"
+    elif max_length is not None and len(value) > max_length:
+        errors[prefix + name] = f"must be at most {max_length} characters"
+
+
+def _check_items(items: object, errors: dict) -> None:
+    if not isinstance(items, list) or not items:
+        errors["items"] = "must be a non-empty list"
+        return
+    for index, item in enumerate(items):
+        prefix = f"items[{index}]"
+        if not isinstance(item, dict):
+            errors[prefix] = "must be an object with pizza, size and quantity"
+            continue
+        _check_text(item, "pizza", errors, prefix=prefix + ".")
+        if item.get("size") not in PIZZA_SIZES:
+            errors[prefix + ".size"] = f"must be one of {', '.join(PIZZA_SIZES)}"
+        quantity = item.get("quantity")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not MIN_QUANTITY <= quantity <= MAX_QUANTITY:
+            errors[prefix + ".quantity"] = f"must be a whole number from {MIN_QUANTITY} to {MAX_QUANTITY}"
+
+
+def _check_total(total: object, errors: dict) -> None:
+    # A string, so that money never passes through a binary float.
+    try:
+        amount = Decimal(total) if isinstance(total, str) else None
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite() or amount < 0:
+        errors["total"] = 'must be a decimal string such as "12.50"'

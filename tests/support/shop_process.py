@@ -1,0 +1,179 @@
+"""ShopProcess: the real shop simulator (`manage.py runshop`) in a subprocess, for tests that talk to it
+over HTTP as the app does.
+
+    with ShopProcess() as shop:
+        shop.configure(failure_rate=0.5, seed=1)
+        requests.post(shop.url + "/orders", json=order, headers={"Idempotency-Key": key}, timeout=5)
+        assert len(shop.ledger()) == 1
+
+Each ShopProcess has its own SQLite database in a temporary directory (migrated before the start), and
+listens on a loopback port the system picks, so that several can run side by side.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+_START_LINE = re.compile(rb"Shop simulator on (http://127\.0\.0\.1:\d+)/")
+
+
+class ShopProcessError(RuntimeError):
+    """The shop would not start, or answered a helper call with an error."""
+
+
+class ShopProcess:
+    """The shop simulator as a subprocess; start() (or `with`) runs it, stop() ends it."""
+
+    def __init__(
+        self,
+        *,
+        extra_env: dict[str, str] | None = None,
+        startup_timeout_s: float = 20.0,
+        request_timeout_s: float = 10.0,
+    ):
+        """`extra_env` is added to the shop's environment last, e.g. {"SHOP_LOG_LEVEL": "INFO"}."""
+        self.extra_env = extra_env or {}
+        self.startup_timeout_s = startup_timeout_s
+        self.request_timeout_s = request_timeout_s
+        self.url: str | None = None
+        self._tmpdir: tempfile.TemporaryDirectory | None = None
+        self._process: subprocess.Popen | None = None
+        self._log_path: Path | None = None
+        self._log_file = None
+        self._last_log = ""  # what the shop printed, kept when stop() deletes its directory
+
+    # --- Life cycle ------------------------------------------------------------------------------
+
+    def start(self) -> "ShopProcess":
+        self._tmpdir = tempfile.TemporaryDirectory(prefix="asyncpizza-shop-")
+        directory = Path(self._tmpdir.name)
+        env = {
+            **os.environ,
+            "SHOP_DATABASE_URL": f"sqlite:///{directory / 'shop.sqlite3'}",
+            "DJANGO_SETTINGS_MODULE": "asyncpizza.settings",
+            "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
+        }
+        deadline = time.monotonic() + self.startup_timeout_s
+        migrate = subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--database", "shop", "--noinput"],
+            cwd=PROJECT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=self.startup_timeout_s,
+        )
+        if migrate.returncode != 0:
+            self._cleanup()
+            raise ShopProcessError(f"migrating the shop's database failed:\n{migrate.stdout}{migrate.stderr}")
+
+        self._log_path = directory / "shop.log"
+        self._log_file = open(self._log_path, "wb")
+        # Port 0: the shop binds a free port itself and names it in its start line, so no other process
+        # can take the port between our choosing it and the shop binding it.
+        self._process = subprocess.Popen(
+            [sys.executable, "manage.py", "runshop", "127.0.0.1:0"],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            self.url = self._wait_until_serving(deadline)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop the shop (SIGTERM, then SIGKILL if it lingers) and delete its database. Safe to repeat."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._cleanup()
+
+    @property
+    def returncode(self) -> int | None:
+        """The process's exit code once it has ended, else None."""
+        return None if self._process is None else self._process.poll()
+
+    def log(self) -> str:
+        """What the shop printed (its start line, request lines, the "shop" logger), also after stop()."""
+        if self._log_path is not None and self._log_path.exists():
+            self._last_log = self._log_path.read_text(errors="replace")
+        return self._last_log
+
+    def __enter__(self) -> "ShopProcess":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    # --- Talking to it ---------------------------------------------------------------------------
+
+    def reset(self) -> dict:
+        """Empty the ledger, zero the counters, restore default settings; the settings now in force."""
+        return self._call("POST", "/reset")
+
+    def configure(self, **knobs) -> dict:
+        """Change the given fault knobs (PUT /settings); the settings now in force."""
+        return self._call("PUT", "/settings", json=knobs)
+
+    def settings(self) -> dict:
+        return self._call("GET", "/settings")
+
+    def ledger(self) -> list[dict]:
+        return self._call("GET", "/orders")
+
+    def stats(self) -> dict:
+        return self._call("GET", "/stats")
+
+    # --- Inside ----------------------------------------------------------------------------------
+
+    def _call(self, method: str, path: str, **kwargs):
+        if self.url is None:
+            raise ShopProcessError("the shop is not running; call start() first")
+        response = requests.request(method, self.url + path, timeout=self.request_timeout_s, **kwargs)
+        if response.status_code != 200:
+            raise ShopProcessError(f"{method} {path} answered {response.status_code}: {response.text}")
+        return response.json()
+
+    def _wait_until_serving(self, deadline: float) -> str:
+        url = None
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise ShopProcessError(f"the shop exited with {self._process.returncode}:\n{self.log()}")
+            if url is None:
+                match = _START_LINE.search(self._log_path.read_bytes())
+                url = match[1].decode() if match else None
+            if url is not None:
+                try:
+                    if requests.get(url + "/health", timeout=1).status_code == 200:
+                        return url
+                except requests.ConnectionError:
+                    pass
+            time.sleep(0.05)
+        raise ShopProcessError(f"the shop did not answer /health within {self.startup_timeout_s} s:\n{self.log()}")
+
+    def _cleanup(self) -> None:
+        self.url = None
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+            self.log()  # keep it in memory before the file goes
+        self._log_path = None
+        if self._tmpdir is not None:
+            self._tmpdir.cleanup()
+            self._tmpdir = None
