@@ -9,11 +9,15 @@ class StoreAttemptInline(admin.TabularInline):
     model = StoreAttempt
     extra = 0
     can_delete = False
-    fields = ["number", "started_at", "finished_at", "duration_ms", "outcome", "http_status", "error"]
+    fields = ["number", "due_at", "started_at", "queue_delay", "duration_ms", "outcome", "http_status", "error"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="waited (ms)")
+    def queue_delay(self, attempt):
+        return attempt.queue_delay_ms
 
 
 @admin.register(StoreAttempt)
@@ -22,7 +26,7 @@ class StoreAttemptAdmin(admin.ModelAdmin):
     list_filter = ["outcome", "started_at"]
     search_fields = ["order__public_id", "order__customer_email", "error"]
     list_select_related = ["order__pizza"]
-    readonly_fields = ["order", "number", "started_at", "finished_at", "duration_ms", "outcome", "http_status", "error"]
+    readonly_fields = ["order", "number", "due_at", "started_at", "finished_at", "duration_ms", "outcome", "http_status", "error"]
 
     def has_add_permission(self, request):
         return False

@@ -16,6 +16,9 @@ class AttemptOutcome(models.TextChoices):
 class StoreAttempt(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="attempts")
     number = models.PositiveSmallIntegerField()
+    # When the attempt was meant to start (order placed, or its retry due): started_at - due_at is the
+    # time it waited for the scheduler and a free worker.
+    due_at = models.DateTimeField()
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=20, choices=AttemptOutcome.choices, default=AttemptOutcome.IN_PROGRESS)
@@ -32,6 +35,10 @@ class StoreAttempt(models.Model):
 
     def __str__(self):
         return f"attempt {self.number} of order {self.order.short_id}: {self.get_outcome_display()}"
+
+    @property
+    def queue_delay_ms(self) -> int:
+        return max(0, round((self.started_at - self.due_at).total_seconds() * 1000))
 
     def finish(self, *, outcome: str, now, http_status: int | None = None, error: str = "") -> None:
         if self.outcome != AttemptOutcome.IN_PROGRESS:

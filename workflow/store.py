@@ -75,17 +75,21 @@ def claim_attempt(order_id: int) -> StoreAttempt | None:
         if order.status == OrderStatus.SENDING:
             if not _take_over_stale_attempt(order, now):
                 return None
+            due_at = now
         elif order.status == OrderStatus.WAITING_RETRY:
             if order.next_attempt_at and order.next_attempt_at > now:
                 logger.info("store_order: order %s is not due until %s", order.short_id, order.next_attempt_at)
                 return None
-        elif order.status != OrderStatus.RECEIVED:
+            due_at = order.next_attempt_at or now
+        elif order.status == OrderStatus.RECEIVED:
+            due_at = order.updated_at  # placed, or reopened by an admin
+        else:
             return None  # final: a late duplicate of a job that already finished its work
         try:
             number = order.begin_attempt(now=now)
         except ConcurrentTransition:
             return None
-        return StoreAttempt.objects.create(order=order, number=number, started_at=now)
+        return StoreAttempt.objects.create(order=order, number=number, due_at=min(due_at, now), started_at=now)
 
 
 def _take_over_stale_attempt(order: Order, now) -> bool:
@@ -122,7 +126,8 @@ def record_transient_failure(attempt: StoreAttempt, error: ShopUnavailable, *, p
             schedule_store_order(order, at=at)
             logger.info("order %s attempt %s failed (%s); next at %s", order.short_id, attempt.number, error, at)
             return
-        order.fail(reason=f"the shop could not be reached after {order.attempts_made} attempts: {error}", now=now)
+        # The customer reads the reason; the technical detail of each attempt stays on the attempt.
+        order.fail(reason=f"the shop could not be reached after {order.attempts_made} attempts", now=now)
         enqueue_status_email(order)
     logger.warning("order %s failed after %s attempts: %s", order.short_id, order.attempts_made, error)
 
@@ -131,7 +136,7 @@ def record_rejection(attempt: StoreAttempt, error: ShopRejected) -> None:
     now = timezone.now()
     with transaction.atomic():
         attempt.finish(outcome=AttemptOutcome.REJECTED, now=now, http_status=error.http_status, error=str(error))
-        attempt.order.fail(reason=str(error), now=now)
+        attempt.order.fail(reason=f"the shop refused the order (HTTP {error.http_status})", now=now)
         enqueue_status_email(attempt.order)
     logger.warning("order %s rejected by the shop: %s", attempt.order.short_id, error)
 

@@ -140,7 +140,7 @@ def test_the_admin_needs_a_staff_login(client):
 def test_the_admin_lists_orders_with_their_attempts(admin_client, menu):
     order = make_order(menu, customer_email="find.me@example.com")
     order.begin_attempt(now=timezone.now())
-    order.attempts.create(number=1, started_at=timezone.now())
+    order.attempts.create(number=1, due_at=timezone.now(), started_at=timezone.now())
     listing = admin_client.get("/admin/orders/order/", {"q": "find.me@example.com"}).content.decode()
     assert order.short_id in listing
     detail = admin_client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()

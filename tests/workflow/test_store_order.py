@@ -66,8 +66,8 @@ def test_after_the_last_attempt_the_order_fails_cleanly(menu, shop, shop_client)
     store_order(order.pk, client=shop_client, policy=POLICY)
     order.refresh_from_db()
     assert order.status == OrderStatus.FAILED
-    assert "after 2 attempts" in order.failure_reason and "503" in order.failure_reason
-    assert [a.outcome for a in order.attempts.all()] == [AttemptOutcome.TRANSIENT_ERROR] * 2
+    assert order.failure_reason == "the shop could not be reached after 2 attempts"
+    assert [(a.outcome, a.http_status) for a in order.attempts.all()] == [(AttemptOutcome.TRANSIENT_ERROR, 503)] * 2
     assert [job["args"] for job in queued(SEND_STATUS_EMAIL_TASK)] == [(order.pk, "failed")]
     assert store_order(order.pk, client=shop_client, policy=POLICY) is None  # final: nothing more
 
@@ -115,6 +115,7 @@ def test_a_rejection_fails_at_once_without_retrying(menu, shop):
     order.refresh_from_db()
     assert attempt.outcome == AttemptOutcome.REJECTED and attempt.http_status == 404
     assert order.status == OrderStatus.FAILED and order.attempts_made == 1
+    assert order.failure_reason == "the shop refused the order (HTTP 404)"
     assert not Schedule.objects.filter(func=STORE_ORDER_TASK).exists()
 
 

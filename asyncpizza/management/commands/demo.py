@@ -20,6 +20,8 @@ class Command(BaseCommand):
     help = "Prepare the databases, then run web (:8000), shop simulator (:8001) and worker cluster together."
 
     def handle(self, *args, **options):
+        # SIGTERM (from a supervisor, or `kill`) stops the demo as Ctrl-C does.
+        signal.signal(signal.SIGTERM, _interrupt)
         call_command("prepare", demo_admin=True)
         children = {
             name: subprocess.Popen([sys.executable, "manage.py", *argv], cwd=settings.BASE_DIR)
@@ -48,6 +50,10 @@ class Command(BaseCommand):
             stop_all(children.values())
         if exit_code:
             sys.exit(exit_code)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def stop_all(children, grace_s: float = 10) -> None:

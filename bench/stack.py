@@ -1,0 +1,130 @@
+"""The whole stack (web, shop simulator, worker cluster) in processes of their own, on free loopback ports
+and a scratch directory, for benchmarks. Every wait here is bounded."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Stack:
+    def __init__(self, name: str, **environment):
+        self.var_dir = ROOT / "var" / "bench" / name
+        self.web_port, self.shop_port = free_port(), free_port()
+        self.web_url = f"http://127.0.0.1:{self.web_port}"
+        self.shop_url = f"http://127.0.0.1:{self.shop_port}"
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "asyncpizza.settings",
+            "ASYNCPIZZA_VAR_DIR": str(self.var_dir),
+            "SHOP_URL": self.shop_url,
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECURE_COOKIES": "false",  # plain HTTP on loopback
+            "WORKFLOW_LOG_LEVEL": "WARNING",
+            "SHOP_LOG_LEVEL": "WARNING",
+            **{key: str(value) for key, value in environment.items()},
+        }
+        self.processes = []
+
+    def __enter__(self):
+        shutil.rmtree(self.var_dir, ignore_errors=True)
+        self.var_dir.mkdir(parents=True)
+        self._manage("prepare", wait=True)
+        self._manage("runshop", f"127.0.0.1:{self.shop_port}")
+        self._manage("runserver", f"127.0.0.1:{self.web_port}", "--noreload", "--insecure")
+        self._manage("qcluster")
+        self._wait_for(f"{self.shop_url}/health")
+        self._wait_for(f"{self.web_url}/")
+        return self
+
+    def __exit__(self, *exc):
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def _manage(self, *argv, wait=False):
+        log = open(self.var_dir / f"{argv[0]}.log", "ab")
+        command = [sys.executable, "manage.py", *argv]
+        if wait:
+            subprocess.run(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, check=True, timeout=120)
+            return
+        self.processes.append(subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT))
+
+    def _wait_for(self, url: str, timeout: float = 30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(url, timeout=2).status_code < 500:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{url} did not come up in {timeout} s; see the logs in {self.var_dir}")
+
+    def configure_shop(self, **knobs):
+        requests.put(f"{self.shop_url}/settings", json=knobs, timeout=5).raise_for_status()
+
+    def shop_ledger(self) -> list:
+        return requests.get(f"{self.shop_url}/orders", timeout=10).json()
+
+    def shop_stats(self) -> dict:
+        return requests.get(f"{self.shop_url}/stats", timeout=10).json()
+
+
+class Customer:
+    """Orders through the real form over HTTP, as a browser would (CSRF cookie and token included)."""
+
+    def __init__(self, web_url: str):
+        self.web_url = web_url
+        self.session = requests.Session()
+        page = self.session.get(f"{web_url}/", timeout=10).text
+        marker = 'name="csrfmiddlewaretoken" value="'
+        start = page.index(marker) + len(marker)
+        self.csrf_token = page[start:page.index('"', start)]
+
+    def order(self, n: int) -> tuple[float, str]:
+        """Place one order; returns (seconds the form took, the status page's address)."""
+        started = time.perf_counter()
+        response = self.session.post(
+            f"{self.web_url}/",
+            data={
+                "csrfmiddlewaretoken": self.csrf_token,
+                "pizza": "margherita",
+                "size": "medium",
+                "quantity": "1",
+                "name": f"Bench customer {n}",
+                "email": f"bench{n}@example.com",
+                "address": f"{n} Benchmark Road",
+            },
+            headers={"Referer": f"{self.web_url}/"},
+            allow_redirects=False,
+            timeout=120,
+        )
+        elapsed = time.perf_counter() - started
+        if response.status_code != 303:
+            raise RuntimeError(f"order {n}: the form answered {response.status_code}")
+        return elapsed, response.headers["Location"]
+
+    def status(self, location: str) -> str:
+        page = self.session.get(f"{self.web_url}{location}", timeout=10).text
+        marker = 'data-order-status="'
+        start = page.index(marker) + len(marker)
+        return page[start:page.index('"', start)]
