@@ -21,7 +21,8 @@ def free_port() -> int:
 
 
 class Stack:
-    def __init__(self, name: str, **environment):
+    def __init__(self, name: str, *, clusters: int = 1, **environment):
+        self.clusters = clusters
         self.var_dir = ROOT / "var" / "bench" / name
         self.web_port, self.shop_port = free_port(), free_port()
         self.web_url = f"http://127.0.0.1:{self.web_port}"
@@ -45,7 +46,8 @@ class Stack:
         self._manage("prepare", wait=True)
         self._manage("runshop", f"127.0.0.1:{self.shop_port}")
         self._manage("runserver", f"127.0.0.1:{self.web_port}", "--noreload", "--insecure")
-        self._manage("qcluster")
+        for _ in range(self.clusters):
+            self._manage("qcluster")
         self._wait_for(f"{self.shop_url}/health")
         self._wait_for(f"{self.web_url}/")
         return self

@@ -5,7 +5,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from orders.models import Order, OrderStatus
+from orders.models import Order
 
 from ..factories import ORDER_FORM, make_order
 
@@ -130,20 +130,3 @@ def test_screen_readers_hear_a_change_once(client, menu):
 def test_the_mailbox_is_for_staff_only(client, admin_client):
     assert client.get("/mailbox/").status_code == 302
     assert admin_client.get("/mailbox/").status_code == 200
-
-
-def test_the_admin_needs_a_staff_login(client):
-    response = client.get("/admin/orders/order/")
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
-
-
-def test_the_admin_lists_orders_with_their_attempts(admin_client, menu):
-    order = make_order(menu, customer_email="find.me@example.com")
-    order.begin_attempt(now=timezone.now())
-    order.attempts.create(number=1, due_at=timezone.now(), started_at=timezone.now())
-    listing = admin_client.get("/admin/orders/order/", {"q": "find.me@example.com"}).content.decode()
-    assert order.short_id in listing
-    detail = admin_client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
-    assert "Attempt" in detail and "In progress" in detail
-    assert f"group=order+{order.public_id}" in detail  # link to its django-q2 tasks
-    assert Order.objects.get(pk=order.pk).status == OrderStatus.SENDING

@@ -1,0 +1,84 @@
+"""The scale-out setup: PostgreSQL for the app, Redis as django-q2's broker, two worker clusters sharing
+one queue, web and shop as separate processes, orders placed over HTTP through the real form.
+
+What must hold there too: every order ends confirmed, each exactly once at the shop, although the shop
+fails and loses answers and two clusters (each with its own scheduler) compete for the same jobs.
+"""
+
+import os
+import time
+import uuid
+
+import psycopg
+import pytest
+import redis
+
+from bench.stack import Customer, Stack
+
+pytestmark = pytest.mark.cluster
+
+POSTGRES = os.environ.get("SCALE_OUT_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+REDIS = os.environ.get("SCALE_OUT_REDIS", "redis://127.0.0.1:6379/15")
+
+
+def services_or_skip():
+    try:
+        psycopg.connect(f"{POSTGRES}/postgres", connect_timeout=3).close()
+        redis.Redis.from_url(REDIS, socket_connect_timeout=3).ping()
+    except (psycopg.Error, redis.RedisError) as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must provide PostgreSQL and Redis (.ci/run starts them): {error}")
+        pytest.skip(f"PostgreSQL or Redis is not running here: {error}")
+
+
+@pytest.fixture
+def postgres_database():
+    name = f"asyncpizza_scaleout_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield f"{POSTGRES}/{name}"
+    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def redis_broker():
+    client = redis.Redis.from_url(REDIS)
+    client.flushdb()
+    yield REDIS
+    client.flushdb()
+
+
+def test_two_clusters_on_postgres_and_redis_place_every_order_exactly_once(postgres_database, redis_broker):
+    services_or_skip()
+    orders = 30
+    with Stack(
+        "scale-out",
+        clusters=2,
+        DATABASE_URL=postgres_database,
+        REDIS_URL=redis_broker,
+        STORE_ORDER_MAX_ATTEMPTS=10,
+        STORE_ORDER_BACKOFF_S=0.2,
+        STORE_ORDER_BACKOFF_CAP_S=2,
+        SHOP_TIMEOUT_S=3,
+        Q_SCHEDULER_TICK_S=0.2,
+    ) as stack:
+        # 28 % of calls fail or lose their answer: 10 attempts leave about 3 in a million orders failed.
+        stack.configure_shop(failure_rate=0.2, lost_response_rate=0.1, seed=11)
+        customer = Customer(stack.web_url)
+        locations = [customer.order(n)[1] for n in range(orders)]
+
+        deadline = time.monotonic() + 180
+        statuses = {}
+        while time.monotonic() < deadline:
+            statuses = {location: customer.status(location) for location in locations}
+            if all(status in {"confirmed", "failed"} for status in statuses.values()):
+                break
+            time.sleep(1)
+        ledger = stack.shop_ledger()
+        stats = stack.shop_stats()
+
+    assert list(statuses.values()) == ["confirmed"] * orders
+    assert len(ledger) == orders  # one shop order per customer order: none lost, none twice
+    assert stats["duplicate_references"] == 0
+    assert stats["failed_injected"] > 0 and stats["lost_response"] > 0  # the faults really happened
