@@ -12,14 +12,22 @@ import sqlite3
 import statistics
 import time
 
-from .stack import Customer, Stack
+from trainer.figures import percentile
+from trainer.simulation import FormCustomer
+
+from .stack import Stack
 
 FINAL = {"confirmed", "failed"}
 
 
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+def order(customer: FormCustomer, n: int):
+    submission = customer.submit({
+        "pizza": "margherita", "size": "medium", "quantity": 1,
+        "name": f"Bench customer {n}", "email": f"bench{n}@example.com", "address": f"{n} Benchmark Road",
+    })
+    if not submission.accepted:
+        raise RuntimeError(f"order {n} was not accepted: {submission.error}")
+    return submission.waited_s, submission.location
 
 
 def wait_for_final(customer, locations, timeout):
@@ -36,9 +44,9 @@ def wait_for_final(customer, locations, timeout):
 def form_while_shop_is_slow(orders: int):
     with Stack("slow-shop") as stack:
         stack.configure_shop(latency_s=2)
-        customer = Customer(stack.web_url)
+        customer = FormCustomer(stack.web_url)
         started = time.monotonic()
-        timings, locations = zip(*(customer.order(n) for n in range(orders)))
+        timings, locations = zip(*(order(customer, n) for n in range(orders)))
         statuses = wait_for_final(customer, locations, timeout=orders * 2 + 120)
         print(f"\n## The form while the shop takes 2 s a call ({orders} orders)")
         print(f"form response: median {statistics.median(timings) * 1000:.0f} ms, "
@@ -51,9 +59,9 @@ def form_while_shop_is_slow(orders: int):
 def flaky_shop(orders: int):
     with Stack("flaky-shop") as stack:
         stack.configure_shop(failure_rate=0.3)
-        customer = Customer(stack.web_url)
+        customer = FormCustomer(stack.web_url)
         started = time.monotonic()
-        locations = [customer.order(n)[1] for n in range(orders)]
+        locations = [order(customer, n)[1] for n in range(orders)]
         statuses = wait_for_final(customer, locations, timeout=300)
         elapsed = time.monotonic() - started
         ledger = stack.shop_ledger()

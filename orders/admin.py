@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from workflow.admin import StoreAttemptInline
+from workflow.admin import ExecutionEventInline, StoreAttemptInline
 from workflow.jobs import task_group
 from workflow.store import retry_failed_order
 
@@ -20,15 +20,15 @@ class PizzaAdmin(admin.ModelAdmin):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["short_id", "customer_name", "customer_email", "line", "total_price", "status", "attempts", "created_at"]
-    list_filter = ["status", "created_at", "pizza"]
+    list_display = ["short_id", "customer_name", "customer_email", "line", "total_price", "status", "mode", "attempts", "created_at"]
+    list_filter = ["status", "mode", "created_at", "pizza"]
     date_hierarchy = "created_at"
     search_fields = ["customer_email", "customer_name", "=public_id", "=shop_order_id"]
     list_select_related = ["pizza"]
-    inlines = [StoreAttemptInline]
+    inlines = [StoreAttemptInline, ExecutionEventInline]
     actions = ["retry_failed"]
     fieldsets = [
-        ("Order", {"fields": ["public_id", "status_page", "pizza", "size", "quantity", "unit_price", "total_price"]}),
+        ("Order", {"fields": ["public_id", "status_page", "mode", "pizza", "size", "quantity", "unit_price", "total_price"]}),
         ("Customer", {"fields": ["customer_name", "customer_email", "delivery_address"]}),
         (
             "Store-order step",
@@ -52,7 +52,7 @@ class OrderAdmin(admin.ModelAdmin):
     # The workflow owns every field that changes after the order is placed: the admin reads, and acts
     # only through the retry action, which goes through the same state machine as the workers.
     readonly_fields = [
-        "public_id", "status_page", "pizza", "size", "quantity", "unit_price", "total_price",
+        "public_id", "status_page", "mode", "pizza", "size", "quantity", "unit_price", "total_price",
         "customer_name", "customer_email", "delivery_address",
         "status", "attempts_made", "attempt_limit", "next_attempt_at", "shop_order_id", "failure_reason",
         "idempotency_key", "tasks", "created_at", "first_sent_at", "confirmed_at", "failed_at",

@@ -7,6 +7,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from workflow.events import record_event
+from workflow.models import EventKind
+
 from .models import Order, OrderStatus
 
 logger = logging.getLogger(__name__)
@@ -37,6 +40,13 @@ def send_status_email(order_id: int, status: str) -> bool:
     except Exception:
         Order.objects.filter(pk=order_id).update(**{sent_field: None})
         raise
+    record_event(
+        order,
+        EventKind.EMAIL_SENT,
+        customer=f"Got the {'confirmation' if status == OrderStatus.CONFIRMED else 'failure'} email.",
+        engine="The email job sent the mail (claimed first, so a repeated job cannot send it twice).",
+        database="Committed: the mail marked as sent.",
+    )
     logger.info("sent the %s mail of order %s to %s", status, order.short_id, order.customer_email)
     return True
 

@@ -3,7 +3,6 @@
 import uuid
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -49,6 +48,13 @@ class Pizza(models.Model):
             Size.MEDIUM: self.price_medium,
             Size.LARGE: self.price_large,
         }[Size(size)]
+
+
+class StoreMode(models.TextChoices):
+    """How the store-order step runs (the trainer's switch; see workflow.models.WorkflowSettings)."""
+
+    ASYNC = "async", "Asynchronous (a background job)"
+    SYNC = "sync", "Synchronous (inside the form's request)"
 
 
 class OrderStatus(models.TextChoices):
@@ -122,6 +128,7 @@ class Order(models.Model):
     status = models.CharField(
         max_length=20, choices=OrderStatus.choices, default=OrderStatus.RECEIVED, db_index=True
     )
+    mode = models.CharField(max_length=5, choices=StoreMode.choices, default=StoreMode.ASYNC, db_index=True)
     attempts_made = models.PositiveSmallIntegerField(default=0)
     attempt_limit = models.PositiveSmallIntegerField(
         help_text="Attempts allowed in all; an admin's retry raises it by a fresh budget."
@@ -228,5 +235,28 @@ class Order(models.Model):
             setattr(self, field, value)
 
 
-def default_attempt_limit() -> int:
-    return settings.STORE_ORDER_MAX_ATTEMPTS
+class WaitOutcome(models.TextChoices):
+    ACCEPTED = "accepted", "Order accepted"
+    ERROR = "error", "Error shown"
+
+
+class CustomerWait(models.Model):
+    """How long one customer waited for the order form's answer, and what they got.
+
+    Written after the order's own transaction, so it is kept even when that transaction rolled back (a
+    synchronous order whose shop call failed leaves no order, but the customer did wait and see an error).
+    """
+
+    mode = models.CharField(max_length=5, choices=StoreMode.choices)
+    source = models.CharField(max_length=10, default="form", help_text="form, or batch (the trainer's made-up customers)")
+    started_at = models.DateTimeField(db_index=True)
+    duration_ms = models.PositiveIntegerField()
+    outcome = models.CharField(max_length=10, choices=WaitOutcome.choices)
+    error = models.CharField(max_length=300, blank=True)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"{self.mode} {self.outcome} after {self.duration_ms} ms"

@@ -1,11 +1,22 @@
-"""Writes on the customer's side. The form (and later the API) place orders only through here."""
+"""Writes on the customer's side. The form, the trainer's batch (and later the API) place orders only here."""
 
-from django.db import transaction
+import time
 
+from django.db import OperationalError, transaction
+from django.utils import timezone
+
+from workflow.events import elapsed_ms, record_event
 from workflow.jobs import enqueue_store_order
+from workflow.models import EventKind, current_store_mode
 from workflow.retry_policy import RetryPolicy
+from workflow.shop_client import ShopError
+from workflow.store import store_in_request
 
-from .models import Order, Pizza
+from .models import CustomerWait, Order, Pizza, StoreMode, WaitOutcome
+
+
+class OrderNotPlaced(Exception):
+    """The order could not be taken and nothing was kept; the message is for the customer."""
 
 
 def quote(*, pizza: Pizza, size: str, quantity: int):
@@ -13,10 +24,13 @@ def quote(*, pizza: Pizza, size: str, quantity: int):
     return unit_price, unit_price * quantity
 
 
-def place_order(*, pizza: Pizza, size: str, quantity: int, name: str, email: str, address: str) -> Order:
-    """Commit the order and the job that will send it to the shop, in one transaction.
+def place_order(
+    *, pizza: Pizza, size: str, quantity: int, name: str, email: str, address: str, mode: str | None = None
+) -> Order:
+    """Commit the order, in one transaction with either the job that will send it to the shop
+    (asynchronous: the answer depends on our database alone) or the shop's own answer (synchronous).
 
-    This does not wait for the shop: the answer to the customer depends on our database alone.
+    Raises OrderNotPlaced if the synchronous call to the shop fails: the transaction rolls back.
     """
     unit_price, total_price = quote(pizza=pizza, size=size, quantity=quantity)
     order = Order(
@@ -29,9 +43,71 @@ def place_order(*, pizza: Pizza, size: str, quantity: int, name: str, email: str
         unit_price=unit_price,
         total_price=total_price,
         attempt_limit=RetryPolicy.from_settings().max_attempts,
+        mode=mode or current_store_mode(),
     )
     order.full_clean()
-    with transaction.atomic():
-        order.save()
-        enqueue_store_order(order)
+    started = timezone.now()
+    try:
+        with transaction.atomic():
+            order.save()
+            if order.mode == StoreMode.SYNC:
+                _store_now(order, started=started)
+            else:
+                enqueue_store_order(order)
+                record_event(
+                    order,
+                    EventKind.PLACED,
+                    at=started,
+                    duration_ms=elapsed_ms(started),
+                    customer="Submitted the form and got the status page at once.",
+                    engine="Order form done; store order is asynchronous, so the process waits here for a worker.",
+                    database="Committed in one transaction: the order ('received') and its store-order job.",
+                )
+    except ShopError as error:
+        raise OrderNotPlaced(
+            f"The pizza shop did not take your order ({error}). Nothing was ordered and nothing was kept: "
+            "you can submit the form again."
+        ) from error
+    except OperationalError as error:
+        # SQLite's write lock, held by another request's synchronous shop call for longer than the busy
+        # timeout: the cost of long transactions, shown to the customer instead of a 500.
+        raise OrderNotPlaced("We are too busy to take your order right now. Nothing was ordered: please try again.") from error
     return order
+
+
+def _store_now(order: Order, *, started) -> None:
+    attempt = store_in_request(order)
+    record_event(
+        order,
+        EventKind.PLACED_SYNC,
+        at=started,
+        duration_ms=elapsed_ms(started),
+        customer=f"Submitted the form and waited {attempt.duration_ms} ms for the shop before seeing the page.",
+        engine="Order form, then store order in the same request and transaction (synchronous), then confirmation.",
+        database="Committed in one transaction: the order ('confirmed'), its attempt and the email job.",
+    )
+
+
+def submit_order(*, source: str = "form", **fields) -> Order:
+    """Place an order as a customer does, and record how long they waited and what they saw."""
+    mode = current_store_mode()
+    started_at, started = timezone.now(), time.perf_counter()
+    try:
+        order = place_order(mode=mode, **fields)
+    except OrderNotPlaced as error:
+        _record_wait(mode, source, started_at, started, WaitOutcome.ERROR, error=str(error))
+        raise
+    _record_wait(mode, source, started_at, started, WaitOutcome.ACCEPTED, order=order)
+    return order
+
+
+def _record_wait(mode, source, started_at, started, outcome, *, order=None, error=""):
+    CustomerWait.objects.create(
+        mode=mode,
+        source=source,
+        started_at=started_at,
+        duration_ms=round((time.perf_counter() - started) * 1000),
+        outcome=outcome,
+        error=error[:300],
+        order=order,
+    )

@@ -3,10 +3,12 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from workflow.models import current_store_mode
+
 from .forms import OrderForm
 from .mailbox import read_mailbox
-from .models import Order, Pizza, Size
-from .services import place_order, quote
+from .models import Order, Pizza
+from .services import OrderNotPlaced, quote, submit_order
 
 class HttpResponseSeeOther(HttpResponseRedirect):
     """303: the browser follows with a GET, so reloading the status page never submits the order again."""
@@ -22,9 +24,14 @@ STOP_POLLING = 286
 def order_form(request):
     form = OrderForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        order = place_order(**form.cleaned_data)
-        return HttpResponseSeeOther(order.get_absolute_url())
-    return render(request, "orders/order_form.html", {"form": form, "menu": Pizza.objects.available()})
+        try:
+            order = submit_order(**form.cleaned_data)
+        except OrderNotPlaced as error:
+            form.add_error(None, str(error))  # the input stays, so the customer can decide to submit again
+        else:
+            return HttpResponseSeeOther(order.get_absolute_url())
+    context = {"form": form, "menu": Pizza.objects.available(), "store_mode": current_store_mode()}
+    return render(request, "orders/order_form.html", context)
 
 
 @require_GET
@@ -42,7 +49,7 @@ def price_preview(request):
 @require_GET
 def order_status(request, public_id):
     order = get_object_or_404(Order.objects.select_related("pizza"), public_id=public_id)
-    context = {"order": order, "attempts": order.attempts.all(), "sizes": Size}
+    context = {"order": order, "attempts": order.attempts.all(), "events": order.events.all()}
     if request.htmx:
         # Announce to screen readers only what changed since the poll that asked ("seen").
         context["announce"] = request.GET.get("seen") != order.progress_version

@@ -89,6 +89,8 @@ class LedgerEntry(models.Model):
             "idempotency_key": self.idempotency_key,
             "shop_order_id": self.shop_order_id,
             "reference": self.reference,
+            # Who the pizza is for: a customer who submitted twice has two references but one name.
+            "customer": (self.payload.get("customer") or {}).get("name", ""),
             "received": self.received,
             "accepted_at": self.accepted_at.isoformat(),
         }

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import StoreAttempt
+from .models import ExecutionEvent, StoreAttempt, WorkflowSettings
 
 
 class StoreAttemptInline(admin.TabularInline):
@@ -18,6 +18,32 @@ class StoreAttemptInline(admin.TabularInline):
     @admin.display(description="waited (ms)")
     def queue_delay(self, attempt):
         return attempt.queue_delay_ms
+
+
+class ExecutionEventInline(admin.TabularInline):
+    """The execution table: each transaction of the order, from the customer's, engine's and database's side."""
+
+    model = ExecutionEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "duration_ms", "kind", "customer_saw", "engine_did", "database_holds"]
+    readonly_fields = fields
+    verbose_name = "transaction"
+    verbose_name_plural = "How this worked (execution table)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WorkflowSettings)
+class WorkflowSettingsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "changed_at"]
+
+    def has_add_permission(self, request):
+        return not WorkflowSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(StoreAttempt)

@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from orders.models import Order
+from orders.models import Order, StoreMode
 
 
 class AttemptOutcome(models.TextChoices):
@@ -49,3 +49,71 @@ class StoreAttempt(models.Model):
         self.error = error
         self.duration_ms = max(0, round((now - self.started_at).total_seconds() * 1000))
         self.save(update_fields=["outcome", "finished_at", "http_status", "error", "duration_ms"])
+
+
+class WorkflowSettings(models.Model):
+    """The engine's settings that staff change at run time (one row). Kept in the database, so web and
+    workers agree on them without a restart."""
+
+    store_mode = models.CharField(max_length=5, choices=StoreMode.choices, default=StoreMode.ASYNC)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "workflow settings"
+
+    def __str__(self):
+        return f"store order: {self.get_store_mode_display()}"
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> "WorkflowSettings":
+        settings, _ = cls.objects.get_or_create(pk=1)
+        return settings
+
+
+def current_store_mode() -> str:
+    return WorkflowSettings.load().store_mode
+
+
+def set_store_mode(mode: str) -> WorkflowSettings:
+    settings = WorkflowSettings.load()
+    settings.store_mode = StoreMode(mode)
+    settings.save()
+    return settings
+
+
+class EventKind(models.TextChoices):
+    PLACED = "placed", "Order placed, job queued"
+    PLACED_SYNC = "placed_sync", "Order placed and stored in the request"
+    ATTEMPT_STARTED = "attempt_started", "Attempt started"
+    ATTEMPT_FAILED = "attempt_failed", "Attempt failed, retry scheduled"
+    INTERRUPTED = "interrupted", "Attempt interrupted"
+    CONFIRMED = "confirmed", "Confirmed"
+    FAILED = "failed", "Failed"
+    EMAIL_SENT = "email_sent", "Email sent"
+    RETRIED_BY_ADMIN = "retried_by_admin", "Retried by an admin"
+
+
+class ExecutionEvent(models.Model):
+    """One transaction in an order's life, told from three points of view (the seed's execution table).
+
+    Each row is written inside the transaction it describes, so the table is what happened, recorded as the
+    order moved, never reconstructed afterwards; a rolled-back transaction leaves no row.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    at = models.DateTimeField(db_index=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    customer_saw = models.CharField(max_length=300)
+    engine_did = models.CharField(max_length=300)
+    database_holds = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["order", "at", "pk"]
+
+    def __str__(self):
+        return f"{self.order.short_id} {self.at:%H:%M:%S.%f}: {self.get_kind_display()}"

@@ -21,8 +21,9 @@ from django.utils import timezone
 
 from orders.models import ConcurrentTransition, Order, OrderStatus
 
+from .events import record_event
 from .jobs import enqueue_status_email, enqueue_store_order, schedule_store_order
-from .models import AttemptOutcome, StoreAttempt
+from .models import AttemptOutcome, EventKind, StoreAttempt
 from .retry_policy import RetryPolicy
 from .shop_client import ShopClient, ShopReceipt, ShopRejected, ShopUnavailable, default_shop_client
 
@@ -89,7 +90,17 @@ def claim_attempt(order_id: int) -> StoreAttempt | None:
             number = order.begin_attempt(now=now)
         except ConcurrentTransition:
             return None
-        return StoreAttempt.objects.create(order=order, number=number, due_at=min(due_at, now), started_at=now)
+        attempt = StoreAttempt.objects.create(order=order, number=number, due_at=min(due_at, now), started_at=now)
+        waited = attempt.queue_delay_ms
+        record_event(
+            order,
+            EventKind.ATTEMPT_STARTED,
+            at=now,
+            customer=f"Status page: sending to the shop, attempt {number} of {order.attempt_limit}.",
+            engine=f"A worker picked up the store-order job ({waited} ms after it was due) and claimed attempt {number}.",
+            database=f"Committed: order 'sending', attempt {number} in progress.",
+        )
+        return attempt
 
 
 def _take_over_stale_attempt(order: Order, now) -> bool:
@@ -99,20 +110,42 @@ def _take_over_stale_attempt(order: Order, now) -> bool:
         if current.started_at > now - stale_after():
             return False  # still running in another worker: leave it alone
         current.finish(outcome=AttemptOutcome.INTERRUPTED, now=now, error="the worker running it was lost")
+    record_event(
+        order,
+        EventKind.INTERRUPTED,
+        at=now,
+        customer="Status page: still sending (nothing to see).",
+        engine=f"Attempt {order.attempts_made} never finished: its worker was lost. The job came back.",
+        database=f"Attempt {order.attempts_made} marked interrupted (the shop's idempotency key makes a repeat safe).",
+    )
     if order.attempts_left > 0:
         return True
-    order.fail(reason="the last attempt was interrupted and no attempts are left", now=now)
-    enqueue_status_email(order)
+    _fail(order, reason="the last attempt was interrupted and no attempts were left", now=now,
+          engine="The interrupted attempt was the last one allowed.")
     return False
 
 
 def record_acceptance(attempt: StoreAttempt, receipt: ShopReceipt) -> None:
     now = timezone.now()
     with transaction.atomic():
-        attempt.finish(outcome=AttemptOutcome.ACCEPTED, now=now, http_status=receipt.http_status)
-        attempt.order.confirm(shop_order_id=receipt.shop_order_id, now=now)
-        enqueue_status_email(attempt.order)
+        _confirm(attempt, receipt, now=now)
     logger.info("order %s confirmed as %s on attempt %s", attempt.order.short_id, receipt.shop_order_id, attempt.number)
+
+
+def _confirm(attempt: StoreAttempt, receipt: ShopReceipt, *, now) -> None:
+    attempt.finish(outcome=AttemptOutcome.ACCEPTED, now=now, http_status=receipt.http_status)
+    attempt.order.confirm(shop_order_id=receipt.shop_order_id, now=now)
+    enqueue_status_email(attempt.order)
+    repeat = " (it had the order already: an earlier answer was lost)" if receipt.was_repeat else ""
+    record_event(
+        attempt.order,
+        EventKind.CONFIRMED,
+        at=now,
+        duration_ms=attempt.duration_ms,
+        customer=f"Status page: confirmed, shop reference {receipt.shop_order_id}.",
+        engine=f"Attempt {attempt.number}: the shop answered {receipt.http_status}{repeat}.",
+        database="Committed: attempt accepted, order 'confirmed', confirmation email job.",
+    )
 
 
 def record_transient_failure(attempt: StoreAttempt, error: ShopUnavailable, *, policy: RetryPolicy) -> None:
@@ -121,14 +154,29 @@ def record_transient_failure(attempt: StoreAttempt, error: ShopUnavailable, *, p
     with transaction.atomic():
         attempt.finish(outcome=AttemptOutcome.TRANSIENT_ERROR, now=now, http_status=error.http_status, error=str(error))
         if order.attempts_left > 0:
-            at = now + timedelta(seconds=policy.delay_after(order.attempts_made))
+            delay = policy.delay_after(order.attempts_made)
+            at = now + timedelta(seconds=delay)
             order.wait_for_retry(at=at)
             schedule_store_order(order, at=at)
+            record_event(
+                order,
+                EventKind.ATTEMPT_FAILED,
+                at=now,
+                duration_ms=attempt.duration_ms,
+                customer=f"Status page: attempt {attempt.number} did not get through, next try in {delay:.1f} s.",
+                engine=f"Attempt {attempt.number} failed ({error}); the worker is free again at once.",
+                database=f"Committed: attempt {attempt.number} failed, order 'waiting_retry', next attempt scheduled.",
+            )
             logger.info("order %s attempt %s failed (%s); next at %s", order.short_id, attempt.number, error, at)
             return
         # The customer reads the reason; the technical detail of each attempt stays on the attempt.
-        order.fail(reason=f"the shop could not be reached after {order.attempts_made} attempts", now=now)
-        enqueue_status_email(order)
+        _fail(
+            order,
+            reason=f"the shop could not be reached after {order.attempts_made} attempts",
+            now=now,
+            engine=f"Attempt {attempt.number} failed ({error}) and it was the last one.",
+            duration_ms=attempt.duration_ms,
+        )
     logger.warning("order %s failed after %s attempts: %s", order.short_id, order.attempts_made, error)
 
 
@@ -136,9 +184,24 @@ def record_rejection(attempt: StoreAttempt, error: ShopRejected) -> None:
     now = timezone.now()
     with transaction.atomic():
         attempt.finish(outcome=AttemptOutcome.REJECTED, now=now, http_status=error.http_status, error=str(error))
-        attempt.order.fail(reason=f"the shop refused the order (HTTP {error.http_status})", now=now)
-        enqueue_status_email(attempt.order)
+        _fail(attempt.order, reason=f"the shop refused the order (HTTP {error.http_status})", now=now,
+              engine=f"Attempt {attempt.number}: the shop refused the order ({error}); no retry can mend that.",
+              duration_ms=attempt.duration_ms)
     logger.warning("order %s rejected by the shop: %s", attempt.order.short_id, error)
+
+
+def _fail(order: Order, *, reason: str, now, engine: str, duration_ms: int | None = None) -> None:
+    order.fail(reason=reason, now=now)
+    enqueue_status_email(order)
+    record_event(
+        order,
+        EventKind.FAILED,
+        at=now,
+        duration_ms=duration_ms,
+        customer=f"Status page: failed ({reason}).",
+        engine=engine,
+        database="Committed: order 'failed', failure email job.",
+    )
 
 
 def retry_failed_order(order: Order, *, policy: RetryPolicy | None = None) -> None:
@@ -147,3 +210,24 @@ def retry_failed_order(order: Order, *, policy: RetryPolicy | None = None) -> No
     with transaction.atomic():
         order.reopen(extra_attempts=policy.max_attempts)
         enqueue_store_order(order)
+        record_event(
+            order,
+            EventKind.RETRIED_BY_ADMIN,
+            customer="Status page: received again, waiting for a worker.",
+            engine=f"An admin retried the order with {policy.max_attempts} fresh attempts.",
+            database="Committed: order 'received' with a new store-order job.",
+        )
+
+
+def store_in_request(order: Order, *, client: ShopClient | None = None) -> StoreAttempt:
+    """The synchronous store-order step: one call to the shop, inside the caller's transaction.
+
+    Raises ShopError when the shop does not take the order; the caller's transaction then rolls back and
+    nothing is kept, as in the seed's engine. There is no retry: the customer decides whether to submit again.
+    """
+    now = timezone.now()
+    number = order.begin_attempt(now=now)
+    attempt = StoreAttempt.objects.create(order=order, number=number, due_at=now, started_at=now)
+    receipt = (client or default_shop_client()).place_order(shop_payload(order), idempotency_key=str(order.idempotency_key))
+    _confirm(attempt, receipt, now=timezone.now())
+    return attempt

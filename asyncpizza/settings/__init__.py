@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     # workflow comes before django_q so that its qcluster command (which adds a fast scheduler tick) wins.
     "workflow",
     "orders",
+    "trainer",
     "shop",
     "django_q",
 ]

@@ -13,7 +13,8 @@ import psycopg
 import pytest
 import redis
 
-from bench.stack import Customer, Stack
+from bench.stack import Stack
+from trainer.simulation import FormCustomer, made_up_customer
 
 pytestmark = pytest.mark.cluster
 
@@ -65,8 +66,10 @@ def test_two_clusters_on_postgres_and_redis_place_every_order_exactly_once(postg
     ) as stack:
         # 28 % of calls fail or lose their answer: 10 attempts leave about 3 in a million orders failed.
         stack.configure_shop(failure_rate=0.2, lost_response_rate=0.1, seed=11)
-        customer = Customer(stack.web_url)
-        locations = [customer.order(n)[1] for n in range(orders)]
+        customer = FormCustomer(stack.web_url)
+        submissions = [customer.submit(made_up_customer(n)) for n in range(orders)]
+        assert all(s.accepted for s in submissions)
+        locations = [s.location for s in submissions]
 
         deadline = time.monotonic() + 180
         statuses = {}

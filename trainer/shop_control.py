@@ -1,0 +1,45 @@
+"""The trainer's remote control for the shop simulator: its knobs, ledger and stats, over HTTP only."""
+
+import requests
+from django.conf import settings
+
+
+class ShopControlError(Exception):
+    """The shop could not be reached, or refused a change (then `errors` names the fields)."""
+
+    def __init__(self, message: str, errors: dict | None = None):
+        super().__init__(message)
+        self.errors = errors or {}
+
+
+class ShopControl:
+    def __init__(self, base_url: str | None = None, timeout_s: float = 3):
+        self.base_url = (base_url or settings.SHOP_URL).rstrip("/")
+        self.timeout_s = timeout_s
+
+    def knobs(self) -> dict:
+        return self._call("GET", "/settings")
+
+    def configure(self, **knobs) -> dict:
+        return self._call("PUT", "/settings", json=knobs)
+
+    def reset(self) -> dict:
+        return self._call("POST", "/reset")
+
+    def ledger(self) -> list[dict]:
+        return self._call("GET", "/orders")
+
+    def stats(self) -> dict:
+        return self._call("GET", "/stats")
+
+    def _call(self, method: str, path: str, **kwargs):
+        try:
+            response = requests.request(method, f"{self.base_url}{path}", timeout=self.timeout_s, **kwargs)
+        except requests.RequestException as error:
+            raise ShopControlError(f"the shop simulator at {self.base_url} does not answer ({error.__class__.__name__})") from error
+        if response.status_code == 400:
+            errors = response.json().get("errors", {})
+            raise ShopControlError("the shop refused the change", errors=errors)
+        if response.status_code != 200:
+            raise ShopControlError(f"the shop answered {response.status_code} to {method} {path}")
+        return response.json()

@@ -1,0 +1,121 @@
+"""The trainer's page: the switch, the scenarios, the shop's knobs, a batch of customers, live figures.
+Staff only."""
+
+import secrets
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django_q.tasks import async_task
+
+from workflow.models import current_store_mode, set_store_mode
+
+from . import stats
+from .charts import wait_chart_svg
+from .forms import BatchForm, KnobsForm, ModeForm, ScenarioForm
+from .scenarios import SCENARIOS, apply_scenario
+from .shop_control import ShopControl, ShopControlError
+
+
+def _page(request, *, knobs_form=None, batch_form=None, status=200):
+    control = ShopControl(timeout_s=1)
+    shop_error = ""
+    latency_s = 0.0
+    if knobs_form is None:
+        try:
+            knobs = control.knobs()
+            knobs_form, latency_s = KnobsForm(initial=knobs), float(knobs.get("latency_s") or 0)
+        except ShopControlError as error:
+            knobs_form, shop_error = KnobsForm(), str(error)
+    context = {
+        "mode_form": ModeForm(initial={"store_mode": current_store_mode()}),
+        "knobs_form": knobs_form,
+        "batch_form": batch_form or BatchForm(),
+        "scenarios": SCENARIOS.values(),
+        "shop_error": shop_error,
+        "shop_timeout_s": settings.SHOP_TIMEOUT_S,
+        # A latency at or above the app's timeout makes every call time out: say so where the knob is.
+        "latency_times_out": latency_s >= settings.SHOP_TIMEOUT_S,
+        **_figures(control),
+    }
+    return render(request, "trainer/trainer.html", context, status=status)
+
+
+def _figures(control=None) -> dict:
+    figures = stats.dashboard(control)
+    chart = wait_chart_svg([(m.label.split(" (")[0], m.wait_p50_ms, m.wait_p95_ms) for m in figures["modes"]])
+    return {**figures, "chart": chart}
+
+
+@staff_member_required
+@require_GET
+def trainer(request):
+    return _page(request)
+
+
+@staff_member_required
+@require_GET
+def figures(request):
+    """The live part of the page, polled by htmx."""
+    return render(request, "trainer/partials/figures.html", _figures())
+
+
+@staff_member_required
+@require_POST
+def switch_mode(request):
+    form = ModeForm(request.POST)
+    if form.is_valid():
+        set_store_mode(form.cleaned_data["store_mode"])
+        messages.success(request, f"Store order now runs {form.cleaned_data['store_mode']}hronously.")
+    else:
+        messages.error(request, "Choose sync or async.")
+    return redirect("trainer:page")
+
+
+@staff_member_required
+@require_POST
+def scenario(request):
+    form = ScenarioForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Unknown scenario.")
+        return redirect("trainer:page")
+    try:
+        apply_scenario(form.cleaned_data["scenario"])
+    except ShopControlError as error:
+        messages.error(request, f"Could not set the scenario: {error}.")
+    else:
+        messages.success(request, f"Scenario: {SCENARIOS[form.cleaned_data['scenario']].title}.")
+    return redirect("trainer:page")
+
+
+@staff_member_required
+@require_POST
+def knobs(request):
+    form = KnobsForm(request.POST)
+    if form.is_valid():
+        try:
+            ShopControl().configure(**form.cleaned_data)
+        except ShopControlError as error:
+            for field, message in error.errors.items():
+                form.add_error(field if field in form.fields else None, message)
+            if not error.errors:
+                form.add_error(None, str(error))
+        else:
+            messages.success(request, "The shop's knobs are set.")
+            return redirect("trainer:page")
+    return _page(request, knobs_form=form, status=200)
+
+
+@staff_member_required
+@require_POST
+def batch(request):
+    form = BatchForm(request.POST)
+    if not form.is_valid():
+        return _page(request, batch_form=form)
+    first = secrets.randbelow(900_000) + 100_000  # made-up customers' numbers, distinct enough for a room
+    for number in range(first, first + form.cleaned_data["count"]):
+        async_task("trainer.tasks.place_made_up_order_task", number, q_options={"group": "trainer batch"})
+    messages.success(request, f"{form.cleaned_data['count']} made-up customers are ordering.")
+    return redirect("trainer:page")
