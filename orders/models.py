@@ -62,6 +62,7 @@ class OrderStatus(models.TextChoices):
 
     RECEIVED = "received", "Received"  # committed together with the job that will send it
     SENDING = "sending", "Sending to the shop"  # an attempt is under way
+    AWAITING_CALLBACK = "awaiting_callback", "Waiting for the shop's answer"  # the shop acknowledged; it calls back
     WAITING_RETRY = "waiting_retry", "Waiting to try again"  # an attempt failed; the next one is scheduled
     CONFIRMED = "confirmed", "Confirmed"  # the shop accepted it
     FAILED = "failed", "Failed"  # given up: rejected by the shop, or out of attempts
@@ -70,16 +71,20 @@ class OrderStatus(models.TextChoices):
 FINAL_STATUSES = frozenset({OrderStatus.CONFIRMED, OrderStatus.FAILED})
 
 # The only moves an order may make. SENDING -> SENDING is taking over an attempt whose worker died;
+# AWAITING_CALLBACK is the wait state of the shop's callback mode (see workflow/callbacks.py);
 # FAILED -> RECEIVED is an admin's retry with a fresh budget of attempts. A confirmed order never moves.
 ALLOWED_TRANSITIONS = {
     OrderStatus.RECEIVED: {OrderStatus.SENDING},
     OrderStatus.SENDING: {
         OrderStatus.SENDING,
+        OrderStatus.AWAITING_CALLBACK,
         OrderStatus.WAITING_RETRY,
         OrderStatus.CONFIRMED,
         OrderStatus.FAILED,
     },
-    OrderStatus.WAITING_RETRY: {OrderStatus.SENDING},
+    # The shop's callback may come while we wait for it, or late: after the deadline made us retry.
+    OrderStatus.AWAITING_CALLBACK: {OrderStatus.CONFIRMED, OrderStatus.WAITING_RETRY, OrderStatus.FAILED},
+    OrderStatus.WAITING_RETRY: {OrderStatus.SENDING, OrderStatus.CONFIRMED},
     OrderStatus.CONFIRMED: set(),
     OrderStatus.FAILED: {OrderStatus.RECEIVED},
 }
@@ -134,7 +139,13 @@ class Order(models.Model):
         help_text="Attempts allowed in all; an admin's retry raises it by a fresh budget."
     )
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    callback_deadline_at = models.DateTimeField(
+        null=True, blank=True, help_text="In callback mode: when we stop waiting for the shop and ask it."
+    )
     shop_order_id = models.CharField("shop's reference", max_length=64, blank=True)
+    callback_url = models.URLField(
+        max_length=500, blank=True, help_text="Where to POST a signed notification when the order is final (API)."
+    )
     failure_reason = models.TextField(blank=True)
 
     created_at = models.DateTimeField("received at", default=timezone.now, db_index=True)
@@ -204,13 +215,18 @@ class Order(models.Model):
         return self.attempts_made
 
     def wait_for_retry(self, *, at) -> None:
-        self._move(OrderStatus.WAITING_RETRY, next_attempt_at=at)
+        self._move(OrderStatus.WAITING_RETRY, next_attempt_at=at, callback_deadline_at=None)
+
+    def await_callback(self, *, until) -> None:
+        self._move(OrderStatus.AWAITING_CALLBACK, callback_deadline_at=until)
 
     def confirm(self, *, shop_order_id: str, now) -> None:
-        self._move(OrderStatus.CONFIRMED, shop_order_id=shop_order_id, confirmed_at=now, next_attempt_at=None)
+        self._move(
+            OrderStatus.CONFIRMED, shop_order_id=shop_order_id, confirmed_at=now, next_attempt_at=None, callback_deadline_at=None
+        )
 
     def fail(self, *, reason: str, now) -> None:
-        self._move(OrderStatus.FAILED, failure_reason=reason, failed_at=now, next_attempt_at=None)
+        self._move(OrderStatus.FAILED, failure_reason=reason, failed_at=now, next_attempt_at=None, callback_deadline_at=None)
 
     def reopen(self, *, extra_attempts: int) -> None:
         """An admin's retry of a failed order: back to the start with a fresh budget of attempts."""

@@ -16,6 +16,7 @@ from orders.models import Order
 STORE_ORDER_TASK = "workflow.tasks.store_order_task"
 SEND_STATUS_EMAIL_TASK = "workflow.tasks.send_status_email_task"
 RECOVERY_TASK = "workflow.tasks.requeue_stalled_orders_task"
+NOTIFY_CALLBACK_TASK = "api.tasks.notify_callback_task"
 RECOVERY_SCHEDULE_NAME = "requeue stalled orders"
 
 
@@ -26,6 +27,13 @@ def task_group(order: Order) -> str:
 
 def enqueue_store_order(order: Order) -> None:
     _enqueue(STORE_ORDER_TASK, order.pk, group=task_group(order), name=f"store order {order.short_id}")
+
+
+def enqueue_final_jobs(order: Order) -> None:
+    """Everything that must follow a final status, queued in the transaction that set it."""
+    enqueue_status_email(order)
+    if order.callback_url:
+        _enqueue(NOTIFY_CALLBACK_TASK, order.pk, group=task_group(order), name=f"notify {order.short_id}")
 
 
 def enqueue_status_email(order: Order) -> None:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from orders.models import ConcurrentTransition, Order, OrderStatus
 
 from .events import record_event
-from .jobs import enqueue_status_email, enqueue_store_order, schedule_store_order
+from .jobs import enqueue_final_jobs, enqueue_store_order, schedule_store_order
 from .models import AttemptOutcome, EventKind, StoreAttempt
 from .retry_policy import RetryPolicy
 from .shop_client import ShopClient, ShopReceipt, ShopRejected, ShopUnavailable, default_shop_client
@@ -135,7 +135,7 @@ def record_acceptance(attempt: StoreAttempt, receipt: ShopReceipt) -> None:
 def _confirm(attempt: StoreAttempt, receipt: ShopReceipt, *, now) -> None:
     attempt.finish(outcome=AttemptOutcome.ACCEPTED, now=now, http_status=receipt.http_status)
     attempt.order.confirm(shop_order_id=receipt.shop_order_id, now=now)
-    enqueue_status_email(attempt.order)
+    enqueue_final_jobs(attempt.order)
     repeat = " (it had the order already: an earlier answer was lost)" if receipt.was_repeat else ""
     record_event(
         attempt.order,
@@ -192,7 +192,7 @@ def record_rejection(attempt: StoreAttempt, error: ShopRejected) -> None:
 
 def _fail(order: Order, *, reason: str, now, engine: str, duration_ms: int | None = None) -> None:
     order.fail(reason=reason, now=now)
-    enqueue_status_email(order)
+    enqueue_final_jobs(order)
     record_event(
         order,
         EventKind.FAILED,

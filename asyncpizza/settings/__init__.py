@@ -130,6 +130,18 @@ STORE_ORDER_MAX_ATTEMPTS = env_int("STORE_ORDER_MAX_ATTEMPTS", 3, minimum=1)
 STORE_ORDER_BACKOFF_S = env_float("STORE_ORDER_BACKOFF_S", 1, minimum=0)
 STORE_ORDER_BACKOFF_CAP_S = env_float("STORE_ORDER_BACKOFF_CAP_S", 300, minimum=0)
 
+# --- Callbacks, both ways ---------------------------------------------------------------------------
+# The shop signs its callbacks with this secret (HMAC-SHA256 over "<timestamp>.<body>"); the app checks it.
+SHOP_WEBHOOK_SECRET = env_str("SHOP_WEBHOOK_SECRET", "demo-only-webhook-secret-change-me")
+# Where the shop calls the app back, sent with every order in callback mode.
+SHOP_CALLBACK_URL = env_str("SHOP_CALLBACK_URL", f"{SITE_URL}/webhooks/shop")
+# How long an acknowledged order waits for the shop's callback before the app asks the shop itself.
+SHOP_CALLBACK_DEADLINE_S = env_float("SHOP_CALLBACK_DEADLINE_S", 60, minimum=1)
+# A signed request older (or newer) than this is refused: it is a replay, or a clock far off.
+WEBHOOK_TOLERANCE_S = env_int("WEBHOOK_TOLERANCE_S", 300, minimum=1)
+# Our own notifications to API clients' callback_url are signed with this secret.
+API_CALLBACK_SECRET = env_str("API_CALLBACK_SECRET", "demo-only-api-callback-secret-change-me")
+
 # --- django-q2 --------------------------------------------------------------------------------------
 # One store-order task makes exactly one call to the shop (backoff between attempts is a scheduled
 # task, not a sleep), so its longest honest run is one connect plus one read timeout and a few short
