@@ -4,5 +4,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("trainer/", include("trainer.urls")),
+    path("webhooks/", include("workflow.urls")),
     path("", include("orders.urls")),
 ]

@@ -184,6 +184,11 @@ class Order(models.Model):
         return self.status in FINAL_STATUSES
 
     @property
+    def is_with_the_shop(self) -> bool:
+        """Past "received", not yet final: attempts are being made, or awaited."""
+        return self.status in {OrderStatus.SENDING, OrderStatus.WAITING_RETRY, OrderStatus.AWAITING_CALLBACK}
+
+    @property
     def progress_version(self) -> str:
         """Changes whenever what the status page says about progress changes (not with the countdown)."""
         return f"{self.status}-{self.attempts_made}"

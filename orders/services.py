@@ -84,7 +84,7 @@ def _store_now(order: Order, *, started) -> None:
         duration_ms=elapsed_ms(started),
         customer=f"Submitted the form and waited {attempt.duration_ms} ms for the shop before seeing the page.",
         engine="Order form, then store order in the same request and transaction (synchronous), then confirmation.",
-        database="Committed in one transaction: the order ('confirmed'), its attempt and the email job.",
+        database=f"Committed in one transaction: the order ('{order.status}'), its attempt and what follows.",
     )
 
 

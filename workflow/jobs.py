@@ -17,6 +17,7 @@ STORE_ORDER_TASK = "workflow.tasks.store_order_task"
 SEND_STATUS_EMAIL_TASK = "workflow.tasks.send_status_email_task"
 RECOVERY_TASK = "workflow.tasks.requeue_stalled_orders_task"
 NOTIFY_CALLBACK_TASK = "api.tasks.notify_callback_task"
+CALLBACK_DEADLINE_TASK = "workflow.tasks.check_callback_deadline_task"
 RECOVERY_SCHEDULE_NAME = "requeue stalled orders"
 
 
@@ -26,29 +27,44 @@ def task_group(order: Order) -> str:
 
 
 def enqueue_store_order(order: Order) -> None:
-    _enqueue(STORE_ORDER_TASK, order.pk, group=task_group(order), name=f"store order {order.short_id}")
+    enqueue_task(STORE_ORDER_TASK, order)
 
 
 def enqueue_final_jobs(order: Order) -> None:
     """Everything that must follow a final status, queued in the transaction that set it."""
     enqueue_status_email(order)
     if order.callback_url:
-        _enqueue(NOTIFY_CALLBACK_TASK, order.pk, group=task_group(order), name=f"notify {order.short_id}")
+        enqueue_task(NOTIFY_CALLBACK_TASK, order)
 
 
 def enqueue_status_email(order: Order) -> None:
-    _enqueue(
-        SEND_STATUS_EMAIL_TASK, order.pk, order.status, group=task_group(order), name=f"email {order.short_id}"
-    )
+    enqueue_task(SEND_STATUS_EMAIL_TASK, order, order.status)
+
+
+def enqueue_task(func: str, order: Order, *extra_args) -> None:
+    """Queue one of an order's tasks (args: the order's id, then `extra_args`), grouped with its others."""
+    _enqueue(func, order.pk, *extra_args, group=task_group(order), name=f"{func.rsplit('.', 1)[1]} {order.short_id}")
 
 
 def schedule_store_order(order: Order, *, at) -> None:
-    """Run the next attempt at `at` without holding a worker until then (a one-off django-q2 schedule)."""
-    Schedule.objects.create(
-        name=f"store order {order.public_id} attempt {order.attempts_made + 1}",
-        func=STORE_ORDER_TASK,
-        args=repr((order.pk,)),
-        kwargs=repr({"q_options": {"group": task_group(order)}}),
+    """Run the next attempt at `at` without holding a worker until then."""
+    schedule_once(STORE_ORDER_TASK, order.pk, at=at, name=f"store order {order.public_id} attempt {order.attempts_made + 1}",
+                  group=task_group(order))
+
+
+def schedule_callback_deadline(order: Order, *, at) -> None:
+    """Look at the order again at `at`, in case the shop's callback has not come by then."""
+    schedule_once(CALLBACK_DEADLINE_TASK, order.pk, at=at, name=f"callback deadline {order.public_id} attempt {order.attempts_made}",
+                  group=task_group(order))
+
+
+def schedule_once(func: str, *args, at, name: str, group: str) -> Schedule:
+    """A task that runs once at `at` (a one-off django-q2 schedule), created in the caller's transaction."""
+    return Schedule.objects.create(
+        name=name[:100],
+        func=func,
+        args=repr(tuple(args)),
+        kwargs=repr({"q_options": {"group": group}}),
         schedule_type=Schedule.ONCE,
         repeats=-1,  # django-q2 deletes a ONCE schedule with negative repeats once it has made the task
         next_run=at,

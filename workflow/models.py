@@ -8,6 +8,7 @@ from orders.models import Order, StoreMode
 class AttemptOutcome(models.TextChoices):
     IN_PROGRESS = "in_progress", "In progress"
     ACCEPTED = "accepted", "Accepted by the shop"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged (answer by callback)"
     TRANSIENT_ERROR = "transient_error", "Transient error (retried)"
     REJECTED = "rejected", "Rejected by the shop"
     INTERRUPTED = "interrupted", "Interrupted (worker lost)"
@@ -51,6 +52,23 @@ class StoreAttempt(models.Model):
         self.save(update_fields=["outcome", "finished_at", "http_status", "error", "duration_ms"])
 
 
+class WebhookDelivery(models.Model):
+    """A callback from the shop that the app has processed. Its delivery id makes a replay visible."""
+
+    delivery_id = models.CharField(max_length=100, unique=True)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    received_at = models.DateTimeField()
+    signed_at = models.DateTimeField()
+    outcome = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self):
+        return f"{self.delivery_id}: {self.outcome}"
+
+
 class WorkflowSettings(models.Model):
     """The engine's settings that staff change at run time (one row). Kept in the database, so web and
     workers agree on them without a restart."""
@@ -90,6 +108,9 @@ class EventKind(models.TextChoices):
     PLACED_SYNC = "placed_sync", "Order placed and stored in the request"
     ATTEMPT_STARTED = "attempt_started", "Attempt started"
     ATTEMPT_FAILED = "attempt_failed", "Attempt failed, retry scheduled"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged, waiting for the callback"
+    CALLBACK_RECEIVED = "callback_received", "Callback received"
+    CALLBACK_LATE = "callback_late", "No callback by the deadline"
     INTERRUPTED = "interrupted", "Attempt interrupted"
     CONFIRMED = "confirmed", "Confirmed"
     FAILED = "failed", "Failed"

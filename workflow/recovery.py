@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from orders.models import Order, OrderStatus
 
-from .jobs import enqueue_store_order
+from .jobs import CALLBACK_DEADLINE_TASK, enqueue_store_order, enqueue_task
 from .store import stale_after
 
 # Long enough that a healthy cluster has surely picked the job up by then.
@@ -29,8 +29,13 @@ def stalled_orders(now=None):
 
 
 def requeue_stalled_orders(now=None) -> int:
+    now = now or timezone.now()
     count = 0
     for order in stalled_orders(now):
         enqueue_store_order(order)
+        count += 1
+    # An order waiting for a callback whose deadline check went missing: run the check now.
+    for order in Order.objects.filter(status=OrderStatus.AWAITING_CALLBACK, callback_deadline_at__lt=now - GRACE):
+        enqueue_task(CALLBACK_DEADLINE_TASK, order)
         count += 1
     return count

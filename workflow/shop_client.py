@@ -33,6 +33,11 @@ class ShopReceipt:
         """The shop had already accepted this idempotency key (an earlier answer was lost)."""
         return self.http_status == 200
 
+    @property
+    def is_acknowledgement(self) -> bool:
+        """202: the shop has the order but decides later, and will call back (its callback mode)."""
+        return self.http_status == 202
+
 
 class ShopClient:
     """Places orders at the shop over HTTP, with connect and read timeouts and an idempotency key."""
@@ -65,18 +70,34 @@ class ShopClient:
             raise ShopUnavailable(f"could not reach the shop or the answer was lost: {_root_cause(error)}") from error
         return classify_response(response)
 
+    def look_up(self, idempotency_key: str) -> dict | None:
+        """What the shop knows of an order (its `status`: pending or accepted), or None if nothing."""
+        try:
+            response = self.session.get(f"{self.base_url}/orders/{idempotency_key}", timeout=self.timeout)
+        except requests.RequestException as error:
+            raise ShopUnavailable(f"could not ask the shop about the order: {_root_cause(error)}") from error
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise ShopUnavailable(f"the shop answered {response.status_code} when asked about the order", http_status=response.status_code)
+        try:
+            return response.json()
+        except ValueError:
+            raise ShopUnavailable("the shop's answer about the order was not JSON", http_status=200) from None
+
 
 def classify_response(response: requests.Response) -> ShopReceipt:
     """Turn the shop's answer into a receipt, or the error that says whether to try again."""
     status = response.status_code
-    if status in (200, 201):
+    if status in (200, 201, 202):
+        reference_field = "ticket" if status == 202 else "shop_order_id"
         try:
-            shop_order_id = response.json()["shop_order_id"]
+            shop_order_id = response.json()[reference_field]
         except (ValueError, KeyError, TypeError):
             # The shop may have placed the order; a repeat under the same key is safe and will tell us.
-            raise ShopUnavailable("the shop's answer had no shop_order_id", http_status=status) from None
+            raise ShopUnavailable(f"the shop's answer had no {reference_field}", http_status=status) from None
         if not isinstance(shop_order_id, str) or not shop_order_id:
-            raise ShopUnavailable("the shop's answer had an empty shop_order_id", http_status=status)
+            raise ShopUnavailable(f"the shop's answer had an empty {reference_field}", http_status=status)
         return ShopReceipt(shop_order_id=shop_order_id, http_status=status)
     if status == 429 or status >= 500:
         raise ShopUnavailable(f"the shop answered {status}: {_short_body(response)}", http_status=status)

@@ -22,7 +22,7 @@ from django.utils import timezone
 from orders.models import ConcurrentTransition, Order, OrderStatus
 
 from .events import record_event
-from .jobs import enqueue_final_jobs, enqueue_store_order, schedule_store_order
+from .jobs import enqueue_final_jobs, enqueue_store_order, schedule_callback_deadline, schedule_store_order
 from .models import AttemptOutcome, EventKind, StoreAttempt
 from .retry_policy import RetryPolicy
 from .shop_client import ShopClient, ShopReceipt, ShopRejected, ShopUnavailable, default_shop_client
@@ -41,6 +41,8 @@ def shop_payload(order: Order) -> dict:
         "items": [{"pizza": order.pizza.slug, "size": order.size, "quantity": order.quantity}],
         "customer": {"name": order.customer_name, "address": order.delivery_address},
         "total": str(order.total_price),
+        # Used by the shop only in its callback mode; harmless otherwise.
+        "callback_url": settings.SHOP_CALLBACK_URL,
     }
 
 
@@ -62,7 +64,10 @@ def store_order(
     except ShopRejected as error:
         record_rejection(attempt, error)
     else:
-        record_acceptance(attempt, receipt)
+        if receipt.is_acknowledgement:
+            record_acknowledgement(attempt, receipt)
+        else:
+            record_acceptance(attempt, receipt)
     return attempt
 
 
@@ -150,34 +155,61 @@ def _confirm(attempt: StoreAttempt, receipt: ShopReceipt, *, now) -> None:
 
 def record_transient_failure(attempt: StoreAttempt, error: ShopUnavailable, *, policy: RetryPolicy) -> None:
     now = timezone.now()
-    order = attempt.order
     with transaction.atomic():
         attempt.finish(outcome=AttemptOutcome.TRANSIENT_ERROR, now=now, http_status=error.http_status, error=str(error))
-        if order.attempts_left > 0:
-            delay = policy.delay_after(order.attempts_made)
-            at = now + timedelta(seconds=delay)
-            order.wait_for_retry(at=at)
-            schedule_store_order(order, at=at)
-            record_event(
-                order,
-                EventKind.ATTEMPT_FAILED,
-                at=now,
-                duration_ms=attempt.duration_ms,
-                customer=f"Status page: attempt {attempt.number} did not get through, next try in {delay:.1f} s.",
-                engine=f"Attempt {attempt.number} failed ({error}); the worker is free again at once.",
-                database=f"Committed: attempt {attempt.number} failed, order 'waiting_retry', next attempt scheduled.",
-            )
-            logger.info("order %s attempt %s failed (%s); next at %s", order.short_id, attempt.number, error, at)
-            return
-        # The customer reads the reason; the technical detail of each attempt stays on the attempt.
-        _fail(
-            order,
-            reason=f"the shop could not be reached after {order.attempts_made} attempts",
-            now=now,
-            engine=f"Attempt {attempt.number} failed ({error}) and it was the last one.",
-            duration_ms=attempt.duration_ms,
+        fail_or_retry(
+            attempt.order, now=now, policy=policy, duration_ms=attempt.duration_ms,
+            engine=f"Attempt {attempt.number} failed ({error}).",
         )
-    logger.warning("order %s failed after %s attempts: %s", order.short_id, order.attempts_made, error)
+
+
+def fail_or_retry(order: Order, *, now, policy: RetryPolicy, engine: str, duration_ms: int | None = None) -> None:
+    """Inside the caller's transaction: schedule the next attempt if the budget allows, else fail the order."""
+    if order.attempts_left > 0:
+        delay = policy.delay_after(order.attempts_made)
+        at = now + timedelta(seconds=delay)
+        order.wait_for_retry(at=at)
+        schedule_store_order(order, at=at)
+        record_event(
+            order,
+            EventKind.ATTEMPT_FAILED,
+            at=now,
+            duration_ms=duration_ms,
+            customer=f"Status page: attempt {order.attempts_made} did not get through, next try in {delay:.1f} s.",
+            engine=f"{engine} The worker is free again at once.",
+            database=f"Committed: attempt {order.attempts_made} failed, order 'waiting_retry', next attempt scheduled.",
+        )
+        logger.info("order %s: %s Next attempt at %s", order.short_id, engine, at)
+        return
+    # The customer reads the reason; the technical detail of each attempt stays on the attempt.
+    _fail(
+        order,
+        reason=f"the shop could not be reached after {order.attempts_made} attempts",
+        now=now,
+        engine=f"{engine} It was the last attempt allowed.",
+        duration_ms=duration_ms,
+    )
+    logger.warning("order %s failed after %s attempts: %s", order.short_id, order.attempts_made, engine)
+
+
+def record_acknowledgement(attempt: StoreAttempt, receipt: ShopReceipt) -> None:
+    """The shop took the order and will call back (workflow/callbacks.py): wait, with a deadline, holding no worker."""
+    now = timezone.now()
+    until = now + timedelta(seconds=settings.SHOP_CALLBACK_DEADLINE_S)
+    with transaction.atomic():
+        attempt.finish(outcome=AttemptOutcome.ACKNOWLEDGED, now=now, http_status=receipt.http_status)
+        attempt.order.await_callback(until=until)
+        schedule_callback_deadline(attempt.order, at=until)
+        record_event(
+            attempt.order,
+            EventKind.ACKNOWLEDGED,
+            at=now,
+            duration_ms=attempt.duration_ms,
+            customer="Status page: the shop has the order and will confirm it.",
+            engine=f"Attempt {attempt.number}: the shop acknowledged (202, ticket {receipt.shop_order_id}); "
+            "the worker is free, the process waits for the callback.",
+            database=f"Committed: order 'awaiting_callback' until {until:%H:%M:%S}, a deadline check scheduled.",
+        )
 
 
 def record_rejection(attempt: StoreAttempt, error: ShopRejected) -> None:
@@ -229,5 +261,8 @@ def store_in_request(order: Order, *, client: ShopClient | None = None) -> Store
     number = order.begin_attempt(now=now)
     attempt = StoreAttempt.objects.create(order=order, number=number, due_at=now, started_at=now)
     receipt = (client or default_shop_client()).place_order(shop_payload(order), idempotency_key=str(order.idempotency_key))
-    _confirm(attempt, receipt, now=timezone.now())
+    if receipt.is_acknowledgement:
+        record_acknowledgement(attempt, receipt)  # synchronous execution, asynchronous integration
+    else:
+        _confirm(attempt, receipt, now=timezone.now())
     return attempt

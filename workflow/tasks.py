@@ -2,6 +2,7 @@
 
 from orders.emails import send_status_email
 
+from .callbacks import check_callback_deadline
 from .recovery import requeue_stalled_orders
 from .store import store_order
 
@@ -17,3 +18,7 @@ def send_status_email_task(order_id: int, status: str) -> str:
 
 def requeue_stalled_orders_task() -> str:
     return f"requeued {requeue_stalled_orders()} order(s)"
+
+
+def check_callback_deadline_task(order_id: int) -> str:
+    return check_callback_deadline(order_id)

@@ -1,0 +1,146 @@
+"""The shop's callbacks at the app's webhook: only fresh, genuine, first deliveries change anything."""
+
+import hashlib
+import hmac
+import json
+import time
+import uuid
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from orders.models import Order, OrderStatus
+from workflow.models import EventKind, WebhookDelivery
+
+from ..factories import make_order
+
+pytestmark = pytest.mark.django_db
+URL = "/webhooks/shop"
+
+
+def awaiting_order(menu) -> Order:
+    order = make_order(menu)
+    order.begin_attempt(now=timezone.now())
+    order.await_callback(until=timezone.now() + timezone.timedelta(seconds=60))
+    return order
+
+
+def callback_body(order, **overrides) -> bytes:
+    payload = {
+        "delivery_id": str(uuid.uuid4()), "event": "order.accepted", "idempotency_key": str(order.idempotency_key),
+        "reference": str(order.public_id), "shop_order_id": "SHOP-CALLBACK1", "status": "accepted",
+        "accepted_at": timezone.now().isoformat(), **overrides,
+    }
+    return json.dumps(payload).encode()
+
+
+def signed(body: bytes, *, timestamp=None, secret=None) -> dict:
+    timestamp = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new((secret or settings.SHOP_WEBHOOK_SECRET).encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return {"X-Shop-Timestamp": timestamp, "X-Shop-Signature": f"sha256={digest.hexdigest()}"}
+
+
+def post(client, body, headers):
+    return client.post(URL, body, content_type="application/json", headers=headers)
+
+
+def assert_unchanged(order):
+    fresh = Order.objects.get(pk=order.pk)
+    assert fresh.status == OrderStatus.AWAITING_CALLBACK and fresh.shop_order_id == ""
+
+
+def test_a_genuine_callback_confirms_the_order_once(client, menu):
+    order = awaiting_order(menu)
+    body = callback_body(order)
+    response = post(client, body, signed(body))
+    assert response.status_code == 200 and response.json() == {"result": "confirmed"}
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CONFIRMED and order.shop_order_id == "SHOP-CALLBACK1"
+    assert order.events.filter(kind=EventKind.CALLBACK_RECEIVED).count() == 1
+
+
+def test_a_replayed_delivery_is_refused_and_changes_nothing(client, menu):
+    order = awaiting_order(menu)
+    body = callback_body(order)
+    assert post(client, body, signed(body)).status_code == 200
+    events = order.events.count()
+    replay = post(client, body, signed(body))
+    assert replay.status_code == 409 and "processed already" in replay.json()["error"]
+    assert WebhookDelivery.objects.count() == 1 and order.events.count() == events
+
+
+def test_a_second_genuine_callback_for_a_confirmed_order_changes_nothing(client, menu):
+    order = awaiting_order(menu)
+    first = callback_body(order)
+    post(client, first, signed(first))
+    second = callback_body(order, shop_order_id="SHOP-OTHER")
+    assert post(client, second, signed(second)).json() == {"result": "no change: the order was confirmed already"}
+    assert Order.objects.get(pk=order.pk).shop_order_id == "SHOP-CALLBACK1"
+
+
+@pytest.mark.parametrize(
+    "headers, status",
+    [
+        ({}, 401),
+        ({"X-Shop-Timestamp": str(int(time.time()))}, 401),
+        ("wrong secret", 401),
+        ("tampered body", 401),
+        ("not a number", 400),
+    ],
+)
+def test_forged_callbacks_are_refused(client, menu, headers, status):
+    order = awaiting_order(menu)
+    body = callback_body(order)
+    if headers == "wrong secret":
+        headers = signed(body, secret="guessed-secret")
+    elif headers == "tampered body":
+        headers = signed(body)
+        body = body.replace(b"SHOP-CALLBACK1", b"SHOP-FORGED99")
+    elif headers == "not a number":
+        headers = {**signed(body), "X-Shop-Timestamp": "yesterday"}
+    response = post(client, body, headers)
+    assert response.status_code == status and "error" in response.json()
+    assert_unchanged(order)
+
+
+@pytest.mark.parametrize("age_s", [settings.WEBHOOK_TOLERANCE_S + 60, -(settings.WEBHOOK_TOLERANCE_S + 60)])
+def test_a_stale_or_future_signature_is_refused(client, menu, age_s):
+    order = awaiting_order(menu)
+    body = callback_body(order)
+    response = post(client, body, signed(body, timestamp=int(time.time()) - age_s))
+    assert response.status_code == 400 and "older than" in response.json()["error"]
+    assert_unchanged(order)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not json", b"[1, 2]", json.dumps({"delivery_id": "x"}).encode()],
+)
+def test_malformed_callbacks_are_refused(client, menu, body):
+    order = awaiting_order(menu)
+    response = post(client, body, signed(body))
+    assert response.status_code == 400
+    assert_unchanged(order)
+
+
+def test_a_callback_for_an_unknown_order_is_refused(client, menu):
+    order = awaiting_order(menu)
+    body = callback_body(order, idempotency_key=str(uuid.uuid4()))
+    assert post(client, body, signed(body)).status_code == 404
+    body = callback_body(order, idempotency_key="not-a-uuid")
+    assert post(client, body, signed(body)).status_code == 404
+    assert_unchanged(order)
+
+
+def test_a_callback_for_a_failed_order_is_refused(client, menu):
+    order = make_order(menu)
+    order.begin_attempt(now=timezone.now())
+    order.fail(reason="gave up", now=timezone.now())
+    body = callback_body(order)
+    assert post(client, body, signed(body)).status_code == 409
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.FAILED
+
+
+def test_the_webhook_takes_only_post(client):
+    assert client.get(URL).status_code == 405

@@ -1,0 +1,164 @@
+"""The shop's callback mode, the app's side: an acknowledged order waits, without holding a worker, for
+the shop to call back; a signed webhook completes it; a deadline makes the app ask, then resubmit.
+
+Signing: the shop sends `X-Shop-Timestamp: <unix seconds>` and
+`X-Shop-Signature: sha256=<hex HMAC-SHA256(SHOP_WEBHOOK_SECRET, "<timestamp>." + body)>`.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone as dt_timezone
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from orders.models import ConcurrentTransition, IllegalTransition, Order, OrderStatus
+
+from .events import record_event
+from .jobs import enqueue_final_jobs
+from .models import EventKind, WebhookDelivery
+from .retry_policy import RetryPolicy
+from .shop_client import ShopClient, ShopUnavailable, default_shop_client
+from .store import fail_or_retry
+
+logger = logging.getLogger(__name__)
+
+WAITING_FOR_SHOP = (OrderStatus.AWAITING_CALLBACK, OrderStatus.WAITING_RETRY, OrderStatus.SENDING)
+
+
+class WebhookRejected(Exception):
+    """The callback is refused and changes nothing; `status` is the 4xx to answer, the message says why."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class WebhookResult:
+    status: int
+    message: str
+
+
+# --- The webhook -----------------------------------------------------------------------------------
+
+def verify_signature(*, body: bytes, timestamp: str | None, signature: str | None, now=None) -> datetime:
+    """Check the shop's signature and that it is fresh; returns when it was signed. Raises WebhookRejected."""
+    if not timestamp or not signature:
+        raise WebhookRejected(401, "X-Shop-Timestamp and X-Shop-Signature are required")
+    try:
+        signed_at = datetime.fromtimestamp(int(timestamp), tz=dt_timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        raise WebhookRejected(400, "X-Shop-Timestamp must be whole seconds since the epoch") from None
+    expected = "sha256=" + hmac.new(
+        settings.SHOP_WEBHOOK_SECRET.encode(), timestamp.encode() + b"." + body, hashlib.sha256
+    ).hexdigest()
+    if not hmac.compare_digest(expected, signature):
+        raise WebhookRejected(401, "the signature does not match")
+    # Checked after the signature, so an attacker learns nothing about our clock from a forged request.
+    if abs(((now or timezone.now()) - signed_at).total_seconds()) > settings.WEBHOOK_TOLERANCE_S:
+        raise WebhookRejected(400, f"the signature is older than {settings.WEBHOOK_TOLERANCE_S} s (or from the future)")
+    return signed_at
+
+
+def parse_callback(body: bytes) -> dict:
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise WebhookRejected(400, "the body is not JSON") from None
+    if not isinstance(payload, dict):
+        raise WebhookRejected(400, "the body must be a JSON object")
+    missing = [f for f in ("delivery_id", "idempotency_key", "shop_order_id", "status") if not isinstance(payload.get(f), str) or not payload.get(f)]
+    if missing:
+        raise WebhookRejected(400, f"missing or empty: {', '.join(missing)}")
+    if payload["status"] != "accepted":
+        raise WebhookRejected(422, f"unknown status {payload['status']!r}")
+    return payload
+
+
+def process_shop_callback(*, body: bytes, timestamp: str | None, signature: str | None) -> WebhookResult:
+    """Verify and apply one callback. A repeat of a processed delivery is refused (409) and changes nothing."""
+    signed_at = verify_signature(body=body, timestamp=timestamp, signature=signature)
+    payload = parse_callback(body)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            order = Order.objects.select_for_update().filter(idempotency_key=_uuid_or_none(payload["idempotency_key"])).first()
+            if order is None:
+                raise WebhookRejected(404, "no order has that idempotency key")
+            outcome = _apply(order, payload, now=now)
+            WebhookDelivery.objects.create(
+                delivery_id=payload["delivery_id"], order=order, received_at=now, signed_at=signed_at, outcome=outcome
+            )
+    except IntegrityError:
+        raise WebhookRejected(409, "this delivery was processed already") from None
+    return WebhookResult(200, outcome)
+
+
+def _apply(order: Order, payload: dict, *, now) -> str:
+    if order.status == OrderStatus.CONFIRMED:
+        return "no change: the order was confirmed already"
+    if order.status not in WAITING_FOR_SHOP:
+        # A shop that accepts an order we gave up on: refuse, so the shop's own records show it.
+        raise WebhookRejected(409, f"the order is {order.status}; nothing was changed")
+    try:
+        order.confirm(shop_order_id=payload["shop_order_id"], now=now)
+    except (IllegalTransition, ConcurrentTransition) as error:
+        raise WebhookRejected(409, f"the order moved on: {error}") from None
+    enqueue_final_jobs(order)
+    record_event(
+        order,
+        EventKind.CALLBACK_RECEIVED,
+        at=now,
+        customer=f"Status page: confirmed, shop reference {payload['shop_order_id']}.",
+        engine="The shop called back (signature and timestamp checked): the process resumes after its wait state.",
+        database="Committed: order 'confirmed', confirmation email job, the delivery id kept against replays.",
+    )
+    return "confirmed"
+
+
+def _uuid_or_none(value: str):
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+# --- The deadline ----------------------------------------------------------------------------------
+
+def check_callback_deadline(order_id: int, *, client: ShopClient | None = None, policy: RetryPolicy | None = None) -> str:
+    """No callback by the deadline: ask the shop; if it has not accepted, resubmit under the same key."""
+    order = Order.objects.filter(pk=order_id).first()
+    now = timezone.now()
+    if order is None or order.status != OrderStatus.AWAITING_CALLBACK:
+        return "nothing to do"
+    if order.callback_deadline_at and order.callback_deadline_at > now:
+        return "not due yet"
+    try:
+        known = (client or default_shop_client()).look_up(str(order.idempotency_key))
+        asked = f"asked the shop: {known['status'] if known else 'it has no such order'}"
+    except ShopUnavailable as error:
+        known, asked = None, f"could not ask the shop ({error})"
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status != OrderStatus.AWAITING_CALLBACK:
+            return "the callback came meanwhile"
+        if known and known.get("status") == "accepted" and known.get("shop_order_id"):
+            order.confirm(shop_order_id=known["shop_order_id"], now=now)
+            enqueue_final_jobs(order)
+            record_event(
+                order, EventKind.CALLBACK_LATE, at=now,
+                customer=f"Status page: confirmed, shop reference {known['shop_order_id']}.",
+                engine=f"No callback by the deadline; {asked}, so the order is confirmed without it.",
+                database="Committed: order 'confirmed', confirmation email job.",
+            )
+            return "confirmed by asking"
+        # The shop has not accepted it: resubmit under the same key, within the retry policy.
+        fail_or_retry(order, now=now, policy=policy or RetryPolicy.from_settings(),
+                      engine=f"No callback by the deadline; {asked}.")
+    return "resubmitting"
