@@ -62,6 +62,10 @@ class Stack:
             except subprocess.TimeoutExpired:
                 process.kill()
 
+    def manage(self, *argv, **run):
+        """Run a management command in this stack's environment, in the foreground."""
+        return subprocess.run([sys.executable, "manage.py", *argv], cwd=ROOT, env=self.env, check=True, **run)
+
     def _manage(self, *argv, wait=False):
         log = open(self.var_dir / f"{argv[0]}.log", "ab")
         command = [sys.executable, "manage.py", *argv]

@@ -9,6 +9,7 @@ from orders.models import Pizza
 from workflow.shop_client import ShopClient
 
 from .support.cluster import WorkerCluster
+from .support.relay import WebhookRelay
 from .support.shop_process import ShopProcess
 from .support.smtp import SMTPServer
 
@@ -58,11 +59,20 @@ def smtp(smtp_server, settings):
 
 
 @pytest.fixture(scope="session")
-def worker_cluster(django_db_setup, django_db_blocker, shop_process, smtp_server, tmp_path_factory):
+def webhook_relay():
+    relay = WebhookRelay().start()
+    yield relay
+    relay.stop()
+
+
+@pytest.fixture(scope="session")
+def worker_cluster(django_db_setup, django_db_blocker, shop_process, smtp_server, webhook_relay, tmp_path_factory):
     cluster = WorkerCluster(
         shop_url=shop_process.url,
         smtp_port=smtp_server.port,
         log_path=tmp_path_factory.mktemp("cluster") / "qcluster.log",
+        # In its callback mode the shop calls the app back through the relay (see support/relay.py).
+        extra_env={"SHOP_CALLBACK_URL": f"{webhook_relay.url}/webhooks/shop"},
     ).start()
     yield cluster
     cluster.stop()
