@@ -44,7 +44,8 @@ class Command(BaseCommand):
             )
         except ShopControlError as error:
             raise CommandError(f"{error}. Is the demo running (make demo)?") from error
-        self.stdout.write("\r" + " " * 78 + "\r", ending="")
+        if sys.stdout.isatty():
+            self.stdout.write("\r" + " " * 78 + "\r", ending="")  # clear the progress line
         self.stdout.write(as_text(rows))
         self.stdout.write(f"\n{len(rows)} runs of {orders} customers in {time.monotonic() - started:.0f} s.")
         if markdown:
