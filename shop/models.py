@@ -1,4 +1,4 @@
-"""The shop simulator's own data: its fault knobs, its ledger of accepted orders and its call counters.
+"""The shop simulator's own data: its fault knobs, its ledger of orders and its call counters.
 
 All of it lives in the "shop" database (see shop/routers.py); the app never reads it but over HTTP.
 """
@@ -26,6 +26,19 @@ class Singleton(models.Model):
         # A fresh instance carries every field's default; saving it over pk=1 overwrites the whole row.
         cls(pk=1).save()
 
+    @classmethod
+    def add_one(cls, field_name: str) -> None:
+        """Add one to a counter; an UPDATE with F() so that concurrent threads all count."""
+        cls.load()
+        cls.objects.filter(pk=1).update(**{field_name: F(field_name) + 1})
+
+
+class ShopMode(models.TextChoices):
+    """How the shop answers POST /orders."""
+
+    SYNC = "sync", "Decide in the call and answer with the result"
+    CALLBACK = "callback", "Acknowledge at once, decide later and POST the result to the caller's callback_url"
+
 
 class ShopSettings(Singleton):
     """The fault knobs every call to POST /orders reads. Their ranges are checked in shop/validation.py."""
@@ -39,6 +52,7 @@ class ShopSettings(Singleton):
     seed = models.BigIntegerField(
         null=True, blank=True, default=None, help_text="Seed of the fault draws; empty for unrepeatable draws."
     )
+    mode = models.CharField(max_length=10, choices=ShopMode.choices, default=ShopMode.SYNC)
 
     class Meta:
         verbose_name = "shop settings"
@@ -54,16 +68,24 @@ class ShopSettings(Singleton):
             "lost_response_rate": self.lost_response_rate,
             "down": self.down,
             "seed": self.seed,
+            "mode": self.mode,
         }
 
 
 def new_shop_order_id() -> str:
-    """The shop's own reference for an accepted order, e.g. "SHOP-3F9A0C12BE"."""
+    """The shop's own reference for an order, e.g. "SHOP-3F9A0C12BE"; in callback mode, also its ticket."""
     return "SHOP-" + secrets.token_hex(5).upper()
 
 
+class LedgerStatus(models.TextChoices):
+    """Where an order stands: callback mode acknowledges it "pending" and decides it later."""
+
+    PENDING = "pending", "Acknowledged, not decided yet"
+    ACCEPTED = "accepted", "Accepted"
+
+
 class LedgerEntry(models.Model):
-    """One accepted order, per idempotency key: however often a key arrives, it is placed once."""
+    """One order, per idempotency key: however often a key arrives, it is placed once."""
 
     idempotency_key = models.CharField(max_length=200, unique=True)
     shop_order_id = models.CharField(max_length=20, unique=True, default=new_shop_order_id, editable=False)
@@ -73,12 +95,18 @@ class LedgerEntry(models.Model):
     received = models.PositiveIntegerField(
         default=1, help_text="How many calls carried this key and reached the accept stage."
     )
-    accepted_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=LedgerStatus.choices, default=LedgerStatus.ACCEPTED)
+    accepted_at = models.DateTimeField(null=True, blank=True, help_text="Empty while the order is pending.")
     last_received_at = models.DateTimeField(auto_now=True)
     payload = models.JSONField(help_text="The body of the first call that was accepted.")
+    callback_url = models.URLField(
+        max_length=2000, blank=True, help_text="Where the decision is POSTed (callback mode); empty in sync mode."
+    )
 
     class Meta:
-        ordering = ["accepted_at", "id"]
+        # In the order the keys first arrived: the id grows with every entry, and a pending entry has no
+        # accepted_at to sort by.
+        ordering = ["id"]
         verbose_name_plural = "ledger entries"
 
     def __str__(self):
@@ -91,8 +119,10 @@ class LedgerEntry(models.Model):
             "reference": self.reference,
             # Who the pizza is for: a customer who submitted twice has two references but one name.
             "customer": (self.payload.get("customer") or {}).get("name", ""),
+            "status": self.status,
             "received": self.received,
-            "accepted_at": self.accepted_at.isoformat(),
+            "accepted_at": self.accepted_at.isoformat() if self.accepted_at else None,
+            "callback_url": self.callback_url or None,
         }
 
 
@@ -100,8 +130,9 @@ class Outcome(StrEnum):
     """How one call to POST /orders ended; each value names a counter of CallStats."""
 
     ACCEPTED = "accepted"  # 201, a new ledger entry
-    REPLAYED = "replayed"  # 200, a key already in the ledger
-    LOST_RESPONSE = "lost_response"  # accepted or replayed, then the connection was cut
+    ACKNOWLEDGED = "acknowledged"  # 202, a new ledger entry, pending (callback mode)
+    REPLAYED = "replayed"  # 200 (or 202 while pending), a key already in the ledger
+    LOST_RESPONSE = "lost_response"  # placed or replayed, then the connection was cut
     FAILED_INJECTED = "failed_injected"  # 503 drawn from failure_rate, nothing placed
     DOWN = "down"  # 503 because the shop is down, nothing placed
     INVALID = "invalid"  # 400 or 422, nothing placed
@@ -111,6 +142,7 @@ class CallStats(Singleton):
     """How many calls to POST /orders ended which way; each call counts under exactly one outcome."""
 
     accepted = models.PositiveBigIntegerField(default=0)
+    acknowledged = models.PositiveBigIntegerField(default=0)
     replayed = models.PositiveBigIntegerField(default=0)
     lost_response = models.PositiveBigIntegerField(default=0)
     failed_injected = models.PositiveBigIntegerField(default=0)
@@ -126,10 +158,35 @@ class CallStats(Singleton):
 
     @classmethod
     def count(cls, outcome: Outcome) -> None:
-        """Add one call to the outcome's counter; an UPDATE with F() so that concurrent calls all count."""
-        cls.load()
-        cls.objects.filter(pk=1).update(**{outcome.value: F(outcome.value) + 1})
+        """Add one call to the outcome's counter."""
+        cls.add_one(outcome.value)
 
     def to_json(self) -> dict:
         counters = {outcome.value: getattr(self, outcome.value) for outcome in Outcome}
         return {"calls": sum(counters.values()), **counters}
+
+
+class CallbackEvent(StrEnum):
+    """What happened to one try of a callback, or to the whole callback; each names a CallbackStats counter."""
+
+    SENT = "callbacks_sent"  # the webhook answered 2xx or 409: delivered
+    FAILED_TRY = "callback_failures"  # a try that did not deliver: no answer, a timeout, 5xx/429, or a refusal
+    ABANDONED = "callbacks_abandoned"  # the shop gave up: out of tries, or the webhook refused it (other 4xx)
+
+
+class CallbackStats(Singleton):
+    """How the shop's callbacks went (callback mode). A decided callback ends sent or abandoned, once."""
+
+    callbacks_sent = models.PositiveBigIntegerField(default=0)
+    callback_failures = models.PositiveBigIntegerField(default=0)
+    callbacks_abandoned = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "callback statistics"
+        verbose_name_plural = "callback statistics"
+
+    def __str__(self):
+        return "Callback statistics"
+
+    def to_json(self) -> dict:
+        return {event.value: getattr(self, event.value) for event in CallbackEvent}

@@ -2,12 +2,12 @@
 
 from django.db.models import Count
 
-from .models import CallStats, LedgerEntry
+from .models import CallbackStats, CallStats, LedgerEntry
 
 
 def ledger() -> list[LedgerEntry]:
-    """Every accepted order, one per idempotency key, oldest first."""
-    return list(LedgerEntry.objects.order_by("accepted_at", "id"))
+    """Every order, pending or accepted, one per idempotency key, in the order the keys first arrived."""
+    return list(LedgerEntry.objects.order_by("id"))
 
 
 def find_ledger_entry(idempotency_key: str) -> LedgerEntry | None:
@@ -15,7 +15,8 @@ def find_ledger_entry(idempotency_key: str) -> LedgerEntry | None:
 
 
 def shop_stats() -> dict:
-    """The call counters, the ledger's size, and how many order references were placed more than once.
+    """The call and callback counters, the ledger's size (pending entries too), and how many order
+    references were placed more than once.
 
     A key received many times is idempotency at work, not a duplicate; a duplicate is one order reference
     under two keys, a pizza made twice. The app must keep `duplicate_references` at 0.
@@ -25,6 +26,7 @@ def shop_stats() -> dict:
     )
     return {
         **CallStats.load().to_json(),
+        **CallbackStats.load().to_json(),
         "ledger_size": LedgerEntry.objects.count(),
         "duplicate_references": duplicate_references,
     }

@@ -1,21 +1,23 @@
 """What the shop does: receive an order call with its injected faults, change its knobs, start afresh.
 
 Views call these and only turn the result into HTTP; tests of the API reach them through the real server.
-All state but the fault dice and the count of resets is in the "shop" database; those two belong to the one
-process that serves the shop.
+All state but the fault dice, the count of resets and the callbacks under way is in the "shop" database;
+those belong to the one process that serves the shop. What follows an acknowledgement in callback mode is
+in shop/callbacks.py.
 """
 
 import logging
-import threading
-import time
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from . import callbacks
+from .eras import ResetDuringCall, eras, transaction_in
 from .faults import dice
-from .models import CallStats, LedgerEntry, Outcome, ShopSettings
+from .models import CallbackStats, CallStats, LedgerEntry, LedgerStatus, Outcome, ShopMode, ShopSettings
 from .routers import SHOP_DB
 from .validation import (
     InvalidFields,
@@ -30,29 +32,6 @@ logger = logging.getLogger("shop")
 
 # Attempts at drawing a shop_order_id that no other entry has; a clash among 16**10 ids is a freak event.
 _ORDER_ID_ATTEMPTS = 3
-
-
-class ResetDuringCall(Exception):
-    """The shop was reset while the call was under way: the call must not act in the new era."""
-
-
-class _Eras:
-    """Counts the resets of this shop process.
-
-    A call that began before a reset must not act after it: it would place an order in the emptied ledger
-    (where the next scenario or test finds it) or take a draw from the restarted, seeded sequence.
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self.current = 0
-
-    def begin_new(self) -> None:
-        with self._lock:
-            self.current += 1
-
-
-_eras = _Eras()
 
 
 @dataclass(frozen=True)
@@ -72,61 +51,82 @@ def receive_order(*, idempotency_key: str | None, body: bytes | None) -> Reply:
     """Handle one call to POST /orders, faults included, in the order the API documents.
 
     `body` is None when it was too large to read. The outcome is counted and logged here.
+    In callback mode a new key is acknowledged at once (202, pending) and decided in the background.
     """
-    era = _eras.current
+    era = eras.current
     knobs = ShopSettings.load()
     if knobs.down:
         return _finish(Reply(Outcome.DOWN, 503, {"error": "shop is down"}), idempotency_key)
+    callback_mode = knobs.mode == ShopMode.CALLBACK
     try:
         key = validate_idempotency_key(idempotency_key)
-        order = validate_order(parse_json(body))
+        order = validate_order(parse_json(body), callback_required=callback_mode)
     except MalformedRequest as error:
         return _finish(Reply(Outcome.INVALID, 400, {"errors": error.errors}), idempotency_key)
     except InvalidFields as error:
         return _finish(Reply(Outcome.INVALID, 422, {"errors": error.errors}), idempotency_key)
 
-    if knobs.latency_s:
-        time.sleep(knobs.latency_s)
-        if _eras.current != era:
-            return _reset_during_call(key)
+    # In callback mode the acknowledgement answers at once: the latency delays the decision instead.
+    if knobs.latency_s and not callback_mode and not eras.wait(era, knobs.latency_s):
+        return _reset_during_call(key)
     faults = dice.roll(failure_rate=knobs.failure_rate, lost_response_rate=knobs.lost_response_rate, seed=knobs.seed)
     if faults.fail:
         return _finish(Reply(Outcome.FAILED_INJECTED, 503, {"error": "injected failure"}), key)
 
     try:
-        entry, created = _accept_order(idempotency_key=key, order=order, lose_response=faults.lose_response, era=era)
+        entry, created = _accept_order(
+            idempotency_key=key,
+            order=order,
+            callback_url=order["callback_url"] if callback_mode else None,
+            decide_after_s=knobs.latency_s,
+            lose_response=faults.lose_response,
+            era=era,
+        )
     except ResetDuringCall:
         return _reset_during_call(key)
-    outcome = Outcome.LOST_RESPONSE if faults.lose_response else Outcome.ACCEPTED if created else Outcome.REPLAYED
-    reply = Reply(outcome, 201 if created else 200, {"shop_order_id": entry.shop_order_id, "status": "accepted"})
+    reply = Reply(_outcome(entry, created, faults.lose_response), *_answer(entry, created))
     _log(reply, key, f"{entry.shop_order_id}, {'new' if created else f'received {entry.received} times'}")
     return reply
 
 
-def _accept_order(*, idempotency_key: str, order: dict, lose_response: bool, era: int) -> tuple[LedgerEntry, bool]:
+def _outcome(entry: LedgerEntry, created: bool, lose_response: bool) -> Outcome:
+    """How a call that reached the ledger is counted."""
+    if lose_response:
+        return Outcome.LOST_RESPONSE
+    if not created:
+        return Outcome.REPLAYED
+    return Outcome.ACKNOWLEDGED if entry.status == LedgerStatus.PENDING else Outcome.ACCEPTED
+
+
+def _answer(entry: LedgerEntry, created: bool) -> tuple[int, dict]:
+    """The status and body for the entry as it stands, whatever the mode is now."""
+    if entry.status == LedgerStatus.PENDING:
+        return 202, {"ticket": entry.shop_order_id, "status": entry.status}
+    return 201 if created else 200, {"shop_order_id": entry.shop_order_id, "status": entry.status}
+
+
+def _accept_order(
+    *, idempotency_key: str, order: dict, callback_url: str | None, decide_after_s: float, lose_response: bool, era: int
+) -> tuple[LedgerEntry, bool]:
     """Place the order once per key: the ledger entry and whether this call created it.
 
     A repeated key only counts the call. Safe under concurrent calls with one key, on SQLite and PostgreSQL:
     the unique key lets one call create the entry, and the others count themselves on it.
+    With a `callback_url` a new entry is pending, and decided `decide_after_s` after the commit.
     The call's outcome is counted in the same transaction, so the stats always agree with the ledger.
     Raises ResetDuringCall when the shop was reset since the call began (`era`).
     """
-    with transaction.atomic(using=SHOP_DB):
-        # Locking the settings row orders this transaction against a reset's, which locks it first
-        # (SQLite needs no lock: its write transactions never overlap).
-        ShopSettings.objects.select_for_update().get(pk=1)
-        if _eras.current != era:
-            raise ResetDuringCall
+    with transaction_in(era):
         entry = _count_repeat(idempotency_key)
         created = entry is None
         if created:
-            entry = _create_entry(idempotency_key, order)
+            entry = _create_entry(idempotency_key, order, callback_url)
             if entry is None:  # a concurrent call with this key committed its entry first
                 entry, created = _count_repeat(idempotency_key), False
-        if lose_response:
-            CallStats.count(Outcome.LOST_RESPONSE)
-        else:
-            CallStats.count(Outcome.ACCEPTED if created else Outcome.REPLAYED)
+            elif entry.status == LedgerStatus.PENDING:
+                schedule = partial(callbacks.schedule, entry.id, delay_s=decide_after_s, era=era)
+                transaction.on_commit(schedule, using=SHOP_DB)
+        CallStats.count(_outcome(entry, created, lose_response))
     return entry, created
 
 
@@ -138,14 +138,20 @@ def _count_repeat(idempotency_key: str) -> LedgerEntry | None:
     return LedgerEntry.objects.get(idempotency_key=idempotency_key) if counted else None
 
 
-def _create_entry(idempotency_key: str, order: dict) -> LedgerEntry | None:
-    """A new entry for the key; None when another call created one for it meanwhile."""
+def _create_entry(idempotency_key: str, order: dict, callback_url: str | None) -> LedgerEntry | None:
+    """A new entry for the key, pending if it has a callback_url; None when another call created one meanwhile."""
+    pending = callback_url is not None
     for _ in range(_ORDER_ID_ATTEMPTS):
         try:
             # A savepoint, so that a unique clash leaves the caller's transaction usable.
             with transaction.atomic(using=SHOP_DB):
                 return LedgerEntry.objects.create(
-                    idempotency_key=idempotency_key, reference=order["reference"], payload=order
+                    idempotency_key=idempotency_key,
+                    reference=order["reference"],
+                    payload=order,
+                    status=LedgerStatus.PENDING if pending else LedgerStatus.ACCEPTED,
+                    accepted_at=None if pending else timezone.now(),
+                    callback_url=callback_url or "",
                 )
         except IntegrityError:
             if LedgerEntry.objects.filter(idempotency_key=idempotency_key).exists():
@@ -172,13 +178,15 @@ def change_settings(data: object) -> ShopSettings:
 def reset_shop() -> ShopSettings:
     """Empty the ledger, zero the counters, restore the default knobs and restart the draws.
 
-    Calls under way are cut short (503) rather than placing their orders in the emptied ledger.
+    Calls under way are cut short (503) rather than placing their orders in the emptied ledger; callbacks
+    under way stop without posting again.
     """
-    _eras.begin_new()  # first, so that no call can begin accepting in the old era after the ledger is emptied
+    eras.begin_new()  # first, so that no call can begin accepting in the old era after the ledger is emptied
     with transaction.atomic(using=SHOP_DB):
         ShopSettings.restore_defaults()  # first: it locks the row that accepting calls lock too
         LedgerEntry.objects.all().delete()
         CallStats.restore_defaults()
+        CallbackStats.restore_defaults()
         knobs = ShopSettings.load()
     dice.reseed(knobs.seed)
     logger.info("Shop reset: ledger emptied, counters zeroed, default settings")

@@ -9,6 +9,9 @@ import json
 import math
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
+
+from .models import ShopMode
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 200
 MAX_REFERENCE_LENGTH = 200
@@ -16,6 +19,7 @@ MAX_LATENCY_S = 600.0
 MAX_SEED = 2**63 - 1  # what the database's bigint holds
 PIZZA_SIZES = ("small", "medium", "large")
 MIN_QUANTITY, MAX_QUANTITY = 1, 100
+MAX_CALLBACK_URL_LENGTH = 2000
 
 
 class InvalidInput(Exception):
@@ -75,6 +79,15 @@ def _boolean(value: object) -> bool:
     return value
 
 
+def _one_of(*choices: str) -> Callable[[object], str]:
+    def parse(value: object) -> str:
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}")
+        return value
+
+    return parse
+
+
 def _seed(value: object) -> int | None:
     if value is None:
         return None
@@ -89,6 +102,7 @@ KNOBS: dict[str, Callable[[object], object]] = {
     "lost_response_rate": _number_between(0.0, 1.0),
     "down": _boolean,
     "seed": _seed,
+    "mode": _one_of(*ShopMode.values),
 }
 
 
@@ -114,9 +128,10 @@ def validate_knobs(data: object) -> dict[str, object]:
 # --- Orders ---------------------------------------------------------------------------------------
 
 
-def validate_order(data: object) -> dict:
+def validate_order(data: object, *, callback_required: bool = False) -> dict:
     """The order body, checked; raises InvalidFields naming every bad field ("items[0].size").
 
+    `callback_url` is optional, checked when given, and required when `callback_required` (callback mode).
     Fields the shop does not know are let through: a caller may send more than the shop needs.
     """
     if not isinstance(data, dict):
@@ -132,6 +147,8 @@ def validate_order(data: object) -> dict:
         errors["customer"] = "must be an object with name and address"
     if "total" in data:
         _check_total(data["total"], errors)
+    if "callback_url" in data or callback_required:
+        _check_callback_url(data.get("callback_url"), errors)
     if errors:
         raise InvalidFields(errors)
     return data
@@ -170,3 +187,20 @@ def _check_total(total: object, errors: dict) -> None:
         amount = None
     if amount is None or not amount.is_finite() or amount < 0:
         errors["total"] = 'must be a decimal string such as "12.50"'
+
+
+def _check_callback_url(url: object, errors: dict) -> None:
+    # Any http(s) URL with a host, intranet names too ("http://web:8000/hooks"): the shop will POST to it.
+    if not isinstance(url, str) or len(url) > MAX_CALLBACK_URL_LENGTH or not _is_http_url(url):
+        errors["callback_url"] = f"must be an http or https URL of at most {MAX_CALLBACK_URL_LENGTH} characters"
+
+
+def _is_http_url(url: str) -> bool:
+    if any(char.isspace() or not char.isprintable() for char in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number from 0 to 65535
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)

@@ -22,7 +22,8 @@ class JsonView(View):
 
 
 class OrdersView(JsonView):
-    """GET: the ledger. POST: place an order, once per Idempotency-Key, with the injected faults."""
+    """GET: the ledger. POST: place an order, once per Idempotency-Key, with the injected faults; in
+    callback mode, acknowledge it (202) and call back with the decision later."""
 
     def get(self, request):
         return json_response([entry.to_json() for entry in selectors.ledger()])
@@ -34,13 +35,13 @@ class OrdersView(JsonView):
 
 
 class LedgerEntryView(JsonView):
-    """GET: one ledger entry by its idempotency key."""
+    """GET: one ledger entry by its idempotency key, "pending" or "accepted"."""
 
     def get(self, request, idempotency_key):
         entry = selectors.find_ledger_entry(idempotency_key)
         if entry is None:
             return error_response(404, "unknown idempotency key")
-        return json_response({**entry.to_json(), "status": "accepted"})
+        return json_response(entry.to_json())
 
 
 class SettingsView(JsonView):
@@ -65,7 +66,8 @@ class ResetView(JsonView):
 
 
 class StatsView(JsonView):
-    """GET: how the calls to POST /orders ended, the ledger's size and any duplicate order references."""
+    """GET: how the calls to POST /orders and the callbacks ended, the ledger's size and any duplicate order
+    references."""
 
     def get(self, request):
         return json_response(selectors.shop_stats())

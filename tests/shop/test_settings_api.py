@@ -5,7 +5,14 @@ import requests
 
 from tests.shop.orders import TIMEOUT_S, post_order
 
-DEFAULTS = {"failure_rate": 0.0, "latency_s": 0.0, "lost_response_rate": 0.0, "down": False, "seed": None}
+DEFAULTS = {
+    "failure_rate": 0.0,
+    "latency_s": 0.0,
+    "lost_response_rate": 0.0,
+    "down": False,
+    "seed": None,
+    "mode": "sync",
+}
 
 
 def put_settings(shop, **kwargs) -> requests.Response:
@@ -37,6 +44,8 @@ def test_a_put_changes_only_the_knobs_it_names(shop):
         ({"down": "true"}, "down"),
         ({"down": 1}, "down"),
         ({"seed": 1.5}, "seed"),
+        ({"mode": "async"}, "mode"),
+        ({"mode": None}, "mode"),
         ({"mood": "grumpy"}, "mood"),
     ],
 )
@@ -67,11 +76,15 @@ def test_stats_count_how_each_call_ended(shop):
     assert shop.stats() == {
         "calls": 5,
         "accepted": 1,
+        "acknowledged": 0,
         "replayed": 1,
         "lost_response": 0,
         "failed_injected": 1,
         "down": 1,
         "invalid": 1,
+        "callbacks_sent": 0,
+        "callback_failures": 0,
+        "callbacks_abandoned": 0,
         "ledger_size": 1,
         "duplicate_references": 0,
     }
@@ -79,7 +92,7 @@ def test_stats_count_how_each_call_ended(shop):
 
 def test_reset_empties_the_ledger_zeroes_the_stats_and_restores_the_defaults(shop):
     post_order(shop, "a")
-    shop.configure(failure_rate=0.5, latency_s=1, down=True, seed=3)
+    shop.configure(failure_rate=0.5, latency_s=1, down=True, seed=3, mode="callback")
 
     settings = shop.reset()
 

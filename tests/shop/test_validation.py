@@ -36,6 +36,11 @@ def test_the_seed_can_be_cleared():
     assert validate_knobs({"seed": None}) == {"seed": None}
 
 
+@pytest.mark.parametrize("mode", ["sync", "callback"])
+def test_the_mode_is_sync_or_callback(mode):
+    assert validate_knobs({"mode": mode}) == {"mode": mode}
+
+
 @pytest.mark.parametrize(
     "field, value",
     [
@@ -58,6 +63,10 @@ def test_the_seed_can_be_cleared():
         ("seed", 2**63),
         ("seed", "42"),
         ("seed", False),
+        ("mode", "async"),
+        ("mode", "CALLBACK"),
+        ("mode", None),
+        ("mode", True),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_knob(field, value):
@@ -128,6 +137,53 @@ def test_a_bad_field_is_refused_by_name(overrides, field):
     with pytest.raises(InvalidFields) as refused:
         validate_order(an_order(**overrides))
     assert list(refused.value.errors) == [field]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/webhooks/shop",
+        "https://pizza.example.com/webhooks/shop?source=shop",
+        "http://web:8000/hooks",
+        "http://[::1]:8000/webhooks/shop",
+        "HTTPS://PIZZA.EXAMPLE.COM/",
+    ],
+)
+def test_a_callback_url_is_any_http_or_https_url_with_a_host(url):
+    order = an_order(callback_url=url)
+    assert validate_order(order, callback_required=True) == order
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "",
+        "webhooks/shop",
+        "ftp://app.test/webhooks/shop",
+        "javascript:alert(1)",
+        "http://",
+        "http:///webhooks/shop",
+        "http://app.test:99999/",
+        "http://app.test:port/",
+        "http://app.test/web hooks",
+        "http://app.test/\nX-Injected: 1",
+        "http://app.test/" + "a" * 2000,
+        None,
+        42,
+        ["http://app.test/"],
+    ],
+)
+def test_a_bad_callback_url_is_refused_by_name(url):
+    with pytest.raises(InvalidFields) as refused:
+        validate_order(an_order(callback_url=url))
+    assert list(refused.value.errors) == ["callback_url"]
+
+
+def test_a_callback_url_is_optional_unless_required():
+    assert validate_order(an_order()) == an_order()
+    with pytest.raises(InvalidFields) as refused:
+        validate_order(an_order(), callback_required=True)
+    assert list(refused.value.errors) == ["callback_url"]
 
 
 def test_every_bad_field_is_named_at_once():

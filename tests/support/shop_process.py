@@ -53,55 +53,24 @@ class ShopProcess:
 
     def start(self) -> "ShopProcess":
         self._tmpdir = tempfile.TemporaryDirectory(prefix="asyncpizza-shop-")
-        directory = Path(self._tmpdir.name)
-        env = {
-            **os.environ,
-            "SHOP_DATABASE_URL": f"sqlite:///{directory / 'shop.sqlite3'}",
-            "DJANGO_SETTINGS_MODULE": "asyncpizza.settings",
-            "PYTHONUNBUFFERED": "1",
-            **self.extra_env,
-        }
-        deadline = time.monotonic() + self.startup_timeout_s
-        migrate = subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--database", "shop", "--noinput"],
-            cwd=PROJECT_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=self.startup_timeout_s,
-        )
-        if migrate.returncode != 0:
-            self._cleanup()
-            raise ShopProcessError(f"migrating the shop's database failed:\n{migrate.stdout}{migrate.stderr}")
+        self._log_path = Path(self._tmpdir.name) / "shop.log"
+        self._launch()
+        return self
 
-        self._log_path = directory / "shop.log"
-        self._log_file = open(self._log_path, "wb")
-        # Port 0: the shop binds a free port itself and names it in its start line, so no other process
-        # can take the port between our choosing it and the shop binding it.
-        self._process = subprocess.Popen(
-            [sys.executable, "manage.py", "runshop", "127.0.0.1:0"],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log_file,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            self.url = self._wait_until_serving(deadline)
-        except BaseException:
-            self.stop()
-            raise
+    def restart(self) -> "ShopProcess":
+        """Stop the shop (SIGTERM) and start it again on the same database, as a redeploy would.
+
+        It listens on a new port: read `url` again. Its log keeps what both runs printed.
+        """
+        if self._tmpdir is None:
+            raise ShopProcessError("the shop is not running; call start() first")
+        self._terminate()
+        self._launch()
         return self
 
     def stop(self) -> None:
         """Stop the shop (SIGTERM, then SIGKILL if it lingers) and delete its database. Safe to repeat."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        self._terminate()
         self._cleanup()
 
     @property
@@ -150,13 +119,55 @@ class ShopProcess:
             raise ShopProcessError(f"{method} {path} answered {response.status_code}: {response.text}")
         return response.json()
 
-    def _wait_until_serving(self, deadline: float) -> str:
+    def _launch(self) -> None:
+        """Migrate the database in the temporary directory, then run the shop on it until it serves."""
+        directory = Path(self._tmpdir.name)
+        env = {
+            **os.environ,
+            "SHOP_DATABASE_URL": f"sqlite:///{directory / 'shop.sqlite3'}",
+            "DJANGO_SETTINGS_MODULE": "asyncpizza.settings",
+            "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
+        }
+        deadline = time.monotonic() + self.startup_timeout_s
+        migrate = subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--database", "shop", "--noinput"],
+            cwd=PROJECT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=self.startup_timeout_s,
+        )
+        if migrate.returncode != 0:
+            self._cleanup()
+            raise ShopProcessError(f"migrating the shop's database failed:\n{migrate.stdout}{migrate.stderr}")
+
+        # Appending: after a restart the log holds both runs, and this run's start line comes after log_start.
+        self._log_file = open(self._log_path, "ab")
+        log_start = self._log_file.tell()
+        # Port 0: the shop binds a free port itself and names it in its start line, so no other process
+        # can take the port between our choosing it and the shop binding it.
+        self._process = subprocess.Popen(
+            [sys.executable, "manage.py", "runshop", "127.0.0.1:0"],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            self.url = self._wait_until_serving(deadline, log_start)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_until_serving(self, deadline: float, log_start: int) -> str:
         url = None
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 raise ShopProcessError(f"the shop exited with {self._process.returncode}:\n{self.log()}")
             if url is None:
-                match = _START_LINE.search(self._log_path.read_bytes())
+                match = _START_LINE.search(self._log_path.read_bytes()[log_start:])
                 url = match[1].decode() if match else None
             if url is not None:
                 try:
@@ -167,12 +178,22 @@ class ShopProcess:
             time.sleep(0.05)
         raise ShopProcessError(f"the shop did not answer /health within {self.startup_timeout_s} s:\n{self.log()}")
 
-    def _cleanup(self) -> None:
+    def _terminate(self) -> None:
+        """End the process, if it runs: SIGTERM, then SIGKILL if it lingers. The database stays."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
         self.url = None
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
-            self.log()  # keep it in memory before the file goes
+
+    def _cleanup(self) -> None:
+        self.log()  # keep it in memory before the file goes
         self._log_path = None
         if self._tmpdir is not None:
             self._tmpdir.cleanup()

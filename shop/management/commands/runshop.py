@@ -1,6 +1,8 @@
 """python manage.py runshop [ADDR:PORT]: serve the shop simulator, and only it, until SIGTERM or Ctrl-C.
 
-It does not migrate: `python manage.py prepare` readies the shop's database.
+It does not migrate: `python manage.py prepare` readies the shop's database. On start it resumes the
+orders an earlier run left pending in callback mode; callbacks under way when it stops are lost (see
+shop/callbacks.py).
 """
 
 import dataclasses
@@ -8,7 +10,9 @@ import logging
 import signal
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
+from shop.callbacks import resume_pending
 from shop.server import DEFAULT_ADDRPORT, make_server, parse_addrport
 
 logger = logging.getLogger("shop")
@@ -38,6 +42,14 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot listen on {address.url}: {error}") from None
 
         address = dataclasses.replace(address, port=server.server_port)
+        try:
+            resumed = resume_pending()
+        except DatabaseError as error:
+            # An unprepared database: serve anyway, as before, and let the calls' errors say what is wrong.
+            logger.warning("Pending callbacks not resumed: %s", error)
+        else:
+            if resumed:
+                logger.info("Pending orders resumed: %d", resumed)
         self.stdout.write(f"Shop simulator on {address.url}")
         self.stdout.flush()  # whoever started us may be waiting for this line on a pipe or in a file
 
