@@ -22,6 +22,10 @@ class KnobsForm(forms.Form):
     latency_s = forms.FloatField(min_value=0, max_value=600, label="Latency (seconds)", widget=forms.NumberInput(attrs={"step": "0.5"}))
     lost_response_rate = forms.FloatField(min_value=0, max_value=1, label="Lost response rate (0–1)", widget=forms.NumberInput(attrs={"step": "0.05"}))
     down = forms.BooleanField(required=False, label="Shop is down")
+    mode = forms.ChoiceField(
+        choices=[("sync", "answers at once (sync)"), ("callback", "acknowledges, calls back later (callback)")],
+        label="How the shop answers",
+    )
     seed = forms.IntegerField(required=False, label="Seed (blank: random)")
 
 

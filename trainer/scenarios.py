@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from .shop_control import ShopControl
 
-HEALTHY = {"failure_rate": 0.0, "latency_s": 0.0, "lost_response_rate": 0.0, "down": False}
+HEALTHY = {"failure_rate": 0.0, "latency_s": 0.0, "lost_response_rate": 0.0, "down": False, "mode": "sync"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,11 @@ SCENARIOS = {
             "lost-responses", "Lost responses (30 % of answers lost)", {"lost_response_rate": 0.3},
             in_sync="The shop makes the pizza, the customer sees an error, submits again: a duplicate.",
             in_async="The retry repeats the idempotency key: the shop answers 'already have it'; no duplicate.",
+        ),
+        Scenario(
+            "callback", "Callback (the shop acknowledges, decides in 3 s, calls back)", {"mode": "callback", "latency_s": 3.0},
+            in_sync="The request gets the shop's 202 at once; the order waits for the callback like an asynchronous one.",
+            in_async="Acknowledged, then 'waiting for the shop's answer' without holding a worker; the signed callback confirms it.",
         ),
     ]
 }

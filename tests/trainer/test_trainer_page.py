@@ -29,7 +29,7 @@ def test_the_page_shows_the_switch_the_scenarios_and_the_shops_knobs(admin_clien
     shop.configure(failure_rate=0.25)
     page = admin_client.get("/trainer/").content.decode()
     assert 'value="async"' in page and "checked" in page
-    for title in ("Happy path", "Unreliable shop", "Slow shop (30 s a call)", "Shop down", "Lost responses"):
+    for title in ("Happy path", "Unreliable shop", "Slow shop (30 s a call)", "Shop down", "Lost responses", "Callback"):
         assert title in page
     assert 'name="failure_rate" value="0.25"' in page
     assert 'hx-trigger="every 2s"' in page
@@ -49,7 +49,7 @@ def test_a_scenario_sets_every_knob_at_the_shop(admin_client, shop):
 
 def test_a_bad_knob_is_shown_beside_its_field_and_changes_nothing(admin_client, shop):
     response = admin_client.post(
-        "/trainer/knobs/", {"failure_rate": "1.5", "latency_s": "0", "lost_response_rate": "0", "seed": ""}
+        "/trainer/knobs/", {"failure_rate": "1.5", "latency_s": "0", "lost_response_rate": "0", "seed": "", "mode": "sync"}
     )
     page = response.content.decode()
     assert 'id="id_failure_rate_error"' in page and "less than or equal to 1" in page
@@ -57,8 +57,13 @@ def test_a_bad_knob_is_shown_beside_its_field_and_changes_nothing(admin_client, 
 
 
 def test_knobs_are_set_at_the_shop(admin_client, shop):
-    admin_client.post("/trainer/knobs/", {"failure_rate": "0.5", "latency_s": "2", "lost_response_rate": "0.1", "down": "on", "seed": "9"})
-    assert shop.settings() == {"failure_rate": 0.5, "latency_s": 2.0, "lost_response_rate": 0.1, "down": True, "seed": 9}
+    admin_client.post(
+        "/trainer/knobs/",
+        {"failure_rate": "0.5", "latency_s": "2", "lost_response_rate": "0.1", "down": "on", "seed": "9", "mode": "callback"},
+    )
+    assert shop.settings() == {
+        "failure_rate": 0.5, "latency_s": 2.0, "lost_response_rate": 0.1, "down": True, "seed": 9, "mode": "callback",
+    }
 
 
 def test_a_latency_past_the_apps_timeout_is_pointed_out(admin_client, shop, settings):
@@ -90,8 +95,10 @@ def test_the_commands_switch_and_set_scenarios(shop, capsys):
     assert current_store_mode() == StoreMode.SYNC
     call_command("scenario", "lost-responses")
     assert shop.settings()["lost_response_rate"] == 0.3
+    call_command("scenario", "callback")
+    assert shop.settings()["mode"] == "callback"
     call_command("scenario", "happy")
-    assert shop.settings()["lost_response_rate"] == 0.0
+    assert shop.settings()["lost_response_rate"] == 0.0 and shop.settings()["mode"] == "sync"
     assert "Scenario: Happy path" in capsys.readouterr().out
 
 
