@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import MAX_QUANTITY, Pizza, Size
+from .models import MAX_QUANTITY, Order, Pizza, Size
 
 
 class OrderForm(forms.Form):
@@ -12,7 +12,12 @@ class OrderForm(forms.Form):
     size = forms.ChoiceField(choices=Size.choices, initial=Size.MEDIUM)
     quantity = forms.IntegerField(min_value=1, max_value=MAX_QUANTITY, initial=1)
     name = forms.CharField(max_length=100, label="Your name", widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    email = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    # The model's limit (254), not the form field's default (320): a longer address would fail at save.
+    email = forms.EmailField(
+        max_length=Order._meta.get_field("customer_email").max_length,
+        label="Email",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
     address = forms.CharField(
         max_length=300,
         label="Delivery address",
