@@ -1,6 +1,7 @@
 """Writes on the customer's side. The form, the trainer's batch (and later the API) place orders only here."""
 
 import time
+from collections.abc import Callable
 
 from django.db import OperationalError, transaction
 from django.utils import timezone
@@ -25,12 +26,15 @@ def quote(*, pizza: Pizza, size: str, quantity: int):
 
 
 def place_order(
-    *, pizza: Pizza, size: str, quantity: int, name: str, email: str, address: str, mode: str | None = None
+    *, pizza: Pizza, size: str, quantity: int, name: str, email: str, address: str, mode: str | None = None,
+    callback_url: str = "", in_same_transaction: Callable[[Order], object] | None = None,
 ) -> Order:
     """Commit the order, in one transaction with either the job that will send it to the shop
     (asynchronous: the answer depends on our database alone) or the shop's own answer (synchronous).
 
     Raises OrderNotPlaced if the synchronous call to the shop fails: the transaction rolls back.
+    `in_same_transaction(order)` runs right after the order is saved, before its job is queued or the shop
+    is called (the API records its idempotency key there); if it raises, nothing is kept.
     """
     unit_price, total_price = quote(pizza=pizza, size=size, quantity=quantity)
     order = Order(
@@ -40,6 +44,7 @@ def place_order(
         customer_name=name,
         customer_email=email,
         delivery_address=address,
+        callback_url=callback_url,
         unit_price=unit_price,
         total_price=total_price,
         attempt_limit=RetryPolicy.from_settings().max_attempts,
@@ -50,6 +55,8 @@ def place_order(
     try:
         with transaction.atomic():
             order.save()
+            if in_same_transaction is not None:
+                in_same_transaction(order)
             if order.mode == StoreMode.SYNC:
                 _store_now(order, started=started)
             else:

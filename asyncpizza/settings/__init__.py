@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "workflow",
     "orders",
     "trainer",
+    "api",
+    "ninja",  # django-ninja, listed so that its Swagger UI is served from our /static/, never from a CDN
     "shop",
     "django_q",
 ]
@@ -141,6 +143,13 @@ SHOP_CALLBACK_DEADLINE_S = env_float("SHOP_CALLBACK_DEADLINE_S", 60, minimum=1)
 WEBHOOK_TOLERANCE_S = env_int("WEBHOOK_TOLERANCE_S", 300, minimum=1)
 # Our own notifications to API clients' callback_url are signed with this secret.
 API_CALLBACK_SECRET = env_str("API_CALLBACK_SECRET", "demo-only-api-callback-secret-change-me")
+# Delivering those notifications: the HTTP timeout of one try (one try is one task: keep it well under
+# Q_TASK_TIMEOUT_S), how many tries, and the backoff between them (first wait, doubling after each failure,
+# ±20 % jitter, capped); a waiting retry holds no worker.
+API_CALLBACK_TIMEOUT_S = env_float("API_CALLBACK_TIMEOUT_S", 5, minimum=0.1)
+API_CALLBACK_MAX_TRIES = env_int("API_CALLBACK_MAX_TRIES", 8, minimum=1)
+API_CALLBACK_BACKOFF_S = env_float("API_CALLBACK_BACKOFF_S", 1, minimum=0)
+API_CALLBACK_BACKOFF_CAP_S = env_float("API_CALLBACK_BACKOFF_CAP_S", 300, minimum=0)
 
 # --- django-q2 --------------------------------------------------------------------------------------
 # One store-order task makes exactly one call to the shop (backoff between attempts is a scheduled

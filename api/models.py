@@ -1,0 +1,66 @@
+"""What the order API keeps beside the orders: clients' idempotency keys, and the notifications it sends."""
+
+from django.db import models
+
+from orders.models import Order, OrderStatus
+
+
+class IdempotencyKey(models.Model):
+    """An `Idempotency-Key` a client sent with `POST /api/orders`, and the order its first request placed.
+
+    Saved in the order's own transaction (see api.services), so a key never points at an order that was
+    rolled back, and the unique key lets only one of two concurrent requests with it place an order.
+    """
+
+    key = models.CharField(max_length=255, unique=True)
+    body_hash = models.CharField(max_length=64, help_text="SHA-256 of the request's body as canonical JSON.")
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="api_idempotency_key")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.key} → order {self.order.short_id}"
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", "Waiting for its next try"
+    DELIVERED = "delivered", "Delivered"
+    GAVE_UP = "gave_up", "Given up"
+
+
+class CallbackDelivery(models.Model):
+    """One signed notification to an order's `callback_url`: the order reached a final status.
+
+    One row per order and final status (an admin's retry can take a failed order on to confirmed, and the
+    client hears of both). Every try sends the same body; once a try got a 2xx, none follows.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="callback_deliveries")
+    status = models.CharField(max_length=20, choices=OrderStatus.choices, help_text="The final status it announces.")
+    url = models.URLField(max_length=500)
+    body = models.TextField(help_text="The JSON sent, the same on every try.")
+    state = models.CharField(max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING)
+    tries = models.PositiveSmallIntegerField(default=0)
+    max_tries = models.PositiveSmallIntegerField()
+    next_try_at = models.DateTimeField(null=True, blank=True)
+    trying_since = models.DateTimeField(
+        null=True, blank=True, help_text="A try is under way (claimed by a worker) since then."
+    )
+    last_tried_at = models.DateTimeField(null=True, blank=True)
+    last_http_status = models.PositiveSmallIntegerField("last HTTP status", null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "callback deliveries"
+        constraints = [
+            # A duplicate run of the notification job finds the row the first one made.
+            models.UniqueConstraint(fields=["order", "status"], name="one_callback_per_final_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.status} of order {self.order.short_id} to {self.url}: {self.get_state_display()}"

@@ -1,0 +1,172 @@
+"""Telling an API client that its order is final: a signed POST to the order's callback_url, retried.
+
+    POST <callback_url>
+    Content-Type: application/json
+    X-AsyncPizza-Timestamp: 1767225600
+    X-AsyncPizza-Signature: sha256=<hex HMAC-SHA256(API_CALLBACK_SECRET, "<timestamp>." + body)>
+
+    {"id": "<order id>", "status": "confirmed", "shop_order_id": "SHOP-…", "final_at": "2026-…"}
+
+Each try is one POST with no transaction open, between two short transactions: claim the try, then record
+what came of it. A 2xx delivers it, and no try follows. A connection error, a timeout or any other answer
+schedules the next try with exponential backoff (a one-off django-q2 schedule, so no worker waits), up to
+API_CALLBACK_MAX_TRIES tries in all. A worker lost in the middle of a try can make the client receive a
+notification twice (it cannot know whether the POST arrived): clients deduplicate by id and status.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from datetime import timedelta
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_q.models import Schedule
+
+from orders.models import Order, OrderStatus
+from workflow.jobs import task_group
+from workflow.retry_policy import RetryPolicy
+
+from .models import CallbackDelivery, DeliveryState
+
+logger = logging.getLogger(__name__)
+
+DELIVER_CALLBACK_TASK = "api.tasks.deliver_callback_task"
+TIMESTAMP_HEADER = "X-AsyncPizza-Timestamp"
+SIGNATURE_HEADER = "X-AsyncPizza-Signature"
+
+
+def sign(body: bytes, *, timestamp: str, secret: str | None = None) -> str:
+    """The signature header's value: HMAC-SHA256 over "<timestamp>." followed by the body."""
+    key = (settings.API_CALLBACK_SECRET if secret is None else secret).encode()
+    return "sha256=" + hmac.new(key, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def retry_policy() -> RetryPolicy:
+    return RetryPolicy(
+        max_attempts=settings.API_CALLBACK_MAX_TRIES,
+        base_delay_s=settings.API_CALLBACK_BACKOFF_S,
+        max_delay_s=settings.API_CALLBACK_BACKOFF_CAP_S,
+    )
+
+
+def notification_body(order: Order) -> str:
+    final_at = order.confirmed_at if order.status == OrderStatus.CONFIRMED else order.failed_at
+    payload = {
+        "id": str(order.public_id),
+        "status": order.status,
+        "shop_order_id": order.shop_order_id or None,
+        "final_at": final_at.isoformat() if final_at else None,
+    }
+    return json.dumps(payload, separators=(",", ":"))
+
+
+def notify_callback(order_id: int, *, session=None) -> CallbackDelivery | None:
+    """Announce the order's final status at its callback_url (the first try); None if nothing was tried."""
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None or not order.is_final or not order.callback_url:
+        return None  # gone, reopened by an admin since (a later final status notifies again), or no URL
+    delivery, _ = CallbackDelivery.objects.get_or_create(
+        order=order,
+        status=order.status,
+        defaults={
+            "url": order.callback_url,
+            "body": notification_body(order),
+            "max_tries": settings.API_CALLBACK_MAX_TRIES,
+        },
+    )
+    return deliver_callback(delivery.pk, session=session)
+
+
+def deliver_callback(delivery_id: int, *, session=None) -> CallbackDelivery | None:
+    """Make the notification's next try if one is due; returns it, or None if nothing was due."""
+    delivery = _claim_try(delivery_id)
+    if delivery is None:
+        return None
+    http_status, error = _post(delivery, session=session)
+    _record_try(delivery, http_status=http_status, error=error)
+    return delivery
+
+
+def _claim_try(delivery_id: int) -> CallbackDelivery | None:
+    now = timezone.now()
+    with transaction.atomic():
+        delivery = CallbackDelivery.objects.select_for_update().select_related("order").filter(pk=delivery_id).first()
+        if delivery is None or delivery.state != DeliveryState.PENDING:
+            return None
+        if delivery.trying_since and delivery.trying_since > now - _stale_after():
+            return None  # a try is under way in another worker
+        if delivery.next_try_at and delivery.next_try_at > now:
+            return None  # an early duplicate of the scheduled retry
+        if delivery.tries >= delivery.max_tries:  # the last try's worker was lost: nothing more to try
+            delivery.state, delivery.trying_since = DeliveryState.GAVE_UP, None
+            delivery.last_error = "the worker making the last try was lost"
+            delivery.save()
+            return None
+        delivery.tries += 1
+        delivery.trying_since = delivery.last_tried_at = now
+        delivery.next_try_at = None
+        delivery.save()
+        return delivery
+
+
+def _stale_after() -> timedelta:
+    """A try claimed longer ago than this has no live worker: django-q2 kills a task at its timeout."""
+    return timedelta(seconds=settings.Q_TASK_TIMEOUT_S)
+
+
+def _post(delivery: CallbackDelivery, *, session=None) -> tuple[int | None, str]:
+    """One POST; returns (HTTP status or None, error or "" if it was delivered)."""
+    body = delivery.body.encode()
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "AsyncPizza-Notifier/1",
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: sign(body, timestamp=timestamp),
+    }
+    timeout = settings.API_CALLBACK_TIMEOUT_S
+    try:
+        response = (session or requests).post(
+            delivery.url, data=body, headers=headers, timeout=(min(3.05, timeout), timeout), allow_redirects=False
+        )
+    except (requests.RequestException, ValueError) as error:
+        return None, f"{error.__class__.__name__}: {error}"
+    if 200 <= response.status_code < 300:
+        return response.status_code, ""
+    return response.status_code, f"answered {response.status_code}: {response.text[:200]}"
+
+
+def _record_try(delivery: CallbackDelivery, *, http_status: int | None, error: str) -> None:
+    now = timezone.now()
+    delivery.trying_since = None
+    delivery.last_http_status = http_status
+    delivery.last_error = error[:500]
+    if not error:
+        delivery.state, delivery.delivered_at = DeliveryState.DELIVERED, now
+    elif delivery.tries < delivery.max_tries:
+        delivery.next_try_at = now + timedelta(seconds=retry_policy().delay_after(delivery.tries))
+    else:
+        delivery.state = DeliveryState.GAVE_UP
+    with transaction.atomic():
+        delivery.save()
+        if delivery.state == DeliveryState.PENDING:
+            _schedule_try(delivery, at=delivery.next_try_at)
+    logger.info("notification %s try %s: %s", delivery, delivery.tries, error or "delivered")
+
+
+def _schedule_try(delivery: CallbackDelivery, *, at) -> None:
+    """The next try at `at`, without holding a worker until then (as workflow.jobs.schedule_store_order)."""
+    Schedule.objects.create(
+        name=f"notify {delivery.order.public_id} try {delivery.tries + 1}",
+        func=DELIVER_CALLBACK_TASK,
+        args=repr((delivery.pk,)),
+        kwargs=repr({"q_options": {"group": task_group(delivery.order)}}),
+        schedule_type=Schedule.ONCE,
+        repeats=-1,  # django-q2 deletes a ONCE schedule with negative repeats once it has made the task
+        next_run=at,
+    )

@@ -1,0 +1,91 @@
+"""Placing an order through the API: the form's rules, the form's service, and idempotency keys."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+
+from orders.models import Order
+from orders.services import submit_order
+
+from .forms import API_FIELDS, ApiOrderForm
+from .models import IdempotencyKey
+
+# The model's field for each API field, for the rules only the model checks (when it is saved).
+_MODEL_FIELDS = {"customer_name": "name", "customer_email": "email", "delivery_address": "address"}
+
+
+class OrderRejected(Exception):
+    """The request's order breaks a rule; `errors` is a list of (API field or None, message)."""
+
+    def __init__(self, errors: list[tuple[str | None, str]]):
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors))
+        self.errors = errors
+
+
+class IdempotencyKeyReused(Exception):
+    """The Idempotency-Key came before with a different body."""
+
+
+@dataclass(frozen=True)
+class Placement:
+    order: Order
+    replayed: bool  # True: the key had placed this order before; nothing new was placed
+
+
+def body_hash(body: dict) -> str:
+    """SHA-256 of the body as canonical JSON: key order and spacing do not make two bodies differ."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def place_api_order(*, body: dict, idempotency_key: str | None = None) -> Placement:
+    """Place the order the body describes, as the order form does (same checks, same transaction, same job).
+
+    With an idempotency key, a repeat of the same body gets the order the key placed before; a different
+    body raises IdempotencyKeyReused. The key is saved in the order's own transaction, so two concurrent
+    requests with one key place one order: the second fails on the key's unique constraint, its whole
+    transaction rolls back, and it answers with the first one's order.
+    Raises OrderRejected, IdempotencyKeyReused, or orders.services.OrderNotPlaced (nothing was kept).
+    """
+    digest = body_hash(body)
+    if idempotency_key and (earlier := _earlier_order(idempotency_key, digest)):
+        return Placement(earlier, replayed=True)
+    form = ApiOrderForm.from_body(body)
+    if not form.is_valid():
+        raise OrderRejected(
+            [(API_FIELDS.get(field), message) for field, messages in form.errors.items() for message in messages]
+        )
+    record_key = partial(_record_key, idempotency_key, digest) if idempotency_key else None
+    try:
+        order = submit_order(source="api", in_same_transaction=record_key, **form.cleaned_data)
+    except IntegrityError:
+        earlier = idempotency_key and _earlier_order(idempotency_key, digest)
+        if not earlier:
+            raise
+        return Placement(earlier, replayed=True)
+    except ValidationError as error:  # a rule only the model states (checked by place_order's full_clean)
+        raise OrderRejected(
+            [
+                (API_FIELDS.get(_MODEL_FIELDS.get(field, field)), message)
+                for field, messages in error.message_dict.items()
+                for message in messages
+            ]
+        ) from error
+    return Placement(order, replayed=False)
+
+
+def _earlier_order(key: str, digest: str) -> Order | None:
+    record = IdempotencyKey.objects.select_related("order").filter(key=key).first()
+    if record is None:
+        return None
+    if record.body_hash != digest:
+        raise IdempotencyKeyReused(key)
+    return record.order
+
+
+def _record_key(key: str, digest: str, order: Order) -> None:
+    IdempotencyKey.objects.create(key=key, body_hash=digest, order=order)
