@@ -8,8 +8,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpResponse
 from ninja.errors import HttpError, ValidationError
 
-from orders.services import OrderNotPlaced
-from workflow.shop_client import ShopError
+from orders.services import OrderNotPlaced, ShopRefusedInRequest
 
 from .parsers import UnsupportedMediaType
 from .services import IdempotencyKeyReused, OrderRejected
@@ -59,7 +58,7 @@ def install(api) -> None:
     def not_placed(request, exc: OrderNotPlaced):
         # Only the synchronous store mode calls the shop within the request: its error is the shop's (502);
         # anything else is our own lack of capacity right now (503).
-        if isinstance(exc.__cause__, ShopError):
+        if isinstance(exc, ShopRefusedInRequest):
             return answer(request, 502, f"The pizza shop did not take the order ({exc.__cause__}). "
                           "Nothing was ordered and nothing was kept: the request can be sent again.")
         return answer(request, 503, "Too busy to take the order right now. Nothing was ordered and nothing was "

@@ -14,8 +14,6 @@ API_CALLBACK_MAX_TRIES tries in all. A worker lost in the middle of a try can ma
 notification twice (it cannot know whether the POST arrived): clients deduplicate by id and status.
 """
 
-import hashlib
-import hmac
 import json
 import logging
 import time
@@ -25,11 +23,11 @@ import requests
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django_q.models import Schedule
 
 from orders.models import Order, OrderStatus
-from workflow.jobs import task_group
+from workflow.jobs import schedule_once, task_group
 from workflow.retry_policy import RetryPolicy
+from workflow.signing import signature
 
 from .models import CallbackDelivery, DeliveryState
 
@@ -41,9 +39,8 @@ SIGNATURE_HEADER = "X-AsyncPizza-Signature"
 
 
 def sign(body: bytes, *, timestamp: str, secret: str | None = None) -> str:
-    """The signature header's value: HMAC-SHA256 over "<timestamp>." followed by the body."""
-    key = (settings.API_CALLBACK_SECRET if secret is None else secret).encode()
-    return "sha256=" + hmac.new(key, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    """The signature header's value (workflow/signing.py), with our API_CALLBACK_SECRET."""
+    return signature(body, timestamp=timestamp, secret=settings.API_CALLBACK_SECRET if secret is None else secret)
 
 
 def retry_policy() -> RetryPolicy:
@@ -160,13 +157,8 @@ def _record_try(delivery: CallbackDelivery, *, http_status: int | None, error: s
 
 
 def _schedule_try(delivery: CallbackDelivery, *, at) -> None:
-    """The next try at `at`, without holding a worker until then (as workflow.jobs.schedule_store_order)."""
-    Schedule.objects.create(
-        name=f"notify {delivery.order.public_id} try {delivery.tries + 1}",
-        func=DELIVER_CALLBACK_TASK,
-        args=repr((delivery.pk,)),
-        kwargs=repr({"q_options": {"group": task_group(delivery.order)}}),
-        schedule_type=Schedule.ONCE,
-        repeats=-1,  # django-q2 deletes a ONCE schedule with negative repeats once it has made the task
-        next_run=at,
+    """The next try at `at`, without holding a worker until then."""
+    schedule_once(
+        DELIVER_CALLBACK_TASK, delivery.pk, at=at,
+        name=f"notify {delivery.order.public_id} try {delivery.tries + 1}", group=task_group(delivery.order),
     )

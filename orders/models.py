@@ -269,7 +269,7 @@ class CustomerWait(models.Model):
     """
 
     mode = models.CharField(max_length=5, choices=StoreMode.choices)
-    source = models.CharField(max_length=10, default="form", help_text="form, or batch (the trainer's made-up customers)")
+    source = models.CharField(max_length=10, default="form", help_text="form, api, or batch (the trainer's made-up customers)")
     started_at = models.DateTimeField(db_index=True)
     duration_ms = models.PositiveIntegerField()
     outcome = models.CharField(max_length=10, choices=WaitOutcome.choices)

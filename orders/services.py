@@ -20,6 +20,14 @@ class OrderNotPlaced(Exception):
     """The order could not be taken and nothing was kept; the message is for the customer."""
 
 
+class ShopRefusedInRequest(OrderNotPlaced):
+    """Synchronous mode: the shop's call, made in the request, failed."""
+
+
+class TooBusy(OrderNotPlaced):
+    """The database stayed locked past its busy timeout (a synchronous order holding it): try again."""
+
+
 def quote(*, pizza: Pizza, size: str, quantity: int):
     unit_price = pizza.price_for(size)
     return unit_price, unit_price * quantity
@@ -71,14 +79,14 @@ def place_order(
                     database="Committed in one transaction: the order ('received') and its store-order job.",
                 )
     except ShopError as error:
-        raise OrderNotPlaced(
+        raise ShopRefusedInRequest(
             f"The pizza shop did not take your order ({error}). Nothing was ordered and nothing was kept: "
             "you can submit the form again."
         ) from error
     except OperationalError as error:
         # SQLite's write lock, held by another request's synchronous shop call for longer than the busy
         # timeout: the cost of long transactions, shown to the customer instead of a 500.
-        raise OrderNotPlaced("We are too busy to take your order right now. Nothing was ordered: please try again.") from error
+        raise TooBusy("We are too busy to take your order right now. Nothing was ordered: please try again.") from error
     return order
 
 
