@@ -3,13 +3,15 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
+# The browser tests drive Debian's Chromium (Playwright never downloads one here).
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test venv clean
+.PHONY: demo test venv chromium clean
 
 demo: $(STAMP)
 	$(PY) manage.py demo
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 venv: $(STAMP)
@@ -21,6 +23,20 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
+
+# Installs Debian's chromium when it is missing and we may (root); otherwise says what to do.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	  else \
+	    echo "The browser tests need Debian's Chromium at $(CHROMIUM). Install it as root:" >&2; \
+	    echo "    apt-get update && apt-get install -y chromium" >&2; \
+	    echo "or skip them: make test PYTEST_ARGS='-m \"not browser\"'" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
 
 clean:
 	rm -rf $(VENV) var
