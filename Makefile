@@ -3,16 +3,20 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
-# The browser tests drive Debian's Chromium (Playwright never downloads one here).
+# The browser tests and the screenshots drive Debian's Chromium (Playwright never downloads one here).
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test venv chromium clean
+.PHONY: demo test screenshots venv chromium clean
 
 demo: $(STAMP)
 	$(PY) manage.py demo
 
 test: $(STAMP) chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# A PNG of every page, taken from a real stack (web, shop simulator, worker cluster) on free ports.
+screenshots: $(STAMP) chromium
+	$(PY) -m tests.browser.screenshots
 
 venv: $(STAMP)
 

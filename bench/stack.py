@@ -21,8 +21,10 @@ def free_port() -> int:
 
 
 class Stack:
-    def __init__(self, name: str, *, clusters: int = 1, **environment):
+    def __init__(self, name: str, *, clusters: int = 1, demo_admin: bool = False, **environment):
+        """`demo_admin` also creates the demo's staff user (DEMO_ADMIN_USERNAME / DEMO_ADMIN_PASSWORD)."""
         self.clusters = clusters
+        self.demo_admin = demo_admin
         self.var_dir = ROOT / "var" / "bench" / name
         self.web_port, self.shop_port = free_port(), free_port()
         self.web_url = f"http://127.0.0.1:{self.web_port}"
@@ -43,7 +45,7 @@ class Stack:
     def __enter__(self):
         shutil.rmtree(self.var_dir, ignore_errors=True)
         self.var_dir.mkdir(parents=True)
-        self._manage("prepare", wait=True)
+        self._manage("prepare", *(["--demo-admin"] if self.demo_admin else []), wait=True)
         self._manage("runshop", f"127.0.0.1:{self.shop_port}")
         self._manage("runserver", f"127.0.0.1:{self.web_port}", "--noreload", "--insecure")
         for _ in range(self.clusters):
