@@ -146,3 +146,11 @@ def assert_fits_the_screen(page: Page) -> None:
         }"""
     )
     assert split_words == [], f"{page.url} cuts these words across two lines: {split_words}"
+
+
+def log_in(page: Page, *, username: str, password: str) -> None:
+    """Through the admin's own login form, where a staff-only page sends a visitor."""
+    expect(page).to_have_url(re.compile(r"/admin/login/"))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()

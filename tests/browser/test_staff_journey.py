@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from .pages import Order, OrderForm
+from .pages import Order, OrderForm, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.cluster]
 
@@ -34,10 +34,7 @@ def test_staff_find_a_failed_order_retry_it_and_follow_its_tasks(page, staff_pag
     # Staff log in through the admin's own form.
     admin = staff_page
     admin.goto("/admin/")
-    expect(admin).to_have_url(re.compile(r"/admin/login/"))
-    admin.get_by_label("Username").fill("rosa")
-    admin.get_by_label("Password").fill(STAFF_PASSWORD)
-    admin.get_by_role("button", name="Log in").click()
+    log_in(admin, username="rosa", password=STAFF_PASSWORD)
     expect(admin.get_by_role("heading", name="Site administration")).to_be_visible()
 
     # They find the order by the customer's email.
