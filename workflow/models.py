@@ -9,7 +9,7 @@ class AttemptOutcome(models.TextChoices):
     IN_PROGRESS = "in_progress", "In progress"
     ACCEPTED = "accepted", "Accepted by the shop"
     ACKNOWLEDGED = "acknowledged", "Acknowledged (answer by callback)"
-    TRANSIENT_ERROR = "transient_error", "Transient error (retried)"
+    TRANSIENT_ERROR = "transient_error", "Transient error"
     REJECTED = "rejected", "Rejected by the shop"
     INTERRUPTED = "interrupted", "Interrupted (worker lost)"
 
