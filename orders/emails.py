@@ -1,6 +1,7 @@
 """The mails a customer gets: a confirmation, or a notice that the order failed. Each at most once."""
 
 import logging
+from email.utils import formataddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -57,7 +58,8 @@ def build_status_email(order: Order, subject: str) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=f"{subject} ({order.short_id})",
         body=render_to_string(f"{template}.txt", context),
-        to=[f"{order.customer_name} <{order.customer_email}>"],
+        # formataddr quotes what needs quoting ("Smith, John"), which an f-string would not.
+        to=[formataddr((order.customer_name, order.customer_email))],
     )
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return message

@@ -1,7 +1,7 @@
 """The safety net: find orders whose job went missing and queue them again.
 
 Jobs can be lost outside our transactions: a Redis push after commit that never happened, a task that
-django-q2 gave up on after `max_attempts`, a schedule deleted by hand. Queuing a job for an order that
+django-q2 gave up on after `max_attempts` (a mail during a long SMTP outage), a schedule deleted by hand. Queuing a job for an order that
 still has one is harmless: the claim in workflow.store lets only one of them act.
 """
 
@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from orders.models import Order, OrderStatus
 
-from .jobs import CALLBACK_DEADLINE_TASK, enqueue_store_order, enqueue_task
+from .jobs import CALLBACK_DEADLINE_TASK, enqueue_status_email, enqueue_store_order, enqueue_task
 from .store import stale_after
 
 # Long enough that a healthy cluster has surely picked the job up by then.
@@ -28,11 +28,23 @@ def stalled_orders(now=None):
     )
 
 
+def unmailed_final_orders(now):
+    return Order.objects.filter(
+        Q(status=OrderStatus.CONFIRMED, confirmation_email_sent_at__isnull=True, confirmed_at__lt=now - GRACE)
+        | Q(status=OrderStatus.FAILED, failure_email_sent_at__isnull=True, failed_at__lt=now - GRACE)
+    )
+
+
 def requeue_stalled_orders(now=None) -> int:
     now = now or timezone.now()
     count = 0
     for order in stalled_orders(now):
         enqueue_store_order(order)
+        count += 1
+    # A final order whose mail job was given up on (an SMTP outage longer than django-q2's tries): the
+    # claim in send_status_email keeps a repeat from mailing twice.
+    for order in unmailed_final_orders(now):
+        enqueue_status_email(order)
         count += 1
     # An order waiting for a callback whose deadline check went missing: run the check now.
     for order in Order.objects.filter(status=OrderStatus.AWAITING_CALLBACK, callback_deadline_at__lt=now - GRACE):

@@ -10,5 +10,7 @@ def signature(body: bytes, *, timestamp: str, secret: str) -> str:
 
 
 def signature_matches(body: bytes, *, timestamp: str, secret: str, claimed: str) -> bool:
-    # compare_digest: the time taken must not tell an attacker how much of a guess was right.
-    return hmac.compare_digest(signature(body, timestamp=timestamp, secret=secret), claimed)
+    # compare_digest: the time taken must not tell an attacker how much of a guess was right. It takes
+    # str of ASCII only, so compare bytes: a header with other characters is simply a wrong signature.
+    expected = signature(body, timestamp=timestamp, secret=secret).encode()
+    return hmac.compare_digest(expected, claimed.encode("utf-8", "surrogateescape"))

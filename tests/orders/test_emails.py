@@ -66,3 +66,13 @@ def test_the_failure_notice_says_what_went_wrong(menu, smtp):
     [mail] = smtp.messages_to("failing@example.com")
     assert "could not place" in mail["Subject"]
     assert "could not be reached after 3 attempts" in mail.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_names_with_commas_and_apostrophes_arrive_as_written(menu, smtp):
+    order = make_order(menu, customer_email="tom@example.com", customer_name="O'Brien, Tom & Co")
+    order.begin_attempt(now=timezone.now())
+    order.confirm(shop_order_id="SHOP-Q1", now=timezone.now())
+    assert send_status_email(order.pk, "confirmed") is True
+    [mail] = smtp.messages_to("tom@example.com")
+    assert "O'Brien, Tom & Co" in str(mail["To"])
+    assert "Hello O'Brien, Tom & Co," in mail.get_body(preferencelist=("plain",)).get_content()

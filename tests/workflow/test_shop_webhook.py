@@ -87,6 +87,7 @@ def test_a_second_genuine_callback_for_a_confirmed_order_changes_nothing(client,
         ("wrong secret", 401),
         ("tampered body", 401),
         ("not a number", 400),
+        ("non-ascii signature", 401),
     ],
 )
 def test_forged_callbacks_are_refused(client, menu, headers, status):
@@ -97,6 +98,8 @@ def test_forged_callbacks_are_refused(client, menu, headers, status):
     elif headers == "tampered body":
         headers = signed(body)
         body = body.replace(b"SHOP-CALLBACK1", b"SHOP-FORGED99")
+    elif headers == "non-ascii signature":
+        headers = {**signed(body), "X-Shop-Signature": "sha256=é" + "0" * 63}
     elif headers == "not a number":
         headers = {**signed(body), "X-Shop-Timestamp": "yesterday"}
     response = post(client, body, headers)

@@ -1,0 +1,41 @@
+"""The stalled-order sweep: it queues again what lost its job, and nothing else."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_q.models import OrmQ
+from django_q.signing import SignedPackage
+
+from orders.models import Order
+from workflow.jobs import CALLBACK_DEADLINE_TASK, SEND_STATUS_EMAIL_TASK, STORE_ORDER_TASK
+from workflow.recovery import GRACE, requeue_stalled_orders
+
+from ..factories import make_order
+
+pytestmark = pytest.mark.django_db
+
+
+def queued():
+    return sorted((job["func"], job["args"]) for job in (SignedPackage.loads(r.payload) for r in OrmQ.objects.all()))
+
+
+def test_the_sweep_requeues_what_lost_its_job_and_leaves_the_rest(menu):
+    long_ago = timezone.now() - GRACE - timedelta(seconds=5)
+    stuck = make_order(menu)
+    Order.objects.filter(pk=stuck.pk).update(updated_at=long_ago)
+    fresh = make_order(menu)  # its job is surely still on its way
+    unmailed = make_order(menu)
+    unmailed.begin_attempt(now=long_ago)
+    unmailed.confirm(shop_order_id="SHOP-1", now=long_ago)
+    waiting = make_order(menu)
+    waiting.begin_attempt(now=long_ago)
+    waiting.await_callback(until=long_ago)
+
+    assert requeue_stalled_orders() == 3
+    assert queued() == sorted([
+        (STORE_ORDER_TASK, (stuck.pk,)),
+        (SEND_STATUS_EMAIL_TASK, (unmailed.pk, "confirmed")),
+        (CALLBACK_DEADLINE_TASK, (waiting.pk,)),
+    ])
+    assert fresh.pk not in [args[0] for _, args in queued()]
