@@ -6,6 +6,8 @@ from django.core.validators import URLValidator
 from orders.forms import OrderForm
 from orders.models import Order
 
+from .destinations import PrivateDestination, check_destination
+
 CALLBACK_URL_SCHEMES = ("http", "https")
 
 # The form's field for each field of the API's JSON body (the customer's details are nested there).
@@ -24,13 +26,21 @@ API_FIELDS = {form_field: api_field for api_field, form_field in FORM_FIELDS.ite
 class ApiOrderForm(OrderForm):
     """OrderForm, so that an order through the API obeys exactly the rules of one through the page."""
 
-    # Loopback addresses are allowed, for the demo; a production setup would refuse private addresses here
-    # (and check again where the notification is sent, since a name can resolve differently later).
+    # Public addresses only, unless API_CALLBACK_ALLOW_PRIVATE (the demo's default) says otherwise.
     callback_url = forms.CharField(
         required=False,
         max_length=Order._meta.get_field("callback_url").max_length,
         validators=[URLValidator(schemes=CALLBACK_URL_SCHEMES, message="Enter an http:// or https:// URL.")],
     )
+
+    def clean_callback_url(self):
+        url = self.cleaned_data["callback_url"]
+        if url:
+            try:
+                check_destination(url)
+            except PrivateDestination as error:
+                raise forms.ValidationError(f"Not allowed: {error}.") from None
+        return url
 
     @classmethod
     def from_body(cls, body: dict) -> "ApiOrderForm":

@@ -29,6 +29,7 @@ from workflow.jobs import schedule_once, task_group
 from workflow.retry_policy import RetryPolicy
 from workflow.signing import signature
 
+from .destinations import PrivateDestination, check_destination
 from .models import CallbackDelivery, DeliveryState
 
 logger = logging.getLogger(__name__)
@@ -127,6 +128,10 @@ def _post(delivery: CallbackDelivery, *, session=None) -> tuple[int | None, str]
         SIGNATURE_HEADER: sign(body, timestamp=timestamp),
     }
     timeout = settings.API_CALLBACK_TIMEOUT_S
+    try:
+        check_destination(delivery.url)  # again: the name may resolve elsewhere now than when the order came
+    except PrivateDestination as error:
+        return None, f"refused: {error}"
     try:
         response = (session or requests).post(
             delivery.url, data=body, headers=headers, timeout=(min(3.05, timeout), timeout), allow_redirects=False

@@ -36,6 +36,7 @@ class Stack:
             "SHOP_URL": self.shop_url,
             "DJANGO_DEBUG": "false",
             "DJANGO_SECURE_COOKIES": "false",  # plain HTTP on loopback
+            "DJANGO_ALLOW_DEMO_SECRETS": "true",  # a local benchmark, on loopback
             "WORKFLOW_LOG_LEVEL": "WARNING",
             "SHOP_LOG_LEVEL": "WARNING",
             **{key: str(value) for key, value in environment.items()},

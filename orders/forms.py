@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 
 from .models import MAX_QUANTITY, Order, Pizza, Size
@@ -23,6 +25,16 @@ class OrderForm(forms.Form):
         label="Delivery address",
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
     )
+
+    # One id per form shown, sent back hidden: the same submission twice makes one order (place_order).
+    submission = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_submission(self):
+        # A missing or garbled id is no error for the customer: the order just gets a key of its own.
+        try:
+            return uuid.UUID(self.cleaned_data["submission"])
+        except ValueError:
+            return None
 
     def clean_name(self):
         return self._not_blank("name")

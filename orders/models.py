@@ -83,7 +83,10 @@ ALLOWED_TRANSITIONS = {
         OrderStatus.FAILED,
     },
     # The shop's callback may come while we wait for it, or late: after the deadline made us retry.
-    OrderStatus.AWAITING_CALLBACK: {OrderStatus.CONFIRMED, OrderStatus.WAITING_RETRY, OrderStatus.FAILED},
+    # AWAITING_CALLBACK -> AWAITING_CALLBACK: the shop says "pending" at the deadline, so we wait longer.
+    OrderStatus.AWAITING_CALLBACK: {
+        OrderStatus.AWAITING_CALLBACK, OrderStatus.CONFIRMED, OrderStatus.WAITING_RETRY, OrderStatus.FAILED,
+    },
     OrderStatus.WAITING_RETRY: {OrderStatus.SENDING, OrderStatus.CONFIRMED},
     OrderStatus.CONFIRMED: set(),
     OrderStatus.FAILED: {OrderStatus.RECEIVED},
@@ -182,6 +185,11 @@ class Order(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+    @property
+    def line_and_customer(self) -> tuple:
+        """What the customer asked for; two submissions with the same are one order."""
+        return (self.pizza_id, self.size, self.quantity, self.customer_name, self.customer_email, self.delivery_address)
 
     @property
     def is_with_the_shop(self) -> bool:

@@ -1,9 +1,10 @@
 """Writes on the customer's side. The form, the trainer's batch (and later the API) place orders only here."""
 
 import time
+import uuid
 from collections.abc import Callable
 
-from django.db import OperationalError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from workflow.events import elapsed_ms, record_event
@@ -36,6 +37,7 @@ def quote(*, pizza: Pizza, size: str, quantity: int):
 def place_order(
     *, pizza: Pizza, size: str, quantity: int, name: str, email: str, address: str, mode: str | None = None,
     callback_url: str = "", in_same_transaction: Callable[[Order], object] | None = None,
+    submission: uuid.UUID | None = None,
 ) -> Order:
     """Commit the order, in one transaction with either the job that will send it to the shop
     (asynchronous: the answer depends on our database alone) or the shop's own answer (synchronous).
@@ -43,7 +45,15 @@ def place_order(
     Raises OrderNotPlaced if the synchronous call to the shop fails: the transaction rolls back.
     `in_same_transaction(order)` runs right after the order is saved, before its job is queued or the shop
     is called (the API records its idempotency key there); if it raises, nothing is kept.
+
+    `submission` is the form's one-time id. It becomes the order's idempotency key, so the same submission
+    twice (a double click, a reload, Back) returns the order it made the first time, and a synchronous
+    order submitted again after a lost answer reaches the shop under the same key: no second pizza.
     """
+    if submission is not None and (existing := Order.objects.filter(idempotency_key=submission).first()):
+        if existing.line_and_customer == (pizza.pk, size, quantity, name, email, address):
+            return existing
+        submission = None  # the same form sent back with other content (Back, then changed): a new order
     unit_price, total_price = quote(pizza=pizza, size=size, quantity=quantity)
     order = Order(
         pizza=pizza,
@@ -58,7 +68,9 @@ def place_order(
         attempt_limit=RetryPolicy.from_settings().max_attempts,
         mode=mode or current_store_mode(),
     )
-    order.full_clean()
+    if submission is not None:
+        order.idempotency_key = submission
+    order.full_clean(validate_unique=False)  # the unique key is the database's to enforce, race-free
     started = timezone.now()
     try:
         with transaction.atomic():
@@ -78,6 +90,11 @@ def place_order(
                     engine="Order form done; store order is asynchronous, so the process waits here for a worker.",
                     database="Committed in one transaction: the order ('received') and its store-order job.",
                 )
+    except IntegrityError:
+        # The same submission, placed by a concurrent request a moment earlier: that order is this one.
+        if submission is not None and (existing := Order.objects.filter(idempotency_key=submission).first()):
+            return existing
+        raise
     except ShopError as error:
         raise ShopRefusedInRequest(
             f"The pizza shop did not take your order ({error}). Nothing was ordered and nothing was kept: "

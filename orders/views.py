@@ -1,3 +1,5 @@
+import uuid
+
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -22,7 +24,7 @@ STOP_POLLING = 286
 
 @require_http_methods(["GET", "POST"])
 def order_form(request):
-    form = OrderForm(request.POST or None)
+    form = OrderForm(request.POST or None, initial={"submission": uuid.uuid4()})
     if request.method == "POST" and form.is_valid():
         try:
             order = submit_order(**form.cleaned_data)

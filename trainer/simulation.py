@@ -47,13 +47,23 @@ class FormCustomer:
         self.web_url = web_url.rstrip("/")
         self.timeout_s = timeout_s
         self.session = requests.Session()
-        self.csrf_token = _between(self.session.get(f"{self.web_url}/", timeout=10).text, 'name="csrfmiddlewaretoken" value="', '"')
 
-    def submit(self, fields: dict) -> Submission:
+    def open_form(self) -> dict:
+        """Load the form, as a browser does: its CSRF token, and the one-time id of this submission."""
+        page = self.session.get(f"{self.web_url}/", timeout=10).text
+        return {
+            "csrfmiddlewaretoken": _between(page, 'name="csrfmiddlewaretoken" value="', '"'),
+            "submission": _between(page, 'name="submission" value="', '"'),
+        }
+
+    def submit(self, fields: dict, form: dict | None = None) -> Submission:
+        """Submit `fields` through `form` (from open_form; a new one if None). Pressing the button again
+        after an error means passing the same `form`: the same submission, as for a person."""
+        form = form or self.open_form()
         started_at, started = time.time(), time.perf_counter()
         response = self.session.post(
             f"{self.web_url}/",
-            data={"csrfmiddlewaretoken": self.csrf_token, **{key: str(value) for key, value in fields.items()}},
+            data={**form, **{key: str(value) for key, value in fields.items()}},
             headers={"Referer": f"{self.web_url}/"},
             allow_redirects=False,
             timeout=self.timeout_s,

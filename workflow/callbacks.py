@@ -21,9 +21,9 @@ from .events import record_event
 from .jobs import enqueue_final_jobs
 from .models import EventKind, WebhookDelivery
 from .retry_policy import RetryPolicy
-from .shop_client import ShopClient, ShopUnavailable, default_shop_client
+from .shop_client import ShopClient
 from .signing import signature_matches
-from .store import fail_or_retry
+from .store import ask_the_shop, confirm_by_asking, fail_or_retry, wait_for_the_shop
 
 logger = logging.getLogger(__name__)
 
@@ -128,33 +128,30 @@ def _uuid_or_none(value: str):
 # --- The deadline ----------------------------------------------------------------------------------
 
 def check_callback_deadline(order_id: int, *, client: ShopClient | None = None, policy: RetryPolicy | None = None) -> str:
-    """No callback by the deadline: ask the shop; if it has not accepted, resubmit under the same key."""
+    """No callback by the deadline: ask the shop. Accepted → confirmed; pending → wait longer (no attempt
+    used); otherwise resubmit under the same key within the retry policy, or fail if none is left."""
     order = Order.objects.filter(pk=order_id).first()
     now = timezone.now()
     if order is None or order.status != OrderStatus.AWAITING_CALLBACK:
         return "nothing to do"
     if order.callback_deadline_at and order.callback_deadline_at > now:
         return "not due yet"
-    try:
-        known = (client or default_shop_client()).look_up(str(order.idempotency_key))
-        asked = f"asked the shop: {known['status'] if known else 'it has no such order'}"
-    except ShopUnavailable as error:
-        known, asked = None, f"could not ask the shop ({error})"
+    seen = (order.attempts_made, order.callback_deadline_at)
+    answer = ask_the_shop(order, client)
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
-        if order.status != OrderStatus.AWAITING_CALLBACK:
-            return "the callback came meanwhile"
-        if known and known.get("status") == "accepted" and known.get("shop_order_id"):
-            order.confirm(shop_order_id=known["shop_order_id"], now=now)
-            enqueue_final_jobs(order)
-            record_event(
-                order, EventKind.CALLBACK_LATE, at=now,
-                customer=f"Status page: confirmed, shop reference {known['shop_order_id']}.",
-                engine=f"No callback by the deadline; {asked}, so the order is confirmed without it.",
-                database="Committed: order 'confirmed', confirmation email job.",
-            )
+        # A duplicate check, the callback, or a newer attempt may have moved it while we asked.
+        if order.status != OrderStatus.AWAITING_CALLBACK or (order.attempts_made, order.callback_deadline_at) != seen:
+            return "the order moved on meanwhile"
+        engine = f"No callback by the deadline; asked the shop: {answer}."
+        if answer.state == "accepted":
+            confirm_by_asking(order, answer, now=now, engine=engine)
             return "confirmed by asking"
-        # The shop has not accepted it: resubmit under the same key, within the retry policy.
-        fail_or_retry(order, now=now, policy=policy or RetryPolicy.from_settings(),
-                      engine=f"No callback by the deadline; {asked}.")
-    return "resubmitting"
+        if answer.state == "pending":
+            wait_for_the_shop(order, now=now, engine=engine)
+            return "waiting longer"
+        fail_or_retry(
+            order, now=now, policy=policy or RetryPolicy.from_settings(), engine=engine, shop=answer,
+            give_up_reason=f"the shop did not confirm the order after {order.attempts_made} attempts",
+        )
+        return "resubmitting" if order.status == OrderStatus.WAITING_RETRY else "failed"

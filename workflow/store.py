@@ -13,13 +13,15 @@ marks it interrupted and tries again under the same key, which the shop answers 
 """
 
 import logging
+from dataclasses import dataclass
+from functools import partial
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from orders.models import ConcurrentTransition, Order, OrderStatus
+from orders.models import ConcurrentTransition, IllegalTransition, Order, OrderStatus
 
 from .events import record_event
 from .jobs import enqueue_final_jobs, enqueue_store_order, schedule_callback_deadline, schedule_store_order
@@ -60,15 +62,31 @@ def store_order(
             shop_payload(order), idempotency_key=str(order.idempotency_key)
         )
     except ShopUnavailable as error:
-        record_transient_failure(attempt, error, policy=policy)
+        seen = (AttemptOutcome.TRANSIENT_ERROR, error.http_status, str(error))
+        record = partial(record_transient_failure, attempt, error, policy=policy, client=client)
     except ShopRejected as error:
-        record_rejection(attempt, error)
+        seen = (AttemptOutcome.REJECTED, error.http_status, str(error))
+        record = partial(record_rejection, attempt, error)
     else:
-        if receipt.is_acknowledgement:
-            record_acknowledgement(attempt, receipt)
-        else:
-            record_acceptance(attempt, receipt)
+        seen = (AttemptOutcome.ACKNOWLEDGED if receipt.is_acknowledgement else AttemptOutcome.ACCEPTED, receipt.http_status, "")
+        record = partial(record_acknowledgement if receipt.is_acknowledgement else record_acceptance, attempt, receipt)
+    try:
+        record()
+    except (ConcurrentTransition, IllegalTransition):
+        _record_overtaken(attempt, *seen)
     return attempt
+
+
+def _record_overtaken(attempt: StoreAttempt, outcome: str, http_status: int | None, error: str) -> None:
+    """The order was settled while this attempt's call was in flight (the shop's callback confirmed it):
+    keep what the attempt saw, and leave the order as it is."""
+    attempt.refresh_from_db()  # its own transaction rolled back: still in progress in the database
+    note = "the order was settled while this call was in flight; nothing changed"
+    with transaction.atomic():
+        attempt.finish(
+            outcome=outcome, now=timezone.now(), http_status=http_status, error=f"{error}; {note}" if error else note
+        )
+    logger.info("order %s: attempt %s overtaken (%s)", attempt.order.short_id, attempt.number, outcome)
 
 
 def claim_attempt(order_id: int) -> StoreAttempt | None:
@@ -125,8 +143,10 @@ def _take_over_stale_attempt(order: Order, now) -> bool:
     )
     if order.attempts_left > 0:
         return True
-    _fail(order, reason="the last attempt was interrupted and no attempts were left", now=now,
-          engine="The interrupted attempt was the last one allowed.")
+    # Out of attempts, but the lost one may have reached the shop: ask it now, as at a callback deadline
+    # (the check runs outside this transaction), and decide from its answer.
+    order.await_callback(until=now)
+    schedule_callback_deadline(order, at=now)
     return False
 
 
@@ -153,18 +173,59 @@ def _confirm(attempt: StoreAttempt, receipt: ShopReceipt, *, now) -> None:
     )
 
 
-def record_transient_failure(attempt: StoreAttempt, error: ShopUnavailable, *, policy: RetryPolicy) -> None:
+def record_transient_failure(
+    attempt: StoreAttempt, error: ShopUnavailable, *, policy: RetryPolicy, client: ShopClient | None = None
+) -> None:
+    # Out of attempts: before giving up, ask the shop what it holds (a lost answer may hide an acceptance).
+    # Asked before the transaction: no lock is held while the shop takes its time.
+    answer = ask_the_shop(attempt.order, client) if attempt.order.attempts_left == 0 else None
     now = timezone.now()
     with transaction.atomic():
         attempt.finish(outcome=AttemptOutcome.TRANSIENT_ERROR, now=now, http_status=error.http_status, error=str(error))
         fail_or_retry(
-            attempt.order, now=now, policy=policy, duration_ms=attempt.duration_ms,
+            attempt.order, now=now, policy=policy, duration_ms=attempt.duration_ms, shop=answer,
             engine=f"Attempt {attempt.number} failed ({error}).",
+            give_up_reason=f"the shop could not be reached after {attempt.order.attempts_made} attempts",
         )
 
 
-def fail_or_retry(order: Order, *, now, policy: RetryPolicy, engine: str, duration_ms: int | None = None) -> None:
-    """Inside the caller's transaction: schedule the next attempt if the budget allows, else fail the order."""
+@dataclass(frozen=True)
+class ShopAnswer:
+    """What the shop says it holds under an order's idempotency key."""
+
+    state: str  # accepted, pending, unknown (it has nothing), or unreachable
+    shop_order_id: str = ""
+    detail: str = ""
+
+    def __str__(self):
+        return {
+            "accepted": f"the shop has accepted it ({self.shop_order_id})",
+            "pending": "the shop has it and has not decided yet",
+            "unknown": "the shop has no such order",
+            "unreachable": f"the shop could not be asked ({self.detail})",
+        }[self.state]
+
+
+def ask_the_shop(order: Order, client: ShopClient | None = None) -> ShopAnswer:
+    try:
+        known = (client or default_shop_client()).look_up(str(order.idempotency_key))
+    except ShopUnavailable as error:
+        return ShopAnswer("unreachable", detail=str(error))
+    if not known:
+        return ShopAnswer("unknown")
+    if known.get("status") == "pending":
+        return ShopAnswer("pending")
+    if known.get("shop_order_id"):
+        return ShopAnswer("accepted", shop_order_id=known["shop_order_id"])
+    return ShopAnswer("unknown", detail=f"an entry without a reference: {known}")
+
+
+def fail_or_retry(
+    order: Order, *, now, policy: RetryPolicy, engine: str, give_up_reason: str,
+    shop: ShopAnswer | None = None, duration_ms: int | None = None,
+) -> None:
+    """Inside the caller's transaction: the next attempt if the budget allows; else what the shop said
+    decides: accepted → confirmed, pending → wait for it, anything else → failed."""
     if order.attempts_left > 0:
         delay = policy.delay_after(order.attempts_made)
         at = now + timedelta(seconds=delay)
@@ -181,15 +242,40 @@ def fail_or_retry(order: Order, *, now, policy: RetryPolicy, engine: str, durati
         )
         logger.info("order %s: %s Next attempt at %s", order.short_id, engine, at)
         return
+    if shop is not None and shop.state == "accepted":
+        confirm_by_asking(order, shop, now=now, engine=f"{engine} Out of attempts, the app asked first: {shop}.")
+        return
+    if shop is not None and shop.state == "pending":
+        wait_for_the_shop(order, now=now, engine=f"{engine} Out of attempts, the app asked first: {shop}.")
+        return
+    asked = f" Out of attempts; asked first: {shop}." if shop is not None else ""
     # The customer reads the reason; the technical detail of each attempt stays on the attempt.
-    _fail(
-        order,
-        reason=f"the shop could not be reached after {order.attempts_made} attempts",
-        now=now,
-        engine=f"{engine} It was the last attempt allowed.",
-        duration_ms=duration_ms,
+    _fail(order, reason=give_up_reason, now=now, engine=f"{engine}{asked}", duration_ms=duration_ms)
+    logger.warning("order %s failed after %s attempts: %s%s", order.short_id, order.attempts_made, engine, asked)
+
+
+def confirm_by_asking(order: Order, shop: ShopAnswer, *, now, engine: str) -> None:
+    order.confirm(shop_order_id=shop.shop_order_id, now=now)
+    enqueue_final_jobs(order)
+    record_event(
+        order, EventKind.CONFIRMED, at=now,
+        customer=f"Status page: confirmed, shop reference {shop.shop_order_id}.",
+        engine=engine,
+        database="Committed: order 'confirmed', confirmation email job.",
     )
-    logger.warning("order %s failed after %s attempts: %s", order.short_id, order.attempts_made, engine)
+
+
+def wait_for_the_shop(order: Order, *, now, engine: str) -> None:
+    """The shop has the order but no answer yet: wait for its callback (or ask again at the deadline)."""
+    until = now + timedelta(seconds=settings.SHOP_CALLBACK_DEADLINE_S)
+    order.await_callback(until=until)
+    schedule_callback_deadline(order, at=until)
+    record_event(
+        order, EventKind.CALLBACK_LATE, at=now,
+        customer="Status page: the shop has the order and will confirm it.",
+        engine=f"{engine} Waiting for it, without using an attempt.",
+        database=f"Committed: order 'awaiting_callback' until {until:%H:%M:%S}, a deadline check scheduled.",
+    )
 
 
 def record_acknowledgement(attempt: StoreAttempt, receipt: ShopReceipt) -> None:

@@ -5,6 +5,7 @@ import math
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_float, env_int, env_list, env_str
 
@@ -142,6 +143,9 @@ SHOP_CALLBACK_DEADLINE_S = env_float("SHOP_CALLBACK_DEADLINE_S", 60, minimum=1)
 # A signed request older (or newer) than this is refused: it is a replay, or a clock far off.
 WEBHOOK_TOLERANCE_S = env_int("WEBHOOK_TOLERANCE_S", 300, minimum=1)
 # Our own notifications to API clients' callback_url are signed with this secret.
+# API clients' callback_url may point at loopback and private addresses only in the demo: elsewhere that
+# would let anyone make the app call its own network.
+API_CALLBACK_ALLOW_PRIVATE = env_bool("API_CALLBACK_ALLOW_PRIVATE", DEBUG)
 API_CALLBACK_SECRET = env_str("API_CALLBACK_SECRET", "demo-only-api-callback-secret-change-me")
 # Delivering those notifications: the HTTP timeout of one try (one try is one task: keep it well under
 # Q_TASK_TIMEOUT_S), how many tries, and the backoff between them (first wait, doubling after each failure,
@@ -150,6 +154,23 @@ API_CALLBACK_TIMEOUT_S = env_float("API_CALLBACK_TIMEOUT_S", 5, minimum=0.1)
 API_CALLBACK_MAX_TRIES = env_int("API_CALLBACK_MAX_TRIES", 8, minimum=1)
 API_CALLBACK_BACKOFF_S = env_float("API_CALLBACK_BACKOFF_S", 1, minimum=0)
 API_CALLBACK_BACKOFF_CAP_S = env_float("API_CALLBACK_BACKOFF_CAP_S", 300, minimum=0)
+
+# The demo's secrets are public (they are in this file): outside the demo, refuse to start with them.
+if not env_bool("DJANGO_ALLOW_DEMO_SECRETS", DEBUG):
+    _demo_secrets = [
+        name
+        for name, value in {
+            "DJANGO_SECRET_KEY": SECRET_KEY,
+            "SHOP_WEBHOOK_SECRET": SHOP_WEBHOOK_SECRET,
+            "API_CALLBACK_SECRET": API_CALLBACK_SECRET,
+        }.items()
+        if value.startswith("demo-only")
+    ]
+    if _demo_secrets:
+        raise ImproperlyConfigured(
+            f"DJANGO_DEBUG is off but {', '.join(_demo_secrets)} still have the demo's public values: set them "
+            "in the environment (or DJANGO_ALLOW_DEMO_SECRETS=true for a local benchmark)."
+        )
 
 # --- django-q2 --------------------------------------------------------------------------------------
 # One store-order task makes exactly one call to the shop (backoff between attempts is a scheduled

@@ -60,3 +60,16 @@ def test_a_deadline_that_is_not_due_or_already_met_does_nothing(menu, shop, shop
     assert check_callback_deadline(order.pk, client=shop_client, policy=POLICY) == "not due yet"
     order.confirm(shop_order_id="SHOP-1", now=timezone.now())
     assert check_callback_deadline(order.pk, client=shop_client, policy=POLICY) == "nothing to do"
+
+
+def test_a_shop_still_deciding_is_waited_for_without_using_an_attempt(menu, shop, shop_client, settings):
+    shop.configure(mode="callback", latency_s=30)
+    order = overdue_order(menu, attempt_limit=1)
+    payload = {**shop_payload(order), "callback_url": "http://127.0.0.1:9/webhooks/shop"}
+    assert shop_client.place_order(payload, idempotency_key=str(order.idempotency_key)).is_acknowledgement
+    before = timezone.now()
+
+    assert check_callback_deadline(order.pk, client=shop_client, policy=POLICY) == "waiting longer"
+    order.refresh_from_db()
+    assert order.status == OrderStatus.AWAITING_CALLBACK and order.attempts_made == 1
+    assert order.callback_deadline_at >= before + timezone.timedelta(seconds=settings.SHOP_CALLBACK_DEADLINE_S - 1)

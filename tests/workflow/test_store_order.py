@@ -154,3 +154,49 @@ def test_an_admin_retry_gives_a_fresh_budget_and_queues_one_job(menu, shop, shop
     store_order(order.pk, client=shop_client, policy=POLICY)
     order.refresh_from_db()
     assert order.status == OrderStatus.CONFIRMED and order.attempts_made == 2
+
+
+def test_out_of_attempts_the_app_asks_the_shop_before_failing_and_finds_it_accepted(menu, shop, shop_client):
+    # Every answer is lost, but the shop did take the order: the customer must not be told it failed.
+    shop.configure(lost_response_rate=1.0)
+    order = make_order(menu, attempt_limit=2)
+    store_order(order.pk, client=shop_client, policy=POLICY)
+    Order.objects.filter(pk=order.pk).update(next_attempt_at=timezone.now())
+    store_order(order.pk, client=shop_client, policy=POLICY)
+    order.refresh_from_db()
+    [entry] = shop.ledger()
+    assert order.status == OrderStatus.CONFIRMED and order.shop_order_id == entry["shop_order_id"]
+    assert "asked first: the shop has accepted it" in order.events.last().engine_did
+    assert [job["args"] for job in queued(SEND_STATUS_EMAIL_TASK)] == [(order.pk, "confirmed")]
+
+
+def test_a_lost_last_attempt_is_settled_by_asking_the_shop(menu, shop, shop_client, settings):
+    from workflow.jobs import CALLBACK_DEADLINE_TASK
+
+    order = make_order(menu, attempt_limit=1)
+    lost = claim_attempt(order.pk)
+    long_ago = timezone.now() - timedelta(seconds=settings.Q_TASK_TIMEOUT_S + 1)
+    type(lost).objects.filter(pk=lost.pk).update(started_at=long_ago)
+
+    assert store_order(order.pk, client=shop_client, policy=POLICY) is None
+    order.refresh_from_db()
+    assert order.status == OrderStatus.AWAITING_CALLBACK  # not failed: the shop is asked first, at once
+    assert Schedule.objects.filter(func=CALLBACK_DEADLINE_TASK).count() == 1
+
+
+def test_an_attempt_overtaken_by_the_shops_callback_keeps_what_it_saw(menu, shop, shop_client, monkeypatch):
+    order = make_order(menu)
+    real_place_order = shop_client.place_order
+
+    def call_while_the_callback_lands(payload, *, idempotency_key):
+        receipt = real_place_order(payload, idempotency_key=idempotency_key)
+        landed = Order.objects.get(pk=order.pk)  # meanwhile, the webhook confirms the order
+        landed.confirm(shop_order_id=receipt.shop_order_id, now=timezone.now())
+        return receipt
+
+    monkeypatch.setattr(shop_client, "place_order", call_while_the_callback_lands)
+    attempt = store_order(order.pk, client=shop_client, policy=POLICY)
+    attempt.refresh_from_db()
+    assert attempt.outcome == AttemptOutcome.ACCEPTED and attempt.finished_at is not None
+    assert "settled while this call was in flight" in attempt.error
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.CONFIRMED
