@@ -175,10 +175,12 @@ if not env_bool("DJANGO_ALLOW_DEMO_SECRETS", DEBUG):
 # --- django-q2 --------------------------------------------------------------------------------------
 # One store-order task makes exactly one call to the shop (backoff between attempts is a scheduled
 # task, not a sleep), so its longest honest run is one connect plus one read timeout and a few short
-# database writes. `timeout` kills a worker stuck beyond that; `retry` re-delivers an unacknowledged task
-# (a killed worker's) and must stay well above `timeout`, or a slow but live task would run twice.
+# database writes. `timeout` kills a worker stuck beyond that. `retry` re-delivers an unacknowledged task
+# (a killed worker's), counting from when the cluster pulled it: with at most one task waiting per worker
+# (queue_limit below), a pulled task starts within one `timeout` and ends within two. `retry` stays above
+# that, or a slow but live task would be handed out twice.
 Q_TASK_TIMEOUT_S = math.ceil(SHOP_CONNECT_TIMEOUT_S + SHOP_TIMEOUT_S + env_float("Q_TASK_MARGIN_S", 30, minimum=1))
-Q_TASK_RETRY_S = Q_TASK_TIMEOUT_S + math.ceil(env_float("Q_RETRY_MARGIN_S", 30, minimum=1))
+Q_TASK_RETRY_S = 2 * Q_TASK_TIMEOUT_S + math.ceil(env_float("Q_RETRY_MARGIN_S", 30, minimum=1))
 # django-q2's own scheduler looks for due schedules every 30 s; our qcluster also ticks it this often, so
 # a retry due in 2 s starts about on time (see docs/ARCHITECTURE.md).
 Q_SCHEDULER_TICK_S = env_float("Q_SCHEDULER_TICK_S", 0.5, minimum=0.1)
@@ -194,6 +196,7 @@ Q_CLUSTER = {
     "ack_failures": False,
     "max_attempts": 5,
     "bulk": 1,
+    "queue_limit": env_int("Q_WORKERS", 2, minimum=1),  # one task waiting per worker: see Q_TASK_RETRY_S
     "poll": 0.2,
     "catch_up": False,
     "save_limit": 5000,
