@@ -34,6 +34,7 @@ class Stack:
             "DJANGO_SETTINGS_MODULE": "asyncpizza.settings",
             "ASYNCPIZZA_VAR_DIR": str(self.var_dir),
             "SHOP_URL": self.shop_url,
+            "SITE_URL": self.web_url,  # links in mails, and where the shop calls back (SHOP_CALLBACK_URL)
             "DJANGO_DEBUG": "false",
             "DJANGO_SECURE_COOKIES": "false",  # plain HTTP on loopback
             "DJANGO_ALLOW_DEMO_SECRETS": "true",  # a local benchmark, on loopback

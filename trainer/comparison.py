@@ -83,8 +83,9 @@ def _run_one(name, mode, customers, web_url, settle_timeout_s, control, progress
     per_customer = {}
     for entry in ledger:
         per_customer[entry.get("customer", "")] = per_customer.get(entry.get("customer", ""), 0) + 1
-    known_references = set(Order.objects.filter(public_id__in=[e["reference"] for e in ledger]).values_list("public_id", flat=True))
     ledger_keys = {entry["idempotency_key"] for entry in ledger}
+    # Matched by idempotency key: a resubmitted form reuses its key, though its order gets a new public id.
+    known_keys = {str(key) for key in Order.objects.filter(idempotency_key__in=ledger_keys).values_list("idempotency_key", flat=True)}
     confirmed = [o for o in orders.values() if o.status == OrderStatus.CONFIRMED]
     lost = sum(not o.is_final for o in orders.values()) + sum(str(o.idempotency_key) not in ledger_keys for o in confirmed)
     confirmation_s = [
@@ -103,7 +104,7 @@ def _run_one(name, mode, customers, web_url, settle_timeout_s, control, progress
         failed=sum(o.status == OrderStatus.FAILED for o in orders.values()),
         lost=lost,
         duplicates=sum(count - 1 for count in per_customer.values() if count > 1),
-        unknown_to_app=sum(str(e["reference"]) not in {str(r) for r in known_references} for e in ledger),
+        unknown_to_app=sum(entry["idempotency_key"] not in known_keys for entry in ledger),
         confirmation_p50_s=percentile(confirmation_s, 0.5),
         confirmation_p95_s=percentile(confirmation_s, 0.95),
     )

@@ -13,7 +13,7 @@ from playwright.sync_api import expect, sync_playwright
 from bench.stack import ROOT, Stack
 
 from .chromium import DESKTOP, PHONE, launch_chromium
-from .pages import Order, OrderForm
+from .pages import Order, OrderForm, log_in
 
 OUTPUT = ROOT / "docs" / "screenshots"
 ADMIN_USERNAME = "admin"
@@ -91,7 +91,17 @@ def customer_pages(browser, stack: Stack) -> dict:
     expect(status.in_status("failed")).to_be_visible(timeout=30_000)
     shoot(page, "status-failed")
     failed = page.url.rstrip("/").rsplit("/", 1)[1]
-    stack.configure_shop(down=False)
+
+    # Synchronous, and the shop fails: the customer sees the error on the form, the input kept.
+    stack.manage("storemode", "sync", capture_output=True)
+    stack.configure_shop(down=False, failure_rate=1.0)
+    form = OrderForm(page).open()
+    form.fill(Order(pizza="Margherita", quantity="1", name="Sync Sam", email="sam@example.com"))
+    form.submit_button().click()
+    expect(form.error_summary()).to_contain_text("Your order was not placed")
+    shoot(page, "form-sync-error")
+    stack.manage("storemode", "async", capture_output=True)
+    stack.configure_shop(failure_rate=0.0)
     context.close()
 
     phone = browser.new_context(base_url=stack.web_url, **PHONE_SHOT)
@@ -109,9 +119,7 @@ def staff_pages(browser, stack: Stack, orders: dict) -> None:
     context = browser.new_context(base_url=stack.web_url, **DESKTOP_SHOT)
     page = context.new_page()
     page.goto("/admin/login/?next=/admin/")
-    page.get_by_label("Username").fill(ADMIN_USERNAME)
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, username=ADMIN_USERNAME, password=ADMIN_PASSWORD)
     expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
 
     # The demo's mailbox: both customers were told.

@@ -20,12 +20,14 @@ from pathlib import Path
 
 import requests
 
+from trainer.shop_control import ShopControl
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 _START_LINE = re.compile(rb"Shop simulator on (http://127\.0\.0\.1:\d+)/")
 
 
 class ShopProcessError(RuntimeError):
-    """The shop would not start, or answered a helper call with an error."""
+    """The shop would not start (a helper call's error is trainer.shop_control.ShopControlError)."""
 
 
 class ShopProcess:
@@ -90,34 +92,32 @@ class ShopProcess:
     def __exit__(self, *exc_info) -> None:
         self.stop()
 
-    # --- Talking to it ---------------------------------------------------------------------------
+    # --- Talking to it: through the app's own remote control (trainer.shop_control), over HTTP ----------
+
+    @property
+    def control(self) -> ShopControl:
+        if self.url is None:
+            raise ShopProcessError("the shop is not running; call start() first")
+        return ShopControl(self.url, timeout_s=self.request_timeout_s)
 
     def reset(self) -> dict:
         """Empty the ledger, zero the counters, restore default settings; the settings now in force."""
-        return self._call("POST", "/reset")
+        return self.control.reset()
 
     def configure(self, **knobs) -> dict:
         """Change the given fault knobs (PUT /settings); the settings now in force."""
-        return self._call("PUT", "/settings", json=knobs)
+        return self.control.configure(**knobs)
 
     def settings(self) -> dict:
-        return self._call("GET", "/settings")
+        return self.control.knobs()
 
     def ledger(self) -> list[dict]:
-        return self._call("GET", "/orders")
+        return self.control.ledger()
 
     def stats(self) -> dict:
-        return self._call("GET", "/stats")
+        return self.control.stats()
 
     # --- Inside ----------------------------------------------------------------------------------
-
-    def _call(self, method: str, path: str, **kwargs):
-        if self.url is None:
-            raise ShopProcessError("the shop is not running; call start() first")
-        response = requests.request(method, self.url + path, timeout=self.request_timeout_s, **kwargs)
-        if response.status_code != 200:
-            raise ShopProcessError(f"{method} {path} answered {response.status_code}: {response.text}")
-        return response.json()
 
     def _launch(self) -> None:
         """Migrate the database in the temporary directory, then run the shop on it until it serves."""
