@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from api.models import IdempotencyKey
-from orders.models import CustomerWait, Order, OrderStatus, Pizza
+from orders.models import CustomerWait, Order, Pizza
 from workflow.store import store_order
 
 from .helpers import fields_named, order_body, post_order

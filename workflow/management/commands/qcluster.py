@@ -25,7 +25,6 @@ class Command(DjangoQClusterCommand):
     def handle(self, *args, **options):
         if options.get("run_once"):
             return super().handle(*args, **options)
-        settings.SECRET_KEY  # django-q2 signs tasks with it: fail now, not at the first task
         if options.get("cluster_name"):
             os.environ["Q_CLUSTER_NAME"] = options["cluster_name"]
         cluster = Cluster()
