@@ -20,7 +20,9 @@ class Command(BaseCommand):
     help = "Prepare the databases, then run web (:8000), shop simulator (:8001) and worker cluster together."
 
     def handle(self, *args, **options):
-        # SIGTERM (from a supervisor, or `kill`) stops the demo as Ctrl-C does.
+        # Ctrl-C and SIGTERM (a supervisor, `kill`) stop all three. SIGINT is set explicitly too: a demo started
+        # in the background of a script inherits it ignored, and would then outlive its Ctrl-C.
+        signal.signal(signal.SIGINT, _interrupt)
         signal.signal(signal.SIGTERM, _interrupt)
         call_command("prepare", demo_admin=True)
         children = {
