@@ -1,6 +1,7 @@
 """The django-q2 tasks of the API: thin wrappers around api.notifications."""
 
 from .notifications import deliver_callback, notify_callback
+from .recovery import requeue_stalled_notifications
 
 
 def notify_callback_task(order_id: int) -> str:
@@ -17,3 +18,7 @@ def _describe(delivery) -> str:
     if delivery is None:
         return "nothing to send"
     return f"try {delivery.tries} of {delivery.max_tries}: {delivery.get_state_display().lower()}"
+
+
+def requeue_stalled_notifications_task() -> str:
+    return f"requeued {requeue_stalled_notifications()} notification(s)"

@@ -43,7 +43,7 @@ def enqueue_status_email(order: Order) -> None:
 
 def enqueue_task(func: str, order: Order, *extra_args) -> None:
     """Queue one of an order's tasks (args: the order's id, then `extra_args`), grouped with its others."""
-    _enqueue(func, order.pk, *extra_args, group=task_group(order), name=f"{func.rsplit('.', 1)[1]} {order.short_id}")
+    enqueue(func, order.pk, *extra_args, group=task_group(order), name=f"{func.rsplit('.', 1)[1]} {order.short_id}")
 
 
 def schedule_store_order(order: Order, *, at) -> None:
@@ -71,7 +71,8 @@ def schedule_once(func: str, *args, at, name: str, group: str) -> Schedule:
     )
 
 
-def _enqueue(func: str, *args, group: str, name: str) -> None:
+def enqueue(func: str, *args, group: str, name: str) -> None:
+    """Queue a task: in the caller's transaction with the ORM broker, after it commits with Redis."""
     q_options = {"group": group, "task_name": name}
     if settings.REDIS_URL:
         transaction.on_commit(lambda: async_task(func, *args, q_options=q_options), robust=True)
@@ -80,8 +81,12 @@ def _enqueue(func: str, *args, group: str, name: str) -> None:
 
 
 def ensure_recovery_schedule() -> Schedule:
+    return ensure_every_minute(RECOVERY_SCHEDULE_NAME, RECOVERY_TASK)
+
+
+def ensure_every_minute(name: str, func: str) -> Schedule:
+    """A sweep that runs every minute; creating it again changes nothing (prepare is safe to repeat)."""
     schedule, _ = Schedule.objects.update_or_create(
-        name=RECOVERY_SCHEDULE_NAME,
-        defaults={"func": RECOVERY_TASK, "schedule_type": Schedule.MINUTES, "minutes": 1, "repeats": -1},
+        name=name, defaults={"func": func, "schedule_type": Schedule.MINUTES, "minutes": 1, "repeats": -1}
     )
     return schedule

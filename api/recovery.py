@@ -1,0 +1,44 @@
+"""The safety net for notifications to API clients, as workflow/recovery.py is for orders.
+
+A notification job can be lost outside our transactions (a Redis push after commit that never happened, a
+task django-q2 gave up on, a worker lost mid-try). Every minute, this queues again the notifications that
+should be under way and are not. A repeat is harmless: deliver_callback claims each try first.
+"""
+
+from datetime import timedelta
+
+from django.db.models import F, Q
+from django.utils import timezone
+
+from orders.models import FINAL_STATUSES, Order
+from workflow.jobs import NOTIFY_CALLBACK_TASK, enqueue, enqueue_task, task_group
+from workflow.recovery import GRACE
+from workflow.store import stale_after
+
+from .models import CallbackDelivery, DeliveryState
+from .notifications import DELIVER_CALLBACK_TASK
+
+SCHEDULE_NAME = "requeue stalled notifications"
+SWEEP_TASK = "api.tasks.requeue_stalled_notifications_task"
+
+
+def requeue_stalled_notifications(now=None) -> int:
+    now = now or timezone.now()
+    count = 0
+    # Final orders that should have announced themselves and have no delivery for that status yet.
+    never_started = (
+        Order.objects.filter(status__in=FINAL_STATUSES, updated_at__lt=now - GRACE)
+        .exclude(callback_url="")
+        .exclude(callback_deliveries__status=F("status"))
+    )
+    for order in never_started:
+        enqueue_task(NOTIFY_CALLBACK_TASK, order)
+        count += 1
+    # Deliveries whose next try is long overdue, or whose try's worker is gone.
+    overdue = CallbackDelivery.objects.filter(state=DeliveryState.PENDING).filter(
+        Q(next_try_at__lt=now - GRACE) | Q(trying_since__lt=now - stale_after() - timedelta(seconds=1))
+    )
+    for delivery in overdue.select_related("order"):
+        enqueue(DELIVER_CALLBACK_TASK, delivery.pk, group=task_group(delivery.order), name=f"notify {delivery.order.short_id}")
+        count += 1
+    return count
