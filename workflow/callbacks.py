@@ -17,13 +17,11 @@ from django.utils import timezone
 
 from orders.models import ConcurrentTransition, IllegalTransition, Order, OrderStatus
 
-from .events import record_event
-from .jobs import enqueue_final_jobs
 from .models import EventKind, WebhookDelivery
 from .retry_policy import RetryPolicy
 from .shop_client import ShopClient
 from .signing import signature_matches
-from .store import ask_the_shop, confirm_by_asking, fail_or_retry, wait_for_the_shop
+from .store import ask_the_shop, confirm_order, fail_or_retry, wait_for_the_shop
 
 logger = logging.getLogger(__name__)
 
@@ -103,18 +101,13 @@ def _apply(order: Order, payload: dict, *, now) -> str:
         # A shop that accepts an order we gave up on: refuse, so the shop's own records show it.
         raise WebhookRejected(409, f"the order is {order.status}; nothing was changed")
     try:
-        order.confirm(shop_order_id=payload["shop_order_id"], now=now)
+        confirm_order(
+            order, shop_order_id=payload["shop_order_id"], now=now, kind=EventKind.CALLBACK_RECEIVED,
+            engine="The shop called back (signature and timestamp checked): the process resumes after its wait state.",
+            database="Committed: order 'confirmed', confirmation email job, the delivery id kept against replays.",
+        )
     except (IllegalTransition, ConcurrentTransition) as error:
         raise WebhookRejected(409, f"the order moved on: {error}") from None
-    enqueue_final_jobs(order)
-    record_event(
-        order,
-        EventKind.CALLBACK_RECEIVED,
-        at=now,
-        customer=f"Status page: confirmed, shop reference {payload['shop_order_id']}.",
-        engine="The shop called back (signature and timestamp checked): the process resumes after its wait state.",
-        database="Committed: order 'confirmed', confirmation email job, the delivery id kept against replays.",
-    )
     return "confirmed"
 
 
@@ -145,7 +138,7 @@ def check_callback_deadline(order_id: int, *, client: ShopClient | None = None, 
             return "the order moved on meanwhile"
         engine = f"No callback by the deadline; asked the shop: {answer}."
         if answer.state == "accepted":
-            confirm_by_asking(order, answer, now=now, engine=engine)
+            confirm_order(order, shop_order_id=answer.shop_order_id, now=now, engine=engine)
             return "confirmed by asking"
         if answer.state == "pending":
             wait_for_the_shop(order, now=now, engine=engine)

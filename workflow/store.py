@@ -5,7 +5,8 @@ Each attempt is three short transactions with the HTTP call outside all of them:
 1. claim: move the order to `sending` and record attempt n (a compare-and-set, so a duplicate run of the
    same job finds nothing to do);
 2. the call to the shop, under the order's idempotency key;
-3. the outcome: confirm (and queue the email), or schedule the next attempt, or fail (and queue the email).
+3. the outcome: confirm (and queue the final jobs), or wait for the shop's callback (a 202), or schedule
+   the next attempt, or, out of attempts, ask the shop what it holds and confirm, wait, or fail.
 
 If the process dies between 1 and 3, the attempt stays `in_progress`; once it is older than any live
 attempt could be, the next run of the job (django-q2 re-delivers it, or the stalled-order sweep queues it)
@@ -14,8 +15,8 @@ marks it interrupted and tries again under the same key, which the shop answers 
 
 import logging
 from dataclasses import dataclass
-from functools import partial
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -145,8 +146,7 @@ def _take_over_stale_attempt(order: Order, now) -> bool:
         return True
     # Out of attempts, but the lost one may have reached the shop: ask it now, as at a callback deadline
     # (the check runs outside this transaction), and decide from its answer.
-    order.await_callback(until=now)
-    schedule_callback_deadline(order, at=now)
+    _await_the_shop(order, now=now, for_s=0)
     return False
 
 
@@ -159,17 +159,25 @@ def record_acceptance(attempt: StoreAttempt, receipt: ShopReceipt) -> None:
 
 def _confirm(attempt: StoreAttempt, receipt: ShopReceipt, *, now) -> None:
     attempt.finish(outcome=AttemptOutcome.ACCEPTED, now=now, http_status=receipt.http_status)
-    attempt.order.confirm(shop_order_id=receipt.shop_order_id, now=now)
-    enqueue_final_jobs(attempt.order)
     repeat = " (it had the order already: an earlier answer was lost)" if receipt.was_repeat else ""
-    record_event(
-        attempt.order,
-        EventKind.CONFIRMED,
-        at=now,
-        duration_ms=attempt.duration_ms,
-        customer=f"Status page: confirmed, shop reference {receipt.shop_order_id}.",
+    confirm_order(
+        attempt.order, shop_order_id=receipt.shop_order_id, now=now, duration_ms=attempt.duration_ms,
         engine=f"Attempt {attempt.number}: the shop answered {receipt.http_status}{repeat}.",
         database="Committed: attempt accepted, order 'confirmed', confirmation email job.",
+    )
+
+
+def confirm_order(
+    order: Order, *, shop_order_id: str, now, engine: str, kind: str = EventKind.CONFIRMED,
+    database: str = "Committed: order 'confirmed', confirmation email job.", duration_ms: int | None = None,
+) -> None:
+    """Inside the caller's transaction: the order is confirmed, its final jobs queued, the event recorded.
+    Every way to a confirmation (the shop's answer, its callback, asking it) ends here."""
+    order.confirm(shop_order_id=shop_order_id, now=now)
+    enqueue_final_jobs(order)
+    record_event(
+        order, kind, at=now, duration_ms=duration_ms,
+        customer=f"Status page: confirmed, shop reference {shop_order_id}.", engine=engine, database=database,
     )
 
 
@@ -243,7 +251,8 @@ def fail_or_retry(
         logger.info("order %s: %s Next attempt at %s", order.short_id, engine, at)
         return
     if shop is not None and shop.state == "accepted":
-        confirm_by_asking(order, shop, now=now, engine=f"{engine} Out of attempts, the app asked first: {shop}.")
+        confirm_order(order, shop_order_id=shop.shop_order_id, now=now,
+                      engine=f"{engine} Out of attempts, the app asked first: {shop}.")
         return
     if shop is not None and shop.state == "pending":
         wait_for_the_shop(order, now=now, engine=f"{engine} Out of attempts, the app asked first: {shop}.")
@@ -254,22 +263,18 @@ def fail_or_retry(
     logger.warning("order %s failed after %s attempts: %s%s", order.short_id, order.attempts_made, engine, asked)
 
 
-def confirm_by_asking(order: Order, shop: ShopAnswer, *, now, engine: str) -> None:
-    order.confirm(shop_order_id=shop.shop_order_id, now=now)
-    enqueue_final_jobs(order)
-    record_event(
-        order, EventKind.CONFIRMED, at=now,
-        customer=f"Status page: confirmed, shop reference {shop.shop_order_id}.",
-        engine=engine,
-        database="Committed: order 'confirmed', confirmation email job.",
-    )
+def _await_the_shop(order: Order, *, now, for_s: float):
+    """The wait state: the order waits for the shop's callback until `now + for_s`, when a check that asks
+    the shop is scheduled. Holds no worker. Returns the deadline."""
+    until = now + timedelta(seconds=for_s)
+    order.await_callback(until=until)
+    schedule_callback_deadline(order, at=until)
+    return until
 
 
 def wait_for_the_shop(order: Order, *, now, engine: str) -> None:
     """The shop has the order but no answer yet: wait for its callback (or ask again at the deadline)."""
-    until = now + timedelta(seconds=settings.SHOP_CALLBACK_DEADLINE_S)
-    order.await_callback(until=until)
-    schedule_callback_deadline(order, at=until)
+    until = _await_the_shop(order, now=now, for_s=settings.SHOP_CALLBACK_DEADLINE_S)
     record_event(
         order, EventKind.CALLBACK_LATE, at=now,
         customer="Status page: the shop has the order and will confirm it.",
@@ -281,11 +286,9 @@ def wait_for_the_shop(order: Order, *, now, engine: str) -> None:
 def record_acknowledgement(attempt: StoreAttempt, receipt: ShopReceipt) -> None:
     """The shop took the order and will call back (workflow/callbacks.py): wait, with a deadline, holding no worker."""
     now = timezone.now()
-    until = now + timedelta(seconds=settings.SHOP_CALLBACK_DEADLINE_S)
     with transaction.atomic():
         attempt.finish(outcome=AttemptOutcome.ACKNOWLEDGED, now=now, http_status=receipt.http_status)
-        attempt.order.await_callback(until=until)
-        schedule_callback_deadline(attempt.order, at=until)
+        until = _await_the_shop(attempt.order, now=now, for_s=settings.SHOP_CALLBACK_DEADLINE_S)
         record_event(
             attempt.order,
             EventKind.ACKNOWLEDGED,
