@@ -58,7 +58,7 @@ class StoreMode(models.TextChoices):
 
 
 class OrderStatus(models.TextChoices):
-    """Where an order stands. `confirmed` and `failed` are final (see docs/ARCHITECTURE.md)."""
+    """Where an order stands. `confirmed`, `failed` and `cancelled` are final (see docs/ARCHITECTURE.md)."""
 
     RECEIVED = "received", "Received"  # committed together with the job that will send it
     SENDING = "sending", "Sending to the shop"  # an attempt is under way
@@ -66,31 +66,52 @@ class OrderStatus(models.TextChoices):
     WAITING_RETRY = "waiting_retry", "Waiting to try again"  # an attempt failed; the next one is scheduled
     CONFIRMED = "confirmed", "Confirmed"  # the shop accepted it
     FAILED = "failed", "Failed"  # given up: rejected by the shop, or out of attempts
+    # Cancellation asked for while the shop may hold the order: we are asking the shop to cancel it.
+    CANCELLING = "cancelling", "Cancelling at the shop"
+    CANCELLED = "cancelled", "Cancelled"  # by the customer, the API or an admin; the shop does not hold it
 
 
-FINAL_STATUSES = frozenset({OrderStatus.CONFIRMED, OrderStatus.FAILED})
+FINAL_STATUSES = frozenset({OrderStatus.CONFIRMED, OrderStatus.FAILED, OrderStatus.CANCELLED})
+
+
+class MailStatus(models.TextChoices):
+    """Where the order's latest status mail stands."""
+
+    NONE = "", "No mail yet"
+    SENT = "sent", "Sent"
+    RETRYING = "retrying", "Refused for now, trying again"  # 4xx or the server unreachable: backoff
+    UNDELIVERABLE = "undeliverable", "Undeliverable"  # refused for good (5xx), or out of tries
 
 # The only moves an order may make. SENDING -> SENDING is taking over an attempt whose worker died;
 # AWAITING_CALLBACK is the wait state of the shop's callback mode (see workflow/callbacks.py);
 # FAILED -> RECEIVED is an admin's retry with a fresh budget of attempts. A confirmed order never moves.
+# Cancellation: an order the shop cannot hold yet goes straight to CANCELLED (see cancel_at_once); one it may
+# hold goes to CANCELLING, and from there to CANCELLED when the shop agrees, or back to CONFIRMED when the
+# shop says it is too late (see workflow/cancellation.py).
 ALLOWED_TRANSITIONS = {
-    OrderStatus.RECEIVED: {OrderStatus.SENDING},
+    OrderStatus.RECEIVED: {OrderStatus.SENDING, OrderStatus.CANCELLED, OrderStatus.CANCELLING},
     OrderStatus.SENDING: {
         OrderStatus.SENDING,
         OrderStatus.AWAITING_CALLBACK,
         OrderStatus.WAITING_RETRY,
         OrderStatus.CONFIRMED,
         OrderStatus.FAILED,
+        OrderStatus.CANCELLING,
     },
     # The shop's callback may come while we wait for it, or late: after the deadline made us retry.
     # AWAITING_CALLBACK -> AWAITING_CALLBACK: the shop says "pending" at the deadline, so we wait longer.
     OrderStatus.AWAITING_CALLBACK: {
         OrderStatus.AWAITING_CALLBACK, OrderStatus.CONFIRMED, OrderStatus.WAITING_RETRY, OrderStatus.FAILED,
+        OrderStatus.CANCELLING,
     },
-    OrderStatus.WAITING_RETRY: {OrderStatus.SENDING, OrderStatus.CONFIRMED},
-    OrderStatus.CONFIRMED: set(),
+    OrderStatus.WAITING_RETRY: {OrderStatus.SENDING, OrderStatus.CONFIRMED, OrderStatus.CANCELLED, OrderStatus.CANCELLING},
+    OrderStatus.CONFIRMED: {OrderStatus.CANCELLING},
     OrderStatus.FAILED: {OrderStatus.RECEIVED},
+    OrderStatus.CANCELLING: {OrderStatus.CANCELLED, OrderStatus.CONFIRMED},
+    OrderStatus.CANCELLED: set(),
 }
+
+
 
 
 class IllegalTransition(Exception):
@@ -142,6 +163,9 @@ class Order(models.Model):
         help_text="Attempts allowed in all; an admin's retry raises it by a fresh budget."
     )
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    retrying_until = models.DateTimeField(
+        null=True, blank=True, help_text="While waiting to retry: when the attempts run out if every one fails."
+    )
     callback_deadline_at = models.DateTimeField(
         null=True, blank=True, help_text="In callback mode: when we stop waiting for the shop and ask it."
     )
@@ -150,6 +174,18 @@ class Order(models.Model):
         max_length=500, blank=True, help_text="Where to POST a signed notification when the order is final (API)."
     )
     failure_reason = models.TextField(blank=True)
+    may_be_at_shop = models.BooleanField(
+        default=False,
+        help_text="An attempt may have reached the shop (in flight, answered, or its answer lost): a cancellation "
+        "must then ask the shop. False only while every attempt so far certainly did not reach it.",
+    )
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested_by = models.CharField(max_length=10, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_tries = models.PositiveSmallIntegerField(default=0, help_text="Compensating calls made to the shop.")
+    cancel_refused_reason = models.CharField(
+        max_length=200, blank=True, help_text="Set when the shop said it was too late to cancel: the order stays confirmed."
+    )
 
     created_at = models.DateTimeField("received at", default=timezone.now, db_index=True)
     first_sent_at = models.DateTimeField(null=True, blank=True)
@@ -158,6 +194,13 @@ class Order(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     confirmation_email_sent_at = models.DateTimeField(null=True, blank=True)
     failure_email_sent_at = models.DateTimeField(null=True, blank=True)
+    cancellation_email_sent_at = models.DateTimeField(null=True, blank=True)
+    too_late_email_sent_at = models.DateTimeField(null=True, blank=True)
+    mail_status = models.CharField(max_length=15, choices=MailStatus.choices, blank=True, default=MailStatus.NONE, db_index=True)
+    mail_kind = models.CharField(max_length=10, blank=True, help_text="Which status mail mail_status is about.")
+    mail_error = models.CharField(max_length=300, blank=True, help_text="What the mail server said last.")
+    mail_tries = models.PositiveSmallIntegerField(default=0, help_text="Tries of the current status mail.")
+    mail_next_try_at = models.DateTimeField(null=True, blank=True)
 
     objects = OrderQuerySet.as_manager()
 
@@ -205,6 +248,22 @@ class Order(models.Model):
     def attempts_left(self) -> int:
         return self.attempt_limit - self.attempts_made
 
+    @property
+    def status_mail_kind(self) -> str:
+        """Which mail (orders.emails.STATUS_EMAILS) the order's final status calls for."""
+        if self.status == OrderStatus.CONFIRMED and self.cancel_refused_reason:
+            return "too_late"
+        return str(self.status)
+
+    @property
+    def can_cancel_at_once(self) -> bool:
+        """Nothing was sent, or every attempt so far certainly did not reach the shop: no call is needed."""
+        return self.status in {OrderStatus.RECEIVED, OrderStatus.WAITING_RETRY} and not self.may_be_at_shop
+
+    @property
+    def can_be_cancelled(self) -> bool:
+        return self.status not in {OrderStatus.FAILED, OrderStatus.CANCELLED, OrderStatus.CANCELLING}
+
     def seconds_until_next_attempt(self, now=None) -> float | None:
         if self.status != OrderStatus.WAITING_RETRY or self.next_attempt_at is None:
             return None
@@ -224,18 +283,58 @@ class Order(models.Model):
             attempts_made=self.attempts_made + 1,
             next_attempt_at=None,
             first_sent_at=self.first_sent_at or now,
+            # Taking over an attempt whose worker was lost: that one may have reached the shop.
+            may_be_at_shop=self.may_be_at_shop or self.status == OrderStatus.SENDING,
         )
         return self.attempts_made
 
-    def wait_for_retry(self, *, at) -> None:
-        self._move(OrderStatus.WAITING_RETRY, next_attempt_at=at, callback_deadline_at=None)
+    def wait_for_retry(self, *, at, may_have_reached: bool = True, until=None) -> None:
+        """`may_have_reached`: False only when the failed attempt certainly did not reach the shop
+        (connection refused, or the shop's own 503/429). `until`: when the budget of attempts runs out."""
+        self._move(
+            OrderStatus.WAITING_RETRY, next_attempt_at=at, callback_deadline_at=None, retrying_until=until or at,
+            may_be_at_shop=self.may_be_at_shop or may_have_reached,
+        )
 
     def await_callback(self, *, until) -> None:
-        self._move(OrderStatus.AWAITING_CALLBACK, callback_deadline_at=until)
+        self._move(OrderStatus.AWAITING_CALLBACK, callback_deadline_at=until, may_be_at_shop=True)
 
     def confirm(self, *, shop_order_id: str, now) -> None:
         self._move(
-            OrderStatus.CONFIRMED, shop_order_id=shop_order_id, confirmed_at=now, next_attempt_at=None, callback_deadline_at=None
+            OrderStatus.CONFIRMED, shop_order_id=shop_order_id, confirmed_at=now, next_attempt_at=None,
+            callback_deadline_at=None, may_be_at_shop=True,
+        )
+
+    def cancel_at_once(self, *, by: str, now) -> None:
+        """The shop cannot hold the order yet: cancelled here, and no attempt follows (a queued or scheduled
+        store-order job finds the order final and does nothing)."""
+        if not self.can_cancel_at_once:
+            raise IllegalTransition(self, f"{OrderStatus.CANCELLED} (the shop may hold it: cancel it there first)")
+        self._move(
+            OrderStatus.CANCELLED, cancel_requested_at=now, cancel_requested_by=by, cancelled_at=now,
+            next_attempt_at=None, callback_deadline_at=None,
+        )
+
+    def begin_cancelling(self, *, by: str, now) -> None:
+        """The shop may hold the order: a compensating call must cancel it there first."""
+        self._move(
+            OrderStatus.CANCELLING, cancel_requested_at=now, cancel_requested_by=by, next_attempt_at=None,
+            callback_deadline_at=None, cancel_tries=0, cancel_refused_reason="",
+        )
+
+    def count_cancel_try(self) -> None:
+        """One more compensating call; not a move of the status."""
+        Order.objects.filter(pk=self.pk).update(cancel_tries=models.F("cancel_tries") + 1)
+        self.cancel_tries += 1
+
+    def cancelled_at_shop(self, *, now) -> None:
+        self._move(OrderStatus.CANCELLED, cancelled_at=now)
+
+    def cancel_refused(self, *, reason: str, shop_order_id: str, now) -> None:
+        """Too late: the shop keeps the order, so it is (or stays) confirmed, and the customer is told."""
+        self._move(
+            OrderStatus.CONFIRMED, cancel_refused_reason=reason[:200], shop_order_id=shop_order_id or self.shop_order_id,
+            confirmed_at=self.confirmed_at or now,
         )
 
     def fail(self, *, reason: str, now) -> None:

@@ -18,6 +18,8 @@ TEST_ENVIRONMENT = {
     "STORE_ORDER_BACKOFF_CAP_S": "2",
     "STORE_ORDER_MAX_ATTEMPTS": "6",
     "SHOP_TIMEOUT_S": "3",
+    "MAIL_RETRY_BACKOFF_S": "0.5",
+    "MAIL_RETRY_BACKOFF_CAP_S": "2",
     "Q_WORKERS": "2",
     # The worker-loss test waits for django-q2 to re-deliver the task: keep that wait short.
     "Q_TASK_MARGIN_S": "3",

@@ -19,6 +19,10 @@ RECOVERY_TASK = "workflow.tasks.requeue_stalled_orders_task"
 NOTIFY_CALLBACK_TASK = "api.tasks.notify_callback_task"
 CALLBACK_DEADLINE_TASK = "workflow.tasks.check_callback_deadline_task"
 RECOVERY_SCHEDULE_NAME = "requeue stalled orders"
+COMPENSATION_TASK = "workflow.tasks.cancel_at_shop_task"
+ORPHAN_TASK = "workflow.tasks.cancel_orphan_task"
+RECONCILE_TASK = "workflow.tasks.reconcile_with_shop_task"
+RECONCILE_SCHEDULE_NAME = "reconcile with the shop's ledger"
 
 
 def task_group(order: Order) -> str:
@@ -38,12 +42,38 @@ def enqueue_final_jobs(order: Order) -> None:
 
 
 def enqueue_status_email(order: Order) -> None:
-    enqueue_task(SEND_STATUS_EMAIL_TASK, order, order.status)
+    enqueue_task(SEND_STATUS_EMAIL_TASK, order, order.status_mail_kind)
+
+
+def schedule_status_email(order: Order, at) -> None:
+    """Try a mail the server refused for now again at `at` (orders.emails backs off and counts the tries)."""
+    schedule_once(SEND_STATUS_EMAIL_TASK, order.pk, order.status_mail_kind, at=at,
+                  name=f"mail {order.status_mail_kind} {order.public_id} at {at:%H:%M:%S}", group=task_group(order))
 
 
 def enqueue_task(func: str, order: Order, *extra_args) -> None:
     """Queue one of an order's tasks (args: the order's id, then `extra_args`), grouped with its others."""
     enqueue(func, order.pk, *extra_args, group=task_group(order), name=f"{func.rsplit('.', 1)[1]} {order.short_id}")
+
+
+def enqueue_compensation(order: Order) -> None:
+    """The compensating call of a cancellation (workflow.cancellation.cancel_at_shop)."""
+    enqueue_task(COMPENSATION_TASK, order)
+
+
+def schedule_compensation(order: Order, *, at) -> None:
+    schedule_once(COMPENSATION_TASK, order.pk, at=at, name=f"cancel at shop {order.public_id} try {order.cancel_tries + 1}",
+                  group=task_group(order))
+
+
+def enqueue_orphan_cancellation(order: Order, *, tries: int = 0) -> None:
+    """Cancel at the shop an order we do not stand behind (failed or cancelled here)."""
+    enqueue_task(ORPHAN_TASK, order, tries)
+
+
+def schedule_orphan_cancellation(order: Order, *, tries: int, at) -> None:
+    schedule_once(ORPHAN_TASK, order.pk, tries, at=at, name=f"cancel orphan {order.public_id} try {tries + 1}",
+                  group=task_group(order))
 
 
 def schedule_store_order(order: Order, *, at) -> None:

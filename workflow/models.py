@@ -115,6 +115,11 @@ class EventKind(models.TextChoices):
     CONFIRMED = "confirmed", "Confirmed"
     FAILED = "failed", "Failed"
     EMAIL_SENT = "email_sent", "Email sent"
+    EMAIL_UNDELIVERABLE = "email_undeliverable", "Email undeliverable"
+    CANCEL_REQUESTED = "cancel_requested", "Cancellation requested"
+    CANCELLED = "cancelled", "Cancelled"
+    CANCEL_REFUSED = "cancel_refused", "Too late to cancel"
+    COMPENSATED = "compensated", "Cancelled at the shop (compensation)"
     RETRIED_BY_ADMIN = "retried_by_admin", "Retried by an admin"
 
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from orders.models import Order, OrderStatus
+from orders.models import MailStatus, Order, OrderStatus
 
 from .jobs import CALLBACK_DEADLINE_TASK, enqueue_status_email, enqueue_store_order, enqueue_task
 from .store import stale_after
@@ -29,9 +29,15 @@ def stalled_orders(now=None):
 
 
 def unmailed_final_orders(now):
+    """Final orders whose mail never went and is neither given up on nor waiting for its next try."""
     return Order.objects.filter(
-        Q(status=OrderStatus.CONFIRMED, confirmation_email_sent_at__isnull=True, confirmed_at__lt=now - GRACE)
+        Q(status=OrderStatus.CONFIRMED, cancel_refused_reason="", confirmation_email_sent_at__isnull=True, confirmed_at__lt=now - GRACE)
+        | (Q(status=OrderStatus.CONFIRMED, too_late_email_sent_at__isnull=True, updated_at__lt=now - GRACE)
+           & ~Q(cancel_refused_reason=""))
         | Q(status=OrderStatus.FAILED, failure_email_sent_at__isnull=True, failed_at__lt=now - GRACE)
+        | Q(status=OrderStatus.CANCELLED, cancellation_email_sent_at__isnull=True, cancelled_at__lt=now - GRACE)
+    ).exclude(mail_status=MailStatus.UNDELIVERABLE).exclude(
+        mail_status=MailStatus.RETRYING, mail_next_try_at__gte=now - GRACE
     )
 
 

@@ -16,7 +16,15 @@ class ShopError(Exception):
 
 
 class ShopUnavailable(ShopError):
-    """A transient failure (timeout, connection error, 5xx, 429): the same call may work later."""
+    """A transient failure (timeout, connection error, 5xx, 429): the same call may work later.
+
+    `may_have_reached`: False only when the call certainly placed nothing (the connection was refused, or
+    the shop itself answered 503 or 429); a timeout or a lost answer may hide an order the shop took.
+    """
+
+    def __init__(self, message: str, *, http_status: int | None = None, may_have_reached: bool = True):
+        super().__init__(message, http_status=http_status)
+        self.may_have_reached = may_have_reached
 
 
 class ShopRejected(ShopError):
@@ -64,11 +72,57 @@ class ShopClient:
                 timeout=self.timeout,
                 allow_redirects=False,
             )
+        except requests.ConnectTimeout as error:
+            raise ShopUnavailable(f"could not connect to the shop in time ({error.__class__.__name__})", may_have_reached=False) from error
         except requests.Timeout as error:
             raise ShopUnavailable(f"the shop did not answer in time ({error.__class__.__name__})") from error
         except requests.ConnectionError as error:
-            raise ShopUnavailable(f"could not reach the shop or the answer was lost: {_root_cause(error)}") from error
+            raise ShopUnavailable(
+                f"could not reach the shop or the answer was lost: {_root_cause(error)}", may_have_reached=not _refused(error)
+            ) from error
         return classify_response(response)
+
+    def ledger(self) -> list[dict]:
+        """The shop's ledger (GET /orders): one entry per idempotency key, for the reconciliation sweep."""
+        token = getattr(settings, "SHOP_CONTROL_TOKEN", "")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            response = self.session.get(f"{self.base_url}/orders", headers=headers, timeout=self.timeout)
+        except requests.RequestException as error:
+            raise ShopUnavailable(f"could not read the shop's ledger: {_root_cause(error)}") from error
+        if response.status_code != 200:
+            raise ShopUnavailable(f"the shop answered {response.status_code} for its ledger", http_status=response.status_code)
+        try:
+            entries = response.json()
+        except ValueError:
+            raise ShopUnavailable("the shop's ledger was not JSON", http_status=200) from None
+        if isinstance(entries, dict):  # a paged or wrapped answer
+            entries = entries.get("orders") or entries.get("results") or []
+        return [entry for entry in entries if isinstance(entry, dict)]
+
+    def cancel(self, idempotency_key: str) -> "CancelAnswer":
+        """Ask the shop to cancel what it holds under the key (the compensating call). Raises ShopUnavailable."""
+        try:
+            response = self.session.post(
+                f"{self.base_url}/orders/{idempotency_key}/cancel", json={}, timeout=self.timeout, allow_redirects=False
+            )
+        except requests.RequestException as error:
+            raise ShopUnavailable(f"could not ask the shop to cancel: {_root_cause(error)}") from error
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        body = body if isinstance(body, dict) else {}
+        detail = str(body.get("error") or body.get("detail") or body.get("message") or "")[:200]
+        if response.status_code == 200:
+            return CancelAnswer("cancelled", shop_order_id=str(body.get("shop_order_id") or ""))
+        if response.status_code == 404:
+            return CancelAnswer("unknown")
+        if response.status_code == 409:
+            return CancelAnswer("too_late", shop_order_id=str(body.get("shop_order_id") or ""),
+                                detail=detail or "the shop has started making it")
+        raise ShopUnavailable(f"the shop answered {response.status_code} to the cancellation: {_short_body(response)}",
+                              http_status=response.status_code)
 
     def look_up(self, idempotency_key: str) -> dict | None:
         """What the shop knows of an order (its `status`: pending or accepted), or None if nothing."""
@@ -86,6 +140,24 @@ class ShopClient:
             raise ShopUnavailable("the shop's answer about the order was not JSON", http_status=200) from None
 
 
+@dataclass(frozen=True)
+class CancelAnswer:
+    """The shop's answer to a cancellation: cancelled (200), unknown (404: it never had it), too_late (409)."""
+
+    state: str
+    shop_order_id: str = ""
+    detail: str = ""
+
+
+def _refused(error: BaseException) -> bool:
+    """The connection itself was refused: nothing was sent."""
+    while error is not None:
+        if isinstance(error, ConnectionRefusedError):
+            return True
+        error = error.__context__ if error.__context__ is not error else None
+    return False
+
+
 def classify_response(response: requests.Response) -> ShopReceipt:
     """Turn the shop's answer into a receipt, or the error that says whether to try again."""
     status = response.status_code
@@ -100,7 +172,9 @@ def classify_response(response: requests.Response) -> ShopReceipt:
             raise ShopUnavailable(f"the shop's answer had an empty {reference_field}", http_status=status)
         return ShopReceipt(shop_order_id=shop_order_id, http_status=status)
     if status == 429 or status >= 500:
-        raise ShopUnavailable(f"the shop answered {status}: {_short_body(response)}", http_status=status)
+        # The shop's own 503 and 429 mean "not taken"; another 5xx may come from between us and the shop.
+        raise ShopUnavailable(f"the shop answered {status}: {_short_body(response)}", http_status=status,
+                              may_have_reached=status not in (429, 503))
     # Other 4xx (and any 1xx/3xx, which a well-behaved shop never sends here) mean the request itself
     # is wrong: sending it again would get the same answer.
     raise ShopRejected(f"the shop refused the order ({status}): {_short_body(response)}", http_status=status)

@@ -25,7 +25,10 @@ from django.utils import timezone
 from orders.models import ConcurrentTransition, IllegalTransition, Order, OrderStatus
 
 from .events import record_event
-from .jobs import enqueue_final_jobs, enqueue_store_order, schedule_callback_deadline, schedule_store_order
+from .jobs import (
+    enqueue_compensation, enqueue_final_jobs, enqueue_orphan_cancellation, enqueue_store_order, schedule_callback_deadline,
+    schedule_store_order,
+)
 from .models import AttemptOutcome, EventKind, StoreAttempt
 from .retry_policy import RetryPolicy
 from .shop_client import ShopClient, ShopReceipt, ShopRejected, ShopUnavailable, default_shop_client
@@ -79,14 +82,18 @@ def store_order(
 
 
 def _record_overtaken(attempt: StoreAttempt, outcome: str, http_status: int | None, error: str) -> None:
-    """The order was settled while this attempt's call was in flight (the shop's callback confirmed it):
-    keep what the attempt saw, and leave the order as it is."""
+    """The order was settled while this attempt's call was in flight (the shop's callback confirmed it, or
+    a cancellation was asked for): keep what the attempt saw, and leave the order as it is. A cancellation
+    waits for this attempt, so its compensating call is queued now that the attempt is over."""
     attempt.refresh_from_db()  # its own transaction rolled back: still in progress in the database
     note = "the order was settled while this call was in flight; nothing changed"
     with transaction.atomic():
         attempt.finish(
             outcome=outcome, now=timezone.now(), http_status=http_status, error=f"{error}; {note}" if error else note
         )
+        order = Order.objects.get(pk=attempt.order_id)
+        if order.status == OrderStatus.CANCELLING:
+            enqueue_compensation(order)
     logger.info("order %s: attempt %s overtaken (%s)", attempt.order.short_id, attempt.number, outcome)
 
 
@@ -192,7 +199,7 @@ def record_transient_failure(
         attempt.finish(outcome=AttemptOutcome.TRANSIENT_ERROR, now=now, http_status=error.http_status, error=str(error))
         fail_or_retry(
             attempt.order, now=now, policy=policy, duration_ms=attempt.duration_ms, shop=answer,
-            engine=f"Attempt {attempt.number} failed ({error}).",
+            may_have_reached=error.may_have_reached, engine=f"Attempt {attempt.number} failed ({error}).",
             give_up_reason=f"the shop could not be reached after {attempt.order.attempts_made} attempts",
         )
 
@@ -230,14 +237,15 @@ def ask_the_shop(order: Order, client: ShopClient | None = None) -> ShopAnswer:
 
 def fail_or_retry(
     order: Order, *, now, policy: RetryPolicy, engine: str, give_up_reason: str,
-    shop: ShopAnswer | None = None, duration_ms: int | None = None,
+    shop: ShopAnswer | None = None, duration_ms: int | None = None, may_have_reached: bool = True,
 ) -> None:
     """Inside the caller's transaction: the next attempt if the budget allows; else what the shop said
-    decides: accepted → confirmed, pending → wait for it, anything else → failed."""
+    decides: accepted → confirmed, pending → wait for it, anything else → failed.
+    `may_have_reached`: whether the failed attempt may have placed the order (see ShopUnavailable)."""
     if order.attempts_left > 0:
         delay = policy.delay_after(order.attempts_made)
         at = now + timedelta(seconds=delay)
-        order.wait_for_retry(at=at)
+        order.wait_for_retry(at=at, may_have_reached=may_have_reached, until=policy.retrying_until(order, next_at=at))
         schedule_store_order(order, at=at)
         record_event(
             order,
@@ -314,6 +322,9 @@ def record_rejection(attempt: StoreAttempt, error: ShopRejected) -> None:
 def _fail(order: Order, *, reason: str, now, engine: str, duration_ms: int | None = None) -> None:
     order.fail(reason=reason, now=now)
     enqueue_final_jobs(order)
+    if order.may_be_at_shop:
+        # We do not stand behind it: if a lost answer hid an acceptance, the shop must not make it.
+        enqueue_orphan_cancellation(order)
     record_event(
         order,
         EventKind.FAILED,

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 
 from orders.menu import load_menu
 from api.recovery import SCHEDULE_NAME as NOTIFICATION_SWEEP, SWEEP_TASK as NOTIFICATION_SWEEP_TASK
-from workflow.jobs import ensure_every_minute, ensure_recovery_schedule
+from workflow.jobs import RECONCILE_SCHEDULE_NAME, RECONCILE_TASK, ensure_every_minute, ensure_recovery_schedule
 
 
 class Command(BaseCommand):
@@ -26,7 +26,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Menu: {load_menu()} pizzas.")
         ensure_recovery_schedule()
         ensure_every_minute(NOTIFICATION_SWEEP, NOTIFICATION_SWEEP_TASK)
-        self.stdout.write("The sweeps for stalled orders and notifications are scheduled every minute.")
+        ensure_every_minute(RECONCILE_SCHEDULE_NAME, RECONCILE_TASK)
+        self.stdout.write("The sweeps for stalled orders, notifications and the shop's ledger are scheduled every minute.")
         if demo_admin:
             self._ensure_demo_admin()
 
