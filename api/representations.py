@@ -62,6 +62,10 @@ def order_detail(order: Order, request: HttpRequest) -> dict:
         "first_sent_at": order.first_sent_at,
         "confirmed_at": order.confirmed_at,
         "failed_at": order.failed_at,
+        "cancel_requested_at": order.cancel_requested_at,
+        "cancelled_at": order.cancelled_at,
+        "cancel_refused_reason": order.cancel_refused_reason or None,
+        "mail_status": order.mail_status or None,
         "updated_at": order.updated_at,
         **order_urls(order, request),
     }

@@ -12,7 +12,7 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-from orders.models import OrderStatus, Size, StoreMode
+from orders.models import MailStatus, OrderStatus, Size, StoreMode
 from workflow.models import AttemptOutcome
 
 from .forms import ApiOrderForm
@@ -129,6 +129,14 @@ class OrderOut(Schema):
     first_sent_at: datetime | None
     confirmed_at: datetime | None
     failed_at: datetime | None
+    cancel_requested_at: datetime | None = Field(description="When a cancellation was asked for.")
+    cancelled_at: datetime | None
+    cancel_refused_reason: str | None = Field(
+        description="Set when the shop said it was too late to cancel: the order stays `confirmed`."
+    )
+    mail_status: MailStatus | None = Field(
+        description="The customer's status mail: `sent`, `retrying` (refused for now), `undeliverable` (refused for good)."
+    )
     updated_at: datetime
     status_url: str
     page_url: str

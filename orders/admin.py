@@ -6,6 +6,7 @@ from django.utils.html import format_html, format_html_join
 
 from workflow.admin import ExecutionEventInline, StoreAttemptInline
 from workflow.jobs import task_group
+from workflow.cancellation import NotCancellable, request_cancellation
 from workflow.store import retry_failed_order
 
 from .models import ConcurrentTransition, IllegalTransition, Order, Pizza
@@ -21,12 +22,12 @@ class PizzaAdmin(admin.ModelAdmin):
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = ["short_id", "customer_name", "customer_email", "line", "total_price", "status", "mode", "attempts", "created_at"]
-    list_filter = ["status", "mode", "created_at", "pizza"]
+    list_filter = ["status", "mail_status", "mode", "created_at", "pizza"]
     date_hierarchy = "created_at"
     search_fields = ["customer_email", "customer_name", "=public_id", "=shop_order_id"]
     list_select_related = ["pizza"]
     inlines = [StoreAttemptInline, ExecutionEventInline]
-    actions = ["retry_failed"]
+    actions = ["retry_failed", "cancel_orders"]
     fieldsets = [
         ("Order", {"fields": ["public_id", "status_page", "mode", "pizza", "size", "quantity", "unit_price", "total_price"]}),
         ("Customer", {"fields": ["customer_name", "customer_email", "delivery_address"]}),
@@ -36,6 +37,15 @@ class OrderAdmin(admin.ModelAdmin):
                 "fields": [
                     "status", "attempts_made", "attempt_limit", "next_attempt_at", "shop_order_id",
                     "failure_reason", "idempotency_key", "tasks",
+                ]
+            },
+        ),
+        (
+            "Cancellation and mail",
+            {
+                "fields": [
+                    "may_be_at_shop", "cancel_requested_at", "cancel_requested_by", "cancel_tries", "cancelled_at",
+                    "cancel_refused_reason", "mail_status", "mail_kind", "mail_tries", "mail_error", "mail_next_try_at",
                 ]
             },
         ),
@@ -57,6 +67,8 @@ class OrderAdmin(admin.ModelAdmin):
         "status", "attempts_made", "attempt_limit", "next_attempt_at", "shop_order_id", "failure_reason",
         "idempotency_key", "tasks", "created_at", "first_sent_at", "confirmed_at", "failed_at",
         "confirmation_email_sent_at", "failure_email_sent_at", "updated_at",
+        "may_be_at_shop", "cancel_requested_at", "cancel_requested_by", "cancel_tries", "cancelled_at",
+        "cancel_refused_reason", "mail_status", "mail_kind", "mail_tries", "mail_error", "mail_next_try_at",
     ]
 
     def has_add_permission(self, request):
@@ -99,3 +111,23 @@ class OrderAdmin(admin.ModelAdmin):
             self.message_user(request, f"Retrying {retried} order(s).", messages.SUCCESS)
         if skipped:
             self.message_user(request, f"Skipped {skipped} order(s) that were not failed.", messages.WARNING)
+
+    @admin.action(description="Cancel selected orders (at the shop too, if it may hold them)")
+    def cancel_orders(self, request, queryset):
+        outcomes = {"cancelled": 0, "cancelling": 0}
+        refused = []
+        for order in queryset:
+            try:
+                order = request_cancellation(order.pk, by="admin")
+            except NotCancellable as refusal:
+                refused.append(f"{order.short_id}: {refusal}")
+                continue
+            outcomes[order.status] = outcomes.get(order.status, 0) + 1
+        if outcomes["cancelled"] or outcomes["cancelling"]:
+            self.message_user(
+                request,
+                f"Cancelled {outcomes['cancelled']} order(s) at once; asking the shop to cancel {outcomes['cancelling']}.",
+                messages.SUCCESS,
+            )
+        if refused:
+            self.message_user(request, "Not cancelled: " + "; ".join(refused), messages.WARNING)
