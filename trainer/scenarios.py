@@ -50,6 +50,12 @@ SCENARIOS = {
             in_async="Orders are kept and retried; after the last attempt they fail and the customer is emailed.",
         ),
         Scenario(
+            "outage", "Shop outage (down for 60 s, then back by itself)", {"down_for_s": 60.0},
+            in_sync="Every customer during the minute sees an error; nothing is kept; they must come back.",
+            in_async="Orders are kept; the status page says the shop is not answering and until when we keep "
+            "trying; the retries (backoff capped, a window of minutes) outlive the outage and every order is confirmed.",
+        ),
+        Scenario(
             "lost-responses", "Lost responses (30 % of answers lost)", {"lost_response_rate": 0.3},
             in_sync="The shop makes the pizza, the customer sees an error, submits again: a duplicate.",
             in_async="The retry repeats the idempotency key: the shop answers 'already have it'; no duplicate.",
