@@ -262,7 +262,8 @@ class Order(models.Model):
 
     @property
     def can_be_cancelled(self) -> bool:
-        return self.status not in {OrderStatus.FAILED, OrderStatus.CANCELLED, OrderStatus.CANCELLING}
+        """Worth offering: not final-and-settled, and the shop has not refused a cancellation already."""
+        return self.status not in {OrderStatus.FAILED, OrderStatus.CANCELLED, OrderStatus.CANCELLING} and not self.cancel_refused_reason
 
     def seconds_until_next_attempt(self, now=None) -> float | None:
         if self.status != OrderStatus.WAITING_RETRY or self.next_attempt_at is None:
