@@ -338,8 +338,12 @@ class Order(models.Model):
             confirmed_at=self.confirmed_at or now,
         )
 
-    def fail(self, *, reason: str, now) -> None:
-        self._move(OrderStatus.FAILED, failure_reason=reason, failed_at=now, next_attempt_at=None, callback_deadline_at=None)
+    def fail(self, *, reason: str, now, may_have_reached: bool = False) -> None:
+        """`may_have_reached`: the last attempt may have placed it (its answer lost): compensation follows."""
+        self._move(
+            OrderStatus.FAILED, failure_reason=reason, failed_at=now, next_attempt_at=None, callback_deadline_at=None,
+            may_be_at_shop=self.may_be_at_shop or may_have_reached,
+        )
 
     def reopen(self, *, extra_attempts: int) -> None:
         """An admin's retry of a failed order: back to the start with a fresh budget of attempts."""

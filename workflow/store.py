@@ -267,7 +267,8 @@ def fail_or_retry(
         return
     asked = f" Out of attempts; asked first: {shop}." if shop is not None else ""
     # The customer reads the reason; the technical detail of each attempt stays on the attempt.
-    _fail(order, reason=give_up_reason, now=now, engine=f"{engine}{asked}", duration_ms=duration_ms)
+    _fail(order, reason=give_up_reason, now=now, engine=f"{engine}{asked}", duration_ms=duration_ms,
+          may_have_reached=may_have_reached and (shop is None or shop.state != "unknown"))
     logger.warning("order %s failed after %s attempts: %s%s", order.short_id, order.attempts_made, engine, asked)
 
 
@@ -319,8 +320,8 @@ def record_rejection(attempt: StoreAttempt, error: ShopRejected) -> None:
     logger.warning("order %s rejected by the shop: %s", attempt.order.short_id, error)
 
 
-def _fail(order: Order, *, reason: str, now, engine: str, duration_ms: int | None = None) -> None:
-    order.fail(reason=reason, now=now)
+def _fail(order: Order, *, reason: str, now, engine: str, duration_ms: int | None = None, may_have_reached: bool = False) -> None:
+    order.fail(reason=reason, now=now, may_have_reached=may_have_reached)
     enqueue_final_jobs(order)
     if order.may_be_at_shop:
         # We do not stand behind it: if a lost answer hid an acceptance, the shop must not make it.
