@@ -8,6 +8,7 @@ Run: .venv/bin/python -m bench.outage [--orders 20] [--outage 60]
 
 import argparse
 import re
+import subprocess
 import time
 from collections import Counter
 
@@ -20,6 +21,16 @@ from .stack import Stack
 PROMISE = re.compile(r"The shop is not answering; we keep trying until (?:<time[^>]*>)?([0-9:]+)")
 
 
+def describe_policy(stack) -> str:
+    try:
+        return stack.manage("policy", capture_output=True, text=True).stdout.strip()
+    except subprocess.CalledProcessError:  # before `manage.py policy` existed: the environment's policy
+        env = stack.env
+        return (f"STORE_ORDER_MAX_ATTEMPTS={env.get('STORE_ORDER_MAX_ATTEMPTS', 'default')}, "
+                f"STORE_ORDER_BACKOFF_S={env.get('STORE_ORDER_BACKOFF_S', 'default')}, "
+                f"STORE_ORDER_BACKOFF_CAP_S={env.get('STORE_ORDER_BACKOFF_CAP_S', 'default')}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=20)
@@ -27,7 +38,7 @@ def main():
     args = parser.parse_args()
     # No policy variables: the defaults (or the live policy `manage.py policy` keeps) are what is measured.
     with Stack("outage") as stack:
-        policy = stack.manage("policy", capture_output=True, text=True, check=False).stdout.strip() or "(no `policy` command)"
+        policy = describe_policy(stack)
         stack.configure_shop(down_for_s=args.outage)
         started = time.monotonic()
         customer = FormCustomer(stack.web_url)
