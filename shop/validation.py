@@ -130,7 +130,7 @@ def validate_order(data: object, *, callback_required: bool = False) -> dict:
     Fields the shop does not know are let through: a caller may send more than the shop needs.
     """
     if not isinstance(data, dict):
-        raise InvalidFields({"body": "must be a JSON object"})
+        raise MalformedRequest({"body": "must be a JSON object"})  # not an order at all: 400, like bad JSON
     errors: dict[str, str] = {}
     _check_text(data, "reference", errors, max_length=MAX_REFERENCE_LENGTH)
     _check_items(data.get("items"), errors)
