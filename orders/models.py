@@ -8,6 +8,12 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+# The state machine's vocabulary lives in orders.states; the names stay importable from here.
+from .cancellable import CancellableOrder, MailState
+from .states import (  # noqa: F401 (re-exported)
+    ALLOWED_TRANSITIONS, FINAL_STATUSES, ConcurrentTransition, IllegalTransition, MailStatus, OrderStatus,
+)
+
 MAX_QUANTITY = 20
 
 
@@ -57,76 +63,6 @@ class StoreMode(models.TextChoices):
     SYNC = "sync", "Synchronous (inside the form's request)"
 
 
-class OrderStatus(models.TextChoices):
-    """Where an order stands. `confirmed`, `failed` and `cancelled` are final (see docs/ARCHITECTURE.md)."""
-
-    RECEIVED = "received", "Received"  # committed together with the job that will send it
-    SENDING = "sending", "Sending to the shop"  # an attempt is under way
-    AWAITING_CALLBACK = "awaiting_callback", "Waiting for the shop's answer"  # the shop acknowledged; it calls back
-    WAITING_RETRY = "waiting_retry", "Waiting to try again"  # an attempt failed; the next one is scheduled
-    CONFIRMED = "confirmed", "Confirmed"  # the shop accepted it
-    FAILED = "failed", "Failed"  # given up: rejected by the shop, or out of attempts
-    # Cancellation asked for while the shop may hold the order: we are asking the shop to cancel it.
-    CANCELLING = "cancelling", "Cancelling at the shop"
-    CANCELLED = "cancelled", "Cancelled"  # by the customer, the API or an admin; the shop does not hold it
-
-
-FINAL_STATUSES = frozenset({OrderStatus.CONFIRMED, OrderStatus.FAILED, OrderStatus.CANCELLED})
-
-
-class MailStatus(models.TextChoices):
-    """Where the order's latest status mail stands."""
-
-    NONE = "", "No mail yet"
-    SENT = "sent", "Sent"
-    RETRYING = "retrying", "Refused for now, trying again"  # 4xx or the server unreachable: backoff
-    UNDELIVERABLE = "undeliverable", "Undeliverable"  # refused for good (5xx), or out of tries
-
-# The only moves an order may make. SENDING -> SENDING is taking over an attempt whose worker died;
-# AWAITING_CALLBACK is the wait state of the shop's callback mode (see workflow/callbacks.py);
-# FAILED -> RECEIVED is an admin's retry with a fresh budget of attempts. A confirmed order never moves.
-# Cancellation: an order the shop cannot hold yet goes straight to CANCELLED (see cancel_at_once); one it may
-# hold goes to CANCELLING, and from there to CANCELLED when the shop agrees, or back to CONFIRMED when the
-# shop says it is too late (see workflow/cancellation.py).
-ALLOWED_TRANSITIONS = {
-    OrderStatus.RECEIVED: {OrderStatus.SENDING, OrderStatus.CANCELLED, OrderStatus.CANCELLING},
-    OrderStatus.SENDING: {
-        OrderStatus.SENDING,
-        OrderStatus.AWAITING_CALLBACK,
-        OrderStatus.WAITING_RETRY,
-        OrderStatus.CONFIRMED,
-        OrderStatus.FAILED,
-        OrderStatus.CANCELLING,
-    },
-    # The shop's callback may come while we wait for it, or late: after the deadline made us retry.
-    # AWAITING_CALLBACK -> AWAITING_CALLBACK: the shop says "pending" at the deadline, so we wait longer.
-    OrderStatus.AWAITING_CALLBACK: {
-        OrderStatus.AWAITING_CALLBACK, OrderStatus.CONFIRMED, OrderStatus.WAITING_RETRY, OrderStatus.FAILED,
-        OrderStatus.CANCELLING,
-    },
-    OrderStatus.WAITING_RETRY: {OrderStatus.SENDING, OrderStatus.CONFIRMED, OrderStatus.CANCELLED, OrderStatus.CANCELLING},
-    OrderStatus.CONFIRMED: {OrderStatus.CANCELLING},
-    OrderStatus.FAILED: {OrderStatus.RECEIVED},
-    OrderStatus.CANCELLING: {OrderStatus.CANCELLED, OrderStatus.CONFIRMED},
-    OrderStatus.CANCELLED: set(),
-}
-
-
-
-
-class IllegalTransition(Exception):
-    """The order's state machine does not allow this move from the order's current status."""
-
-    def __init__(self, order: "Order", target: str):
-        super().__init__(f"order {order.public_id}: {order.status} -> {target} is not allowed")
-        self.current = order.status
-        self.target = target
-
-
-class ConcurrentTransition(Exception):
-    """Another process moved the order first; this copy of it is stale."""
-
-
 class OrderQuerySet(models.QuerySet):
     def final(self):
         return self.filter(status__in=FINAL_STATUSES)
@@ -135,7 +71,7 @@ class OrderQuerySet(models.QuerySet):
         return self.exclude(status__in=FINAL_STATUSES)
 
 
-class Order(models.Model):
+class Order(CancellableOrder, MailState):
     """One customer's order of one menu line, and its journey to the shop."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -174,18 +110,6 @@ class Order(models.Model):
         max_length=500, blank=True, help_text="Where to POST a signed notification when the order is final (API)."
     )
     failure_reason = models.TextField(blank=True)
-    may_be_at_shop = models.BooleanField(
-        default=False,
-        help_text="An attempt may have reached the shop (in flight, answered, or its answer lost): a cancellation "
-        "must then ask the shop. False only while every attempt so far certainly did not reach it.",
-    )
-    cancel_requested_at = models.DateTimeField(null=True, blank=True)
-    cancel_requested_by = models.CharField(max_length=10, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    cancel_tries = models.PositiveSmallIntegerField(default=0, help_text="Compensating calls made to the shop.")
-    cancel_refused_reason = models.CharField(
-        max_length=200, blank=True, help_text="Set when the shop said it was too late to cancel: the order stays confirmed."
-    )
 
     created_at = models.DateTimeField("received at", default=timezone.now, db_index=True)
     first_sent_at = models.DateTimeField(null=True, blank=True)
@@ -194,13 +118,6 @@ class Order(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     confirmation_email_sent_at = models.DateTimeField(null=True, blank=True)
     failure_email_sent_at = models.DateTimeField(null=True, blank=True)
-    cancellation_email_sent_at = models.DateTimeField(null=True, blank=True)
-    too_late_email_sent_at = models.DateTimeField(null=True, blank=True)
-    mail_status = models.CharField(max_length=15, choices=MailStatus.choices, blank=True, default=MailStatus.NONE, db_index=True)
-    mail_kind = models.CharField(max_length=10, blank=True, help_text="Which status mail mail_status is about.")
-    mail_error = models.CharField(max_length=300, blank=True, help_text="What the mail server said last.")
-    mail_tries = models.PositiveSmallIntegerField(default=0, help_text="Tries of the current status mail.")
-    mail_next_try_at = models.DateTimeField(null=True, blank=True)
 
     objects = OrderQuerySet.as_manager()
 
@@ -248,23 +165,6 @@ class Order(models.Model):
     def attempts_left(self) -> int:
         return self.attempt_limit - self.attempts_made
 
-    @property
-    def status_mail_kind(self) -> str:
-        """Which mail (orders.emails.STATUS_EMAILS) the order's final status calls for."""
-        if self.status == OrderStatus.CONFIRMED and self.cancel_refused_reason:
-            return "too_late"
-        return str(self.status)
-
-    @property
-    def can_cancel_at_once(self) -> bool:
-        """Nothing was sent, or every attempt so far certainly did not reach the shop: no call is needed."""
-        return self.status in {OrderStatus.RECEIVED, OrderStatus.WAITING_RETRY} and not self.may_be_at_shop
-
-    @property
-    def can_be_cancelled(self) -> bool:
-        """Worth offering: not final-and-settled, and the shop has not refused a cancellation already."""
-        return self.status not in {OrderStatus.FAILED, OrderStatus.CANCELLED, OrderStatus.CANCELLING} and not self.cancel_refused_reason
-
     def seconds_until_next_attempt(self, now=None) -> float | None:
         if self.status != OrderStatus.WAITING_RETRY or self.next_attempt_at is None:
             return None
@@ -304,38 +204,6 @@ class Order(models.Model):
         self._move(
             OrderStatus.CONFIRMED, shop_order_id=shop_order_id, confirmed_at=now, next_attempt_at=None,
             callback_deadline_at=None, may_be_at_shop=True,
-        )
-
-    def cancel_at_once(self, *, by: str, now) -> None:
-        """The shop cannot hold the order yet: cancelled here, and no attempt follows (a queued or scheduled
-        store-order job finds the order final and does nothing)."""
-        if not self.can_cancel_at_once:
-            raise IllegalTransition(self, f"{OrderStatus.CANCELLED} (the shop may hold it: cancel it there first)")
-        self._move(
-            OrderStatus.CANCELLED, cancel_requested_at=now, cancel_requested_by=by, cancelled_at=now,
-            next_attempt_at=None, callback_deadline_at=None,
-        )
-
-    def begin_cancelling(self, *, by: str, now) -> None:
-        """The shop may hold the order: a compensating call must cancel it there first."""
-        self._move(
-            OrderStatus.CANCELLING, cancel_requested_at=now, cancel_requested_by=by, next_attempt_at=None,
-            callback_deadline_at=None, cancel_tries=0, cancel_refused_reason="",
-        )
-
-    def count_cancel_try(self) -> None:
-        """One more compensating call; not a move of the status."""
-        Order.objects.filter(pk=self.pk).update(cancel_tries=models.F("cancel_tries") + 1)
-        self.cancel_tries += 1
-
-    def cancelled_at_shop(self, *, now) -> None:
-        self._move(OrderStatus.CANCELLED, cancelled_at=now)
-
-    def cancel_refused(self, *, reason: str, shop_order_id: str, now) -> None:
-        """Too late: the shop keeps the order, so it is (or stays) confirmed, and the customer is told."""
-        self._move(
-            OrderStatus.CONFIRMED, cancel_refused_reason=reason[:200], shop_order_id=shop_order_id or self.shop_order_id,
-            confirmed_at=self.confirmed_at or now,
         )
 
     def fail(self, *, reason: str, now, may_have_reached: bool = False) -> None:

@@ -18,13 +18,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import ConcurrentTransition, Order, OrderStatus
+from orders.signals import order_finalised
 
+from .attempt import stale_after
 from .events import record_event
-from .jobs import enqueue_compensation, enqueue_final_jobs, schedule_compensation
+from .jobs import enqueue_compensation, schedule_compensation
 from .models import AttemptOutcome, EventKind
 from .retry_policy import RetryPolicy
 from .shop_client import ShopClient, ShopUnavailable, default_shop_client
-from .store import ask_the_shop, stale_after
+from .shop_lookup import ask_the_shop
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +65,7 @@ def request_cancellation(order_id: int, *, by: str) -> Order:
 
 def _cancel_at_once(order: Order, *, by: str, now) -> None:
     order.cancel_at_once(by=by, now=now)
-    enqueue_final_jobs(order)
+    order_finalised.send(sender=Order, order=order)
     record_event(
         order, EventKind.CANCELLED, at=now,
         customer="Status page: cancelled. No call to the shop was needed.",
@@ -110,7 +112,7 @@ def cancel_at_shop(order_id: int, *, client: ShopClient | None = None, policy: R
             return "the order moved on meanwhile"
         if answer.state in ("cancelled", "unknown"):
             order.cancelled_at_shop(now=now)
-            enqueue_final_jobs(order)
+            order_finalised.send(sender=Order, order=order)
             said = "cancelled it" if answer.state == "cancelled" else "never had it (404)"
             record_event(
                 order, EventKind.CANCELLED, at=now,
@@ -120,7 +122,7 @@ def cancel_at_shop(order_id: int, *, client: ShopClient | None = None, policy: R
             )
             return "cancelled"
         order.cancel_refused(reason=answer.detail, shop_order_id=shop_order_id, now=now)
-        enqueue_final_jobs(order)
+        order_finalised.send(sender=Order, order=order)
         record_event(
             order, EventKind.CANCEL_REFUSED, at=now,
             customer="Status page: too late to cancel; the order stays confirmed. An email says so.",

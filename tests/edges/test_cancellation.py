@@ -8,13 +8,13 @@ from django.utils import timezone
 from django_q.models import OrmQ, Schedule
 from django_q.signing import SignedPackage
 
-from orders.emails import send_status_email
+from workflow.mail import send_status_email
 from orders.models import Order, OrderStatus
 from workflow.cancellation import NotCancellable, cancel_at_shop, request_cancellation
-from workflow.jobs import COMPENSATION_TASK, SEND_STATUS_EMAIL_TASK
+from ..task_paths import COMPENSATION_TASK, SEND_STATUS_EMAIL_TASK
 from workflow.models import AttemptOutcome
 from workflow.retry_policy import RetryPolicy
-from workflow.store import store_order
+from workflow.attempt import store_order
 
 from ..factories import make_order
 

@@ -4,7 +4,7 @@ server on loopback (aiosmtpd) that answers 550 or 451 for the recipients a test 
 import pytest
 from django.utils import timezone
 
-from orders.emails import send_status_email
+from workflow.mail import send_status_email
 from orders.models import MailStatus, Order
 
 from ..api.helpers import fields_named, order_body, post_order

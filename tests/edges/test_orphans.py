@@ -13,11 +13,11 @@ from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
 from orders.models import Order, OrderStatus
-from workflow.jobs import ORPHAN_TASK
+from ..task_paths import ORPHAN_TASK
 from workflow.reconciliation import cancel_orphan, reconcile_with_shop
 from workflow.retry_policy import RetryPolicy
 from workflow.shop_client import ShopUnavailable
-from workflow.store import store_order
+from workflow.attempt import store_order
 
 from ..factories import make_order
 from ..workflow.test_shop_webhook import callback_body, post, signed

@@ -9,7 +9,7 @@ from django.utils.timezone import localtime
 
 from orders.models import OrderStatus
 from workflow.retry_policy import RetryPolicy
-from workflow.store import store_order
+from workflow.attempt import store_order
 
 from ..factories import make_order
 

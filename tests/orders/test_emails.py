@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from orders.emails import send_status_email
+from workflow.mail import send_status_email
 from orders.models import Order
 
 from ..factories import make_order

@@ -1,5 +1,9 @@
-"""The mails a customer gets: a confirmation, a notice that the order failed, that it was cancelled, or that it
-was too late to cancel it. Each at most once; one the server refuses for good is marked undeliverable."""
+"""The mail step of the process: a confirmation, a notice that the order failed, that it was cancelled, or that
+it was too late to cancel it. Each at most once; one the server refuses for good is marked undeliverable.
+
+Subscribed to `orders.signals.order_finalised` (connected in WorkflowConfig.ready()): the mail job is queued
+in the transaction that made the order final. The templates are the order pages' (templates/orders/emails/).
+"""
 
 import logging
 from collections.abc import Callable
@@ -11,11 +15,12 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from workflow.events import record_event
-from workflow.models import EventKind
+from orders import mail_delivery
+from orders.models import MailStatus, Order, OrderStatus
 
-from . import mail_delivery
-from .models import MailStatus, Order, OrderStatus
+from .events import record_event
+from .jobs import enqueue_status_email
+from .models import EventKind
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +47,11 @@ STATUS_EMAILS = {
 
 
 RetryLater = Callable[[Order, object], None]
+
+
+def queue_status_email(sender, *, order: Order, **kwargs) -> None:
+    """Receiver of order_finalised: the order's mail job, in the transaction that made it final."""
+    enqueue_status_email(order)
 
 
 def send_status_email(order_id: int, kind: str, *, retry_later: RetryLater | None = None) -> bool:
