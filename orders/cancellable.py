@@ -2,6 +2,7 @@
 that cancel it), and the state of its status mail. Abstract models, mixed into orders.models.Order."""
 
 from django.db import models
+from django.utils import timezone
 
 from .states import IllegalTransition, MailStatus, OrderStatus
 
@@ -55,8 +56,9 @@ class CancellableOrder(models.Model):
 
     def count_cancel_try(self) -> None:
         """One more compensating call; not a move of the status."""
-        type(self).objects.filter(pk=self.pk).update(cancel_tries=models.F("cancel_tries") + 1)
-        self.cancel_tries += 1
+        now = timezone.now()  # updated_at too: the stalled-order sweep looks for cancellations left quiet
+        type(self).objects.filter(pk=self.pk).update(cancel_tries=models.F("cancel_tries") + 1, updated_at=now)
+        self.cancel_tries, self.updated_at = self.cancel_tries + 1, now
 
     def cancelled_at_shop(self, *, now) -> None:
         self._move(OrderStatus.CANCELLED, cancelled_at=now)

@@ -214,8 +214,16 @@ def _record_overtaken(attempt: StoreAttempt, outcome: str, http_status: int | No
         attempt.finish(
             outcome=outcome, now=timezone.now(), http_status=http_status, error=f"{error}; {note}" if error else note
         )
-        if Order.objects.filter(pk=attempt.order_id, status=OrderStatus.CANCELLING).exists():
-            enqueue_compensation(attempt.order)
+        order = Order.objects.get(pk=attempt.order_id)
+        if order.status == OrderStatus.CANCELLING:
+            enqueue_compensation(order)
+            record_event(
+                order, EventKind.CANCEL_REQUESTED,
+                customer="Status page: cancelling; we are asking the shop.",
+                engine=f"Attempt {attempt.number} ended ({outcome}) after the cancellation was asked for: it changed "
+                "nothing, and the compensating call, which waited for it, is queued now.",
+                database="Committed: the attempt overtaken, the compensating call's job.",
+            )
     logger.info("order %s: attempt %s overtaken (%s)", attempt.order.short_id, attempt.number, outcome)
 
 

@@ -13,10 +13,13 @@ from django.utils import timezone
 from orders.models import MailStatus, Order, OrderStatus
 
 from .attempt import stale_after
-from .jobs import enqueue_callback_deadline_check, enqueue_status_email, enqueue_store_order
+from .jobs import enqueue_callback_deadline_check, enqueue_compensation, enqueue_status_email, enqueue_store_order
 
 # Long enough that a healthy cluster has surely picked the job up by then.
 GRACE = timedelta(seconds=60)
+# A cancellation's compensating call retries at most about a minute apart (the backoff's cap, with jitter):
+# one quiet for longer has lost its job, or ran out of tries while the shop was unreachable.
+QUIET_CANCELLATION = timedelta(minutes=3)
 
 
 def stalled_orders(now=None):
@@ -55,5 +58,9 @@ def requeue_stalled_orders(now=None) -> int:
     # An order waiting for a callback whose deadline check went missing: run the check now.
     for order in Order.objects.filter(status=OrderStatus.AWAITING_CALLBACK, callback_deadline_at__lt=now - GRACE):
         enqueue_callback_deadline_check(order)
+        count += 1
+    # A cancellation whose compensating call went quiet: ask the shop again (the call is idempotent there).
+    for order in Order.objects.filter(status=OrderStatus.CANCELLING, updated_at__lt=now - QUIET_CANCELLATION):
+        enqueue_compensation(order)
         count += 1
     return count
