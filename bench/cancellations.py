@@ -64,7 +64,7 @@ def main():
     with Stack("cancellations", SHOP_CALLBACK_DEADLINE_S=60) as stack:
         customer = FormCustomer(stack.web_url)
         for number, (state, knobs, wait_status, after) in enumerate(CASES):
-            stack.configure_shop(**HEALTHY, **knobs)
+            stack.configure_shop(**{**HEALTHY, **knobs})
             fields = made_up_customer(number)
             fields["email"] = f"cancel{number}@example.com"
             location = customer.submit(fields).location
