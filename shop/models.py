@@ -86,20 +86,16 @@ class ShopSettings(Singleton):
         """Apply validated knobs and save them. `down` comes before `down_for_s`, so that either ends the
         outage under way: `down` (true: for good, false: up now), `down_for_s` (down now, back after it)."""
         changes = dict(changes)
-        touched = [name for name in changes if name not in ("down", "down_for_s")]
         if "down" in changes:
-            self.down, self.down_until = changes.pop("down"), None
-            touched += ["down", "down_until"]
+            changes["down_until"] = None
         if "down_for_s" in changes:
             down_for_s = changes.pop("down_for_s")
-            self.down = False
-            self.down_until = timezone.now() + timedelta(seconds=down_for_s) if down_for_s else None
-            touched += ["down", "down_until"]
+            changes["down"] = False
+            changes["down_until"] = timezone.now() + timedelta(seconds=down_for_s) if down_for_s else None
         for name, value in changes.items():
             setattr(self, name, value)
-        if touched:
-            # Only the knobs named: a concurrent PUT of other knobs keeps its values.
-            self.save(update_fields=sorted(set(touched)))
+        if changes:  # only the knobs named: a concurrent PUT of other knobs keeps its values
+            self.save(update_fields=list(changes))
 
     def to_json(self) -> dict:
         now = timezone.now()

@@ -2,6 +2,8 @@
 naming the field (or "body"), never a 500, and nothing is stored. Over-long strings are refused by name
 before they reach a column (SQLite would keep them whole)."""
 
+import json
+
 import pytest
 import requests
 
@@ -68,6 +70,31 @@ def test_an_unreadable_reset_is_400_and_resets_nothing(shop, body):
 
     assert response.status_code == 400 and "errors" in response.json()
     assert len(shop.ledger()) == 1
+
+
+def _order_with(raw_extra: bytes) -> bytes:
+    """A valid order's JSON with one more member, written raw (json.dumps cannot write some of these)."""
+    return json.dumps(an_order()).encode()[:-1] + b', "extra": ' + raw_extra + b"}"
+
+
+# Each of these was a 500 (surrogate, NaN, 1e999) or stored (NUL, UTF-16, deep nesting) before the shop
+# read bodies strictly.
+BAD_BUT_OTHERWISE_VALID_ORDERS = {
+    "a lone surrogate in reference": (json.dumps(an_order(reference="\ud800")).encode(), "reference"),
+    "a NUL in customer.name": (json.dumps(an_order(customer={"name": "a\x00b", "address": "x"})).encode(), "customer.name"),
+    "NaN": (_order_with(b"NaN"), "body"),
+    "1e999": (_order_with(b"1e999"), "body"),
+    "UTF-16": (json.dumps(an_order()).encode("utf-16"), "body"),
+    "nesting 900 levels deep": (_order_with(b"[" * 900 + b"]" * 900), None),
+}
+
+
+@pytest.mark.parametrize("body, field", BAD_BUT_OTHERWISE_VALID_ORDERS.values(), ids=BAD_BUT_OTHERWISE_VALID_ORDERS)
+def test_an_otherwise_valid_order_with_one_unreadable_value_is_400_and_not_stored(shop, body, field):
+    response = post_order(shop, "key-1", data=body, headers={"Content-Type": "application/json"})
+
+    assert_refused_by_name(response, field)
+    assert shop.ledger() == []
 
 
 def test_a_body_over_the_size_limit_is_400(shop):
