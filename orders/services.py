@@ -10,7 +10,7 @@ from django.utils import timezone
 from workflow.events import elapsed_ms, record_event
 from workflow.jobs import enqueue_store_order
 from workflow.models import EventKind, current_store_mode
-from workflow.retry_policy import RetryPolicy
+from workflow.engine_policy import current_retry_policy
 from workflow.shop_client import ShopError
 from workflow.store import store_in_request
 
@@ -65,7 +65,7 @@ def place_order(
         callback_url=callback_url,
         unit_price=unit_price,
         total_price=total_price,
-        attempt_limit=RetryPolicy.from_settings().max_attempts,
+        attempt_limit=current_retry_policy().max_attempts,
         mode=mode or current_store_mode(),
     )
     if submission is not None:

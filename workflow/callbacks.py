@@ -18,6 +18,7 @@ from django.utils import timezone
 from orders.models import ConcurrentTransition, IllegalTransition, Order, OrderStatus
 
 from .models import EventKind, WebhookDelivery
+from .engine_policy import current_retry_policy
 from .retry_policy import RetryPolicy
 from .shop_client import ShopClient
 from .signing import signature_matches
@@ -144,7 +145,7 @@ def check_callback_deadline(order_id: int, *, client: ShopClient | None = None, 
             wait_for_the_shop(order, now=now, engine=engine)
             return "waiting longer"
         fail_or_retry(
-            order, now=now, policy=policy or RetryPolicy.from_settings(), engine=engine, shop=answer,
+            order, now=now, policy=policy or current_retry_policy(), engine=engine, shop=answer,
             give_up_reason=f"the shop did not confirm the order after {order.attempts_made} attempts",
         )
         return "resubmitting" if order.status == OrderStatus.WAITING_RETRY else "failed"

@@ -13,6 +13,8 @@ from django_q.tasks import async_task
 
 from orders.models import Order
 
+from .engine_policy import current_policy
+
 STORE_ORDER_TASK = "workflow.tasks.store_order_task"
 SEND_STATUS_EMAIL_TASK = "workflow.tasks.send_status_email_task"
 RECOVERY_TASK = "workflow.tasks.requeue_stalled_orders_task"
@@ -27,7 +29,15 @@ def task_group(order: Order) -> str:
 
 
 def enqueue_store_order(order: Order) -> None:
-    enqueue_task(STORE_ORDER_TASK, order)
+    timeout = store_task_timeout_s()
+    enqueue_task(STORE_ORDER_TASK, order, timeout=timeout, budget_s=timeout)
+
+
+def store_task_timeout_s() -> int:
+    """The store-order task's own django-q2 timeout, from the live policy's shop timeout. The task gets it
+    as `budget_s` too: if the policy has grown past it by the time the task runs, the task queues itself
+    again with the new one (workflow.tasks) rather than call the shop with a timeout it may not outlive."""
+    return current_policy().task_timeout_s
 
 
 def enqueue_final_jobs(order: Order) -> None:
@@ -41,15 +51,17 @@ def enqueue_status_email(order: Order) -> None:
     enqueue_task(SEND_STATUS_EMAIL_TASK, order, order.status)
 
 
-def enqueue_task(func: str, order: Order, *extra_args) -> None:
+def enqueue_task(func: str, order: Order, *extra_args, timeout: int | None = None, **kwargs) -> None:
     """Queue one of an order's tasks (args: the order's id, then `extra_args`), grouped with its others."""
-    enqueue(func, order.pk, *extra_args, group=task_group(order), name=f"{func.rsplit('.', 1)[1]} {order.short_id}")
+    enqueue(func, order.pk, *extra_args, group=task_group(order), name=f"{func.rsplit('.', 1)[1]} {order.short_id}",
+            timeout=timeout, **kwargs)
 
 
 def schedule_store_order(order: Order, *, at) -> None:
     """Run the next attempt at `at` without holding a worker until then."""
+    timeout = store_task_timeout_s()
     schedule_once(STORE_ORDER_TASK, order.pk, at=at, name=f"store order {order.public_id} attempt {order.attempts_made + 1}",
-                  group=task_group(order))
+                  group=task_group(order), timeout=timeout, budget_s=timeout)
 
 
 def schedule_callback_deadline(order: Order, *, at) -> None:
@@ -58,26 +70,28 @@ def schedule_callback_deadline(order: Order, *, at) -> None:
                   group=task_group(order))
 
 
-def schedule_once(func: str, *args, at, name: str, group: str) -> Schedule:
+def schedule_once(func: str, *args, at, name: str, group: str, timeout: int | None = None, **kwargs) -> Schedule:
     """A task that runs once at `at` (a one-off django-q2 schedule), created in the caller's transaction."""
+    q_options = {"group": group, **({"timeout": timeout} if timeout else {})}
     return Schedule.objects.create(
         name=name[:100],
         func=func,
         args=repr(tuple(args)),
-        kwargs=repr({"q_options": {"group": group}}),
+        kwargs=repr({**kwargs, "q_options": q_options}),
         schedule_type=Schedule.ONCE,
         repeats=-1,  # django-q2 deletes a ONCE schedule with negative repeats once it has made the task
         next_run=at,
     )
 
 
-def enqueue(func: str, *args, group: str, name: str) -> None:
-    """Queue a task: in the caller's transaction with the ORM broker, after it commits with Redis."""
-    q_options = {"group": group, "task_name": name}
+def enqueue(func: str, *args, group: str, name: str, timeout: int | None = None, **kwargs) -> None:
+    """Queue a task: in the caller's transaction with the ORM broker, after it commits with Redis.
+    `timeout`: the task's own django-q2 timeout (else Q_CLUSTER's); `kwargs` go to the task."""
+    q_options = {"group": group, "task_name": name, **({"timeout": timeout} if timeout else {})}
     if settings.REDIS_URL:
-        transaction.on_commit(lambda: async_task(func, *args, q_options=q_options), robust=True)
+        transaction.on_commit(lambda: async_task(func, *args, q_options=q_options, **kwargs), robust=True)
     else:
-        async_task(func, *args, q_options=q_options)
+        async_task(func, *args, q_options=q_options, **kwargs)
 
 
 def ensure_recovery_schedule() -> Schedule:

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from orders.models import ConcurrentTransition, IllegalTransition, Order, OrderStatus
 
+from .engine_policy import current_retry_policy, task_timeout_s
 from .events import record_event
 from .jobs import enqueue_final_jobs, enqueue_store_order, schedule_callback_deadline, schedule_store_order
 from .models import AttemptOutcome, EventKind, StoreAttempt
@@ -33,9 +34,10 @@ from .shop_client import ShopClient, ShopReceipt, ShopRejected, ShopUnavailable,
 logger = logging.getLogger(__name__)
 
 
-def stale_after() -> timedelta:
-    """An attempt older than this cannot still be running: django-q2 kills a task at its timeout."""
-    return timedelta(seconds=settings.Q_TASK_TIMEOUT_S)
+def stale_after(attempt: StoreAttempt | None = None) -> timedelta:
+    """An attempt older than this cannot still be running: django-q2 kills a task at its timeout, which each
+    store-order task gets from the policy of its time (recorded on the attempt; older rows: the global one)."""
+    return timedelta(seconds=(attempt and attempt.task_timeout_s) or settings.Q_TASK_TIMEOUT_S)
 
 
 def shop_payload(order: Order) -> dict:
@@ -53,14 +55,14 @@ def store_order(
     order_id: int, *, client: ShopClient | None = None, policy: RetryPolicy | None = None
 ) -> StoreAttempt | None:
     """Make the order's next attempt at the shop if one is due; returns it, or None if nothing was due."""
-    policy = policy or RetryPolicy.from_settings()
-    attempt = claim_attempt(order_id)
+    policy = policy or current_retry_policy()
+    attempt = claim_attempt(order_id, policy=policy)
     if attempt is None:
         return None
     order = attempt.order
     try:
         receipt = (client or default_shop_client()).place_order(
-            shop_payload(order), idempotency_key=str(order.idempotency_key)
+            shop_payload(order), idempotency_key=str(order.idempotency_key), timeout_s=policy.shop_timeout_s
         )
     except ShopUnavailable as error:
         seen = (AttemptOutcome.TRANSIENT_ERROR, error.http_status, str(error))
@@ -90,7 +92,8 @@ def _record_overtaken(attempt: StoreAttempt, outcome: str, http_status: int | No
     logger.info("order %s: attempt %s overtaken (%s)", attempt.order.short_id, attempt.number, outcome)
 
 
-def claim_attempt(order_id: int) -> StoreAttempt | None:
+def claim_attempt(order_id: int, *, policy: RetryPolicy | None = None) -> StoreAttempt | None:
+    policy = policy or current_retry_policy()
     now = timezone.now()
     with transaction.atomic():
         order = Order.objects.select_for_update().select_related("pizza").filter(pk=order_id).first()
@@ -114,7 +117,10 @@ def claim_attempt(order_id: int) -> StoreAttempt | None:
             number = order.begin_attempt(now=now)
         except ConcurrentTransition:
             return None
-        attempt = StoreAttempt.objects.create(order=order, number=number, due_at=min(due_at, now), started_at=now)
+        attempt = StoreAttempt.objects.create(
+            order=order, number=number, due_at=min(due_at, now), started_at=now,
+            task_timeout_s=task_timeout_s(policy.call_timeout_s),
+        )
         waited = attempt.queue_delay_ms
         record_event(
             order,
@@ -131,7 +137,7 @@ def _take_over_stale_attempt(order: Order, now) -> bool:
     """Finish an attempt whose worker is gone; True if a new attempt may follow."""
     current = order.attempts.filter(number=order.attempts_made).first()
     if current is not None and current.outcome == AttemptOutcome.IN_PROGRESS:
-        if current.started_at > now - stale_after():
+        if current.started_at > now - stale_after(current):
             return False  # still running in another worker: leave it alone
         current.finish(outcome=AttemptOutcome.INTERRUPTED, now=now, error="the worker running it was lost")
     record_event(
@@ -186,7 +192,7 @@ def record_transient_failure(
 ) -> None:
     # Out of attempts: before giving up, ask the shop what it holds (a lost answer may hide an acceptance).
     # Asked before the transaction: no lock is held while the shop takes its time.
-    answer = ask_the_shop(attempt.order, client) if attempt.order.attempts_left == 0 else None
+    answer = ask_the_shop(attempt.order, client, timeout_s=policy.shop_timeout_s) if attempt.order.attempts_left == 0 else None
     now = timezone.now()
     with transaction.atomic():
         attempt.finish(outcome=AttemptOutcome.TRANSIENT_ERROR, now=now, http_status=error.http_status, error=str(error))
@@ -214,9 +220,9 @@ class ShopAnswer:
         }[self.state]
 
 
-def ask_the_shop(order: Order, client: ShopClient | None = None) -> ShopAnswer:
+def ask_the_shop(order: Order, client: ShopClient | None = None, *, timeout_s: float | None = None) -> ShopAnswer:
     try:
-        known = (client or default_shop_client()).look_up(str(order.idempotency_key))
+        known = (client or default_shop_client()).look_up(str(order.idempotency_key), timeout_s=timeout_s)
     except ShopUnavailable as error:
         return ShopAnswer("unreachable", detail=str(error))
     if not known:
@@ -274,7 +280,7 @@ def _await_the_shop(order: Order, *, now, for_s: float):
 
 def wait_for_the_shop(order: Order, *, now, engine: str) -> None:
     """The shop has the order but no answer yet: wait for its callback (or ask again at the deadline)."""
-    until = _await_the_shop(order, now=now, for_s=settings.SHOP_CALLBACK_DEADLINE_S)
+    until = _await_the_shop(order, now=now, for_s=current_retry_policy().wait_for_callback_s)
     record_event(
         order, EventKind.CALLBACK_LATE, at=now,
         customer="Status page: the shop has the order and will confirm it.",
@@ -288,7 +294,7 @@ def record_acknowledgement(attempt: StoreAttempt, receipt: ShopReceipt) -> None:
     now = timezone.now()
     with transaction.atomic():
         attempt.finish(outcome=AttemptOutcome.ACKNOWLEDGED, now=now, http_status=receipt.http_status)
-        until = _await_the_shop(attempt.order, now=now, for_s=settings.SHOP_CALLBACK_DEADLINE_S)
+        until = _await_the_shop(attempt.order, now=now, for_s=current_retry_policy().wait_for_callback_s)
         record_event(
             attempt.order,
             EventKind.ACKNOWLEDGED,
@@ -327,7 +333,7 @@ def _fail(order: Order, *, reason: str, now, engine: str, duration_ms: int | Non
 
 def retry_failed_order(order: Order, *, policy: RetryPolicy | None = None) -> None:
     """An admin's retry: a fresh budget of attempts, and a job to start them, in one transaction."""
-    policy = policy or RetryPolicy.from_settings()
+    policy = policy or current_retry_policy()
     with transaction.atomic():
         order.reopen(extra_attempts=policy.max_attempts)
         enqueue_store_order(order)
@@ -348,8 +354,11 @@ def store_in_request(order: Order, *, client: ShopClient | None = None) -> Store
     """
     now = timezone.now()
     number = order.begin_attempt(now=now)
+    policy = current_retry_policy()
     attempt = StoreAttempt.objects.create(order=order, number=number, due_at=now, started_at=now)
-    receipt = (client or default_shop_client()).place_order(shop_payload(order), idempotency_key=str(order.idempotency_key))
+    receipt = (client or default_shop_client()).place_order(
+        shop_payload(order), idempotency_key=str(order.idempotency_key), timeout_s=policy.shop_timeout_s
+    )
     if receipt.is_acknowledgement:
         record_acknowledgement(attempt, receipt)  # synchronous execution, asynchronous integration
     else:

@@ -129,9 +129,16 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SHOP_URL = env_str("SHOP_URL", "http://127.0.0.1:8001").rstrip("/")
 SHOP_TIMEOUT_S = env_float("SHOP_TIMEOUT_S", 10, minimum=0.1)
 SHOP_CONNECT_TIMEOUT_S = min(3.05, SHOP_TIMEOUT_S)
-STORE_ORDER_MAX_ATTEMPTS = env_int("STORE_ORDER_MAX_ATTEMPTS", 3, minimum=1)
+# The defaults of the engine's policy; the live policy (workflow.engine_policy, `manage.py policy`, the
+# trainer page) starts from these and may change them without a restart. 13 attempts with waits of
+# 1, 2, 4, 8, 16, 32, then 60 s (±20 % jitter) keep trying for at least 338 s (every wait at its shortest)
+# and 423 s nominally: an outage of up to five minutes costs no order (docs/ARCHITECTURE.md, "Retries").
+STORE_ORDER_MAX_ATTEMPTS = env_int("STORE_ORDER_MAX_ATTEMPTS", 13, minimum=1)
 STORE_ORDER_BACKOFF_S = env_float("STORE_ORDER_BACKOFF_S", 1, minimum=0)
-STORE_ORDER_BACKOFF_CAP_S = env_float("STORE_ORDER_BACKOFF_CAP_S", 300, minimum=0)
+STORE_ORDER_BACKOFF_CAP_S = env_float("STORE_ORDER_BACKOFF_CAP_S", 60, minimum=0)
+# The largest shop timeout the live policy accepts. django-q2's `retry` is fixed when the cluster starts
+# (PITFALLS.md), so it is sized for this value (see Q_TASK_RETRY_S); a policy asking for more is refused.
+SHOP_TIMEOUT_MAX_S = env_float("SHOP_TIMEOUT_MAX_S", max(60.0, SHOP_TIMEOUT_S), minimum=SHOP_TIMEOUT_S)
 
 # --- Callbacks, both ways ---------------------------------------------------------------------------
 # The shop signs its callbacks with this secret (HMAC-SHA256 over "<timestamp>.<body>"); the app checks it.
@@ -173,13 +180,17 @@ if not env_bool("DJANGO_ALLOW_DEMO_SECRETS", DEBUG):
         )
 
 # --- django-q2 --------------------------------------------------------------------------------------
-# One store-order task makes exactly one call to the shop (backoff between attempts is a scheduled
-# task, not a sleep), so its longest honest run is one connect plus one read timeout and a few short
-# database writes. `timeout` kills a worker stuck beyond that. `retry` re-delivers an unacknowledged task
-# (a killed worker's), counting from when the cluster pulled it: with at most one task waiting per worker
-# (queue_limit below), a pulled task starts within one `timeout` and ends within two. `retry` stays above
-# that, or a slow but live task would be handed out twice.
-Q_TASK_TIMEOUT_S = math.ceil(SHOP_CONNECT_TIMEOUT_S + SHOP_TIMEOUT_S + env_float("Q_TASK_MARGIN_S", 30, minimum=1))
+# A store-order task makes at most two calls to the shop (the attempt, and on the last attempt a look-up
+# of what the shop holds), each one connect plus one read timeout, and a few short database writes (backoff
+# between attempts is a scheduled task, not a sleep). Each store-order task carries its own `timeout`,
+# derived from the live policy's shop timeout (workflow.engine_policy.task_timeout_s); this global one, for
+# every other task, is the one for the largest shop timeout accepted. `retry` re-delivers an unacknowledged
+# task (a killed worker's), counting from when the cluster pulled it: with at most one task waiting per
+# worker (queue_limit below), a pulled task starts within one `timeout` and ends within two. `retry` is one
+# value for the whole cluster, fixed at its start, so it stays above that for the largest shop timeout the
+# policy accepts, or a slow but live task would be handed out twice.
+Q_TASK_MARGIN_S = env_float("Q_TASK_MARGIN_S", 30, minimum=1)
+Q_TASK_TIMEOUT_S = math.ceil(2 * (min(3.05, SHOP_TIMEOUT_MAX_S) + SHOP_TIMEOUT_MAX_S) + Q_TASK_MARGIN_S)
 Q_TASK_RETRY_S = 2 * Q_TASK_TIMEOUT_S + math.ceil(env_float("Q_RETRY_MARGIN_S", 30, minimum=1))
 # django-q2's own scheduler looks for due schedules every 30 s; our qcluster also ticks it this often, so
 # a retry due in 2 s starts about on time (see docs/ARCHITECTURE.md).
