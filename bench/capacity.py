@@ -100,6 +100,8 @@ def lunch_rush(workers: int):
             lambda: (rows := read_orders(stack)) and len(rows) == 20 and all(r["status"] == "confirmed" for r in rows) and rows,
             timeout=300, interval=1,
         )
+        time.sleep(2)  # the mails
+        after = cluster_memory(stack)  # the workers have run tasks: what they hold in use
     first = min(order["created"] for order in orders)
     waits = sorted(order["confirmed"] - order["created"] for order in orders)
     span = max(order["confirmed"] for order in orders) - first
@@ -110,9 +112,12 @@ def lunch_rush(workers: int):
     print("time to confirmation by position in the queue (s): " + ", ".join(f"{w:.0f}" for w in waits))
     print(f"first {waits[0]:.1f} s, median {waits[9]:.1f} s, last {waits[-1]:.1f} s; "
           f"attempts per order: {sorted({o['attempts'] for o in orders})}")
-    print(f"cluster processes: {len(memory)}, PSS total {sum(pss):.0f} MiB (each: "
+    print(f"cluster processes at start: {len(memory)}, PSS total {sum(pss):.0f} MiB (each: "
           + ", ".join(f"{v:.0f}" for v in pss) + f"), RSS total {sum(v[1] for v in memory.values()):.0f} MiB")
-    return sum(pss)
+    used = sorted(value[0] for value in after.values())
+    print(f"after the rush: PSS total {sum(used):.0f} MiB (each: " + ", ".join(f"{v:.0f}" for v in used)
+          + f"), RSS total {sum(v[1] for v in after.values()):.0f} MiB")
+    return sum(used)
 
 
 def main():
@@ -126,7 +131,7 @@ def main():
     totals = {workers: lunch_rush(workers) for workers in args.workers}
     if len(totals) > 1:
         low, high = min(totals), max(totals)
-        print(f"\nmemory per extra worker (PSS): {(totals[high] - totals[low]) / (high - low):.1f} MiB")
+        print(f"\nmemory per extra worker (PSS after the rush): {(totals[high] - totals[low]) / (high - low):.1f} MiB")
 
 
 if __name__ == "__main__":

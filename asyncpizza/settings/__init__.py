@@ -197,9 +197,16 @@ Q_TASK_RETRY_S = 2 * Q_TASK_TIMEOUT_S + math.ceil(env_float("Q_RETRY_MARGIN_S", 
 Q_SCHEDULER_TICK_S = env_float("Q_SCHEDULER_TICK_S", 0.5, minimum=0.1)
 REDIS_URL = env_str("REDIS_URL", "")
 
+# 4 workers, from a measurement (bench/capacity.py, docs/TRAINING.md "Capacity"): a worker spends its
+# store-order task waiting for the shop, so confirmations per second grow with the workers (a 5 s shop:
+# 0.35 orders/s with 2, 0.65 with 4, 0.93 with 8 on 2 busy cores), while each worker adds only a few MiB
+# (forked from the cluster, sharing its memory). Beyond 4 the gain shrinks on 2 cores and SQLite's one
+# writer; 4 halves the lunch rush's last confirmation (53 s to 28 s) and still shows a queue.
+Q_WORKERS = env_int("Q_WORKERS", 4, minimum=1)
+
 Q_CLUSTER = {
     "name": "asyncpizza",
-    "workers": env_int("Q_WORKERS", 2, minimum=1),
+    "workers": Q_WORKERS,
     "timeout": Q_TASK_TIMEOUT_S,
     "retry": Q_TASK_RETRY_S,
     # A task that raised is not acknowledged, so the broker hands it out again after `retry`; after this
@@ -207,7 +214,7 @@ Q_CLUSTER = {
     "ack_failures": False,
     "max_attempts": 5,
     "bulk": 1,
-    "queue_limit": env_int("Q_WORKERS", 2, minimum=1),  # one task waiting per worker: see Q_TASK_RETRY_S
+    "queue_limit": Q_WORKERS,  # one task waiting per worker: see Q_TASK_RETRY_S
     "poll": 0.2,
     "catch_up": False,
     "save_limit": 5000,
