@@ -2,7 +2,9 @@
 
 import secrets
 
-from django_q.tasks import async_task
+from workflow.jobs import enqueue
+
+from .tasks import place_made_up_order_task
 
 BATCH_GROUP = "trainer batch"
 
@@ -12,4 +14,4 @@ def send_made_up_customers(count: int) -> None:
     which must hold a worker, never the trainer's page."""
     first = secrets.randbelow(900_000) + 100_000  # made-up customers' numbers, distinct enough for a room
     for number in range(first, first + count):
-        async_task("trainer.tasks.place_made_up_order_task", number, q_options={"group": BATCH_GROUP})
+        enqueue(place_made_up_order_task, number, group=BATCH_GROUP, name=f"made-up customer {number}")

@@ -25,8 +25,9 @@ from django_q.models import OrmQ, Schedule
 
 from orders.models import FINAL_STATUSES, Order, OrderStatus, StoreMode
 
-from .jobs import CALLBACK_DEADLINE_TASK, STORE_ORDER_TASK
+from .jobs import task_path
 from .models import AttemptOutcome, EventKind, StoreAttempt, current_store_mode
+from .tasks import check_callback_deadline_task, store_order_task
 
 
 @dataclass(frozen=True)
@@ -194,12 +195,13 @@ def _queued_job(row: OrmQ, *, since, now) -> QueuedJob:
 
 
 def _scheduled(now) -> tuple[list[ScheduledJob], int]:
-    once = Schedule.objects.filter(schedule_type=Schedule.ONCE, func__in=[STORE_ORDER_TASK, CALLBACK_DEADLINE_TASK])
+    retry, deadline = task_path(store_order_task), task_path(check_callback_deadline_task)
+    once = Schedule.objects.filter(schedule_type=Schedule.ONCE, func__in=[retry, deadline])
     jobs = []
     for schedule in once.order_by("next_run")[:SHOWN]:
         args = schedule.args.strip("(),").split(",")
         order_id = int(args[0]) if args and args[0].strip().isdigit() else None
-        kind = "retry" if schedule.func == STORE_ORDER_TASK else "deadline"
+        kind = "retry" if schedule.func == retry else "deadline"
         jobs.append(ScheduledJob(schedule.name, order_id, kind, max(0.0, (schedule.next_run - now).total_seconds())))
     return jobs, once.count()
 

@@ -9,12 +9,12 @@ import pytest
 from django.utils import timezone
 
 from orders.models import Order, OrderStatus, StoreMode
-from orders.services import place_order
 from trainer import stats
 from workflow.jobs import schedule_store_order
 from workflow.models import set_store_mode
 from workflow.snapshot import STEP_OF_STATUS, step_after_event, step_of
-from workflow.store import claim_attempt, store_order
+from workflow.start import place_order
+from workflow.attempt import claim_attempt, store_order
 
 from ..factories import make_order
 

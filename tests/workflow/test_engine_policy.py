@@ -12,6 +12,7 @@ from django_q.models import OrmQ, Schedule
 from django_q.signing import SignedPackage
 
 from orders.models import OrderStatus
+from workflow.attempt import claim_attempt, store_order
 from workflow.engine_policy import (
     PolicyRefused,
     current_policy,
@@ -21,14 +22,14 @@ from workflow.engine_policy import (
     set_policy,
     task_timeout_s,
 )
-from workflow.jobs import STORE_ORDER_TASK, enqueue_store_order, schedule_store_order
+from workflow.jobs import enqueue_store_order, schedule_store_order
 from workflow.models import AttemptOutcome, StoreAttempt
 from workflow.recovery import stalled_orders
 from workflow.retry_policy import RetryPolicy
-from workflow.store import claim_attempt, store_order
 from workflow.tasks import store_order_task
 
 from ..factories import make_order
+from ..task_paths import STORE_ORDER_TASK
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +97,7 @@ def test_the_next_attempt_uses_a_longer_shop_timeout_without_a_restart(menu, sho
 
 def test_a_new_order_gets_the_policys_attempts(client, menu):
     set_policy(max_attempts=7)
-    from orders.services import place_order
+    from workflow.start import place_order
 
     order = place_order(pizza=menu["margherita"], size="small", quantity=1, name="A", email="a@example.com", address="x")
     assert order.attempt_limit == 7
