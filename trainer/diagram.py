@@ -94,21 +94,20 @@ def queue_place(order: Order) -> int | None:
     return Order.objects.filter(status=OrderStatus.RECEIVED, updated_at__lt=order.updated_at).count()
 
 
+def _lane_row(lane, row: int, order: Order | None) -> dict:
+    """One lane's place in the drawing: its row, its bar's length (growing with the attempt's time), and
+    whether the attempt is the customer's own."""
+    return {"lane": lane, "y": LANE_TOP + row * LANE_HEIGHT, "bar": min(560, 40 + int(lane.running_s * 8)),
+            "yours": order is not None and lane.public_id == str(order.public_id)}
+
+
 def diagram_context(snapshot: Snapshot, *, order: Order | None = None) -> dict:
     """What the diagram template draws: for staff (order None) or for one customer's order (lit)."""
     customer = order is not None
     lit = step_of(order) if order is not None else None
     place = queue_place(order) if order is not None else None
-    lanes = [
-        {"lane": lane, "y": LANE_TOP + i * LANE_HEIGHT, "bar": min(560, 40 + int(lane.running_s * 8)),
-         "yours": customer and lane.public_id == str(order.public_id)}
-        for i, lane in enumerate(snapshot.lanes)
-    ]
-    requests = [
-        {"lane": lane, "y": LANE_TOP + (len(lanes) + i) * LANE_HEIGHT, "bar": min(560, 40 + int(lane.running_s * 8)),
-         "yours": customer and lane.public_id == str(order.public_id)}
-        for i, lane in enumerate(snapshot.in_requests)
-    ]
+    rows = [_lane_row(lane, row, order) for row, lane in enumerate([*snapshot.lanes, *snapshot.in_requests])]
+    lanes, requests = rows[: len(snapshot.lanes)], rows[len(snapshot.lanes):]
     policy = current_policy()
     return {
         "snapshot": snapshot,
