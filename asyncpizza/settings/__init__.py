@@ -198,10 +198,10 @@ Q_SCHEDULER_TICK_S = env_float("Q_SCHEDULER_TICK_S", 0.5, minimum=0.1)
 REDIS_URL = env_str("REDIS_URL", "")
 
 # 4 workers, from a measurement (bench/capacity.py, docs/TRAINING.md "Capacity"): a worker spends its
-# store-order task waiting for the shop, so confirmations per second grow with the workers (a 5 s shop:
-# 0.35 orders/s with 2, 0.65 with 4, 0.93 with 8 on 2 busy cores), while each worker adds only a few MiB
-# (forked from the cluster, sharing its memory). Beyond 4 the gain shrinks on 2 cores and SQLite's one
-# writer; 4 halves the lunch rush's last confirmation (53 s to 28 s) and still shows a queue.
+# store-order task waiting for the shop, so confirmations per second grow with the workers (20 orders, a
+# 5 s shop: 0.37 orders/s with 2, 0.69 with 4, and still 0.69 with 8 on 2 cores and SQLite's one writer),
+# at about 18 MiB (PSS) a worker. 4 halves the lunch rush's last confirmation (52 s to 27 s) and still
+# shows a queue; 8 gains nothing more here.
 Q_WORKERS = env_int("Q_WORKERS", 4, minimum=1)
 
 Q_CLUSTER = {
