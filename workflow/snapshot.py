@@ -42,8 +42,8 @@ STEPS = [
     Step("form", "Order form", "You order"),
     Step("wait", "Wait state: order + job committed", "Your order is safe with us"),
     Step("store", "Store order: calling the shop", "We are sending it to the shop"),
-    Step("retry", "Retry scheduled (backoff)", "We try again shortly"),
-    Step("callback", "Waiting for the shop's callback", "The shop has it and will confirm"),
+    Step("retry", "Retry scheduled", "We try again soon"),
+    Step("callback", "Callback wait", "Shop will confirm"),
     Step("mail", "Confirmation mail", "We email you"),
     Step("done", "Done", "Done"),
 ]
