@@ -21,6 +21,7 @@ from orders.models import ConcurrentTransition, Order, OrderStatus
 from orders.signals import order_finalised
 
 from .attempt import stale_after
+from .engine_policy import current_retry_policy
 from .events import record_event
 from .jobs import enqueue_compensation, schedule_compensation
 from .models import AttemptOutcome, EventKind
@@ -88,7 +89,7 @@ def _begin_cancelling(order: Order, *, by: str, now) -> None:
 
 def cancel_at_shop(order_id: int, *, client: ShopClient | None = None, policy: RetryPolicy | None = None) -> str:
     """The compensating call of one cancelling order: one try, then the outcome or the next try scheduled."""
-    policy = policy or RetryPolicy.from_settings()
+    policy = policy or current_retry_policy()
     order = Order.objects.filter(pk=order_id).first()
     if order is None or order.status != OrderStatus.CANCELLING:
         return "nothing to do"
@@ -136,7 +137,7 @@ def _attempt_in_flight(order: Order, now) -> bool:
     """An attempt still running (not stale) must finish first; a stale one is marked interrupted."""
     running = order.attempts.filter(outcome=AttemptOutcome.IN_PROGRESS)
     for attempt in running:
-        if attempt.started_at > now - stale_after():
+        if attempt.started_at > now - stale_after(attempt):
             return True
         attempt.finish(outcome=AttemptOutcome.INTERRUPTED, now=now, error="the worker running it was lost")
     return False

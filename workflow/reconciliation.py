@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from orders.models import Order, OrderStatus
 
+from .engine_policy import current_retry_policy
 from .events import record_event
 from .jobs import enqueue_compensation, schedule_orphan_cancellation
 from .models import EventKind
@@ -49,7 +50,7 @@ def cancel_orphan(order_id: int, tries: int = 0, *, client: ShopClient | None = 
     order = Order.objects.filter(pk=order_id).first()
     if order is None or order.status not in NOT_STOOD_BEHIND:
         return "nothing to do"
-    policy = policy or RetryPolicy.from_settings()
+    policy = policy or current_retry_policy()
     try:
         answer = (client or default_shop_client()).cancel(str(order.idempotency_key))
     except ShopUnavailable as error:

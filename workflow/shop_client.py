@@ -62,13 +62,19 @@ class ShopClient:
             read_timeout_s=settings.SHOP_TIMEOUT_S,
         )
 
-    def place_order(self, payload: dict, *, idempotency_key: str) -> ShopReceipt:
+    def timeout_for(self, read_timeout_s: float | None) -> tuple[float, float]:
+        """(connect, read) for one call: the live policy's read timeout when given, else the client's."""
+        if read_timeout_s is None:
+            return self.timeout
+        return (min(self.timeout[0], read_timeout_s), read_timeout_s)
+
+    def place_order(self, payload: dict, *, idempotency_key: str, timeout_s: float | None = None) -> ShopReceipt:
         try:
             response = self.session.post(
                 f"{self.base_url}/orders",
                 json=payload,
                 headers={"Idempotency-Key": idempotency_key},
-                timeout=self.timeout,
+                timeout=self.timeout_for(timeout_s),
                 allow_redirects=False,
             )
         except requests.ConnectTimeout as error:
@@ -125,10 +131,10 @@ class ShopClient:
         raise ShopUnavailable(f"the shop answered {response.status_code} to the cancellation: {_short_body(response)}",
                               http_status=response.status_code)
 
-    def look_up(self, idempotency_key: str) -> dict | None:
+    def look_up(self, idempotency_key: str, *, timeout_s: float | None = None) -> dict | None:
         """What the shop knows of an order (its `status`: pending or accepted), or None if nothing."""
         try:
-            response = self.session.get(f"{self.base_url}/orders/{idempotency_key}", timeout=self.timeout)
+            response = self.session.get(f"{self.base_url}/orders/{idempotency_key}", timeout=self.timeout_for(timeout_s))
         except requests.RequestException as error:
             raise ShopUnavailable(f"could not ask the shop about the order: {_root_cause(error)}") from error
         if response.status_code == 404:

@@ -66,7 +66,7 @@ def test_an_order_failed_after_a_lost_last_answer_is_compensated(menu, shop, sho
     shop.configure(lost_response_rate=1.0)
     order = make_order(menu, attempt_limit=1)
     asking = shop_client.look_up
-    shop_client.look_up = lambda key: (_ for _ in ()).throw(ShopUnavailable("the look-up timed out"))
+    shop_client.look_up = lambda key, **options: (_ for _ in ()).throw(ShopUnavailable("the look-up timed out"))
     try:
         store_order(order.pk, client=shop_client, policy=POLICY)
     finally:
