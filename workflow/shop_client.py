@@ -6,17 +6,27 @@ from functools import lru_cache
 import requests
 from django.conf import settings
 
+from .diagnostics import body_start
+
 
 class ShopError(Exception):
     """A call to the shop did not place the order."""
 
-    def __init__(self, message: str, *, http_status: int | None = None):
+    def __init__(self, message: str, *, http_status: int | None = None, body: str = ""):
         super().__init__(message)
         self.http_status = http_status
+        self.body = body  # the start of the shop's answer, when it answered (workflow.diagnostics bounds it)
 
 
 class ShopUnavailable(ShopError):
     """A transient failure (timeout, connection error, 5xx, 429): the same call may work later."""
+
+    @classmethod
+    def unexpected(cls, error: Exception) -> "ShopUnavailable":
+        """An error of our own code during an attempt: treated as transient, its cause (and traceback) kept."""
+        wrapped = cls(f"unexpected error in our code: {error.__class__.__name__}: {error}"[:300])
+        wrapped.__cause__ = error
+        return wrapped
 
 
 class ShopRejected(ShopError):
@@ -27,6 +37,7 @@ class ShopRejected(ShopError):
 class ShopReceipt:
     shop_order_id: str
     http_status: int
+    body: str = ""  # the start of the shop's answer
 
     @property
     def was_repeat(self) -> bool:
@@ -89,21 +100,22 @@ class ShopClient:
 def classify_response(response: requests.Response) -> ShopReceipt:
     """Turn the shop's answer into a receipt, or the error that says whether to try again."""
     status = response.status_code
+    body = body_start(response.text)
     if status in (200, 201, 202):
         reference_field = "ticket" if status == 202 else "shop_order_id"
         try:
             shop_order_id = response.json()[reference_field]
         except (ValueError, KeyError, TypeError):
             # The shop may have placed the order; a repeat under the same key is safe and will tell us.
-            raise ShopUnavailable(f"the shop's answer had no {reference_field}", http_status=status) from None
+            raise ShopUnavailable(f"the shop's answer had no {reference_field}", http_status=status, body=body) from None
         if not isinstance(shop_order_id, str) or not shop_order_id:
-            raise ShopUnavailable(f"the shop's answer had an empty {reference_field}", http_status=status)
-        return ShopReceipt(shop_order_id=shop_order_id, http_status=status)
+            raise ShopUnavailable(f"the shop's answer had an empty {reference_field}", http_status=status, body=body)
+        return ShopReceipt(shop_order_id=shop_order_id, http_status=status, body=body)
     if status == 429 or status >= 500:
-        raise ShopUnavailable(f"the shop answered {status}: {_short_body(response)}", http_status=status)
+        raise ShopUnavailable(f"the shop answered {status}: {_short_body(response)}", http_status=status, body=body)
     # Other 4xx (and any 1xx/3xx, which a well-behaved shop never sends here) mean the request itself
     # is wrong: sending it again would get the same answer.
-    raise ShopRejected(f"the shop refused the order ({status}): {_short_body(response)}", http_status=status)
+    raise ShopRejected(f"the shop refused the order ({status}): {_short_body(response)}", http_status=status, body=body)
 
 
 def _short_body(response: requests.Response, limit: int = 200) -> str:

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from orders.models import ConcurrentTransition, IllegalTransition, Order, OrderStatus
 
+from .diagnostics import attempt_details, shop_error_details
 from .events import record_event
 from .jobs import enqueue_final_jobs, enqueue_store_order, schedule_callback_deadline, schedule_store_order
 from .models import AttemptOutcome, EventKind, StoreAttempt
@@ -62,14 +63,16 @@ def store_order(
         receipt = (client or default_shop_client()).place_order(
             shop_payload(order), idempotency_key=str(order.idempotency_key)
         )
-    except ShopUnavailable as error:
-        seen = (AttemptOutcome.TRANSIENT_ERROR, error.http_status, str(error))
-        record = partial(record_transient_failure, attempt, error, policy=policy, client=client)
     except ShopRejected as error:
-        seen = (AttemptOutcome.REJECTED, error.http_status, str(error))
+        seen = (AttemptOutcome.REJECTED, error.http_status, str(error), shop_error_details(error))
         record = partial(record_rejection, attempt, error)
+    except Exception as error:  # ShopUnavailable, or a bug of ours: kept with its traceback, retried within the budget
+        error = error if isinstance(error, ShopUnavailable) else ShopUnavailable.unexpected(error)
+        seen = (AttemptOutcome.TRANSIENT_ERROR, error.http_status, str(error), shop_error_details(error))
+        record = partial(record_transient_failure, attempt, error, policy=policy, client=client)
     else:
-        seen = (AttemptOutcome.ACKNOWLEDGED if receipt.is_acknowledgement else AttemptOutcome.ACCEPTED, receipt.http_status, "")
+        seen = (AttemptOutcome.ACKNOWLEDGED if receipt.is_acknowledgement else AttemptOutcome.ACCEPTED, receipt.http_status, "",
+                attempt_details(body=receipt.body))
         record = partial(record_acknowledgement if receipt.is_acknowledgement else record_acceptance, attempt, receipt)
     try:
         record()
@@ -78,14 +81,15 @@ def store_order(
     return attempt
 
 
-def _record_overtaken(attempt: StoreAttempt, outcome: str, http_status: int | None, error: str) -> None:
+def _record_overtaken(attempt: StoreAttempt, outcome: str, http_status: int | None, error: str, details: dict) -> None:
     """The order was settled while this attempt's call was in flight (the shop's callback confirmed it):
     keep what the attempt saw, and leave the order as it is."""
     attempt.refresh_from_db()  # its own transaction rolled back: still in progress in the database
     note = "the order was settled while this call was in flight; nothing changed"
     with transaction.atomic():
         attempt.finish(
-            outcome=outcome, now=timezone.now(), http_status=http_status, error=f"{error}; {note}" if error else note
+            outcome=outcome, now=timezone.now(), http_status=http_status, error=f"{error}; {note}" if error else note,
+            details=details,
         )
     logger.info("order %s: attempt %s overtaken (%s)", attempt.order.short_id, attempt.number, outcome)
 
@@ -158,7 +162,7 @@ def record_acceptance(attempt: StoreAttempt, receipt: ShopReceipt) -> None:
 
 
 def _confirm(attempt: StoreAttempt, receipt: ShopReceipt, *, now) -> None:
-    attempt.finish(outcome=AttemptOutcome.ACCEPTED, now=now, http_status=receipt.http_status)
+    attempt.finish(outcome=AttemptOutcome.ACCEPTED, now=now, http_status=receipt.http_status, details=attempt_details(body=receipt.body))
     repeat = " (it had the order already: an earlier answer was lost)" if receipt.was_repeat else ""
     confirm_order(
         attempt.order, shop_order_id=receipt.shop_order_id, now=now, duration_ms=attempt.duration_ms,
@@ -189,7 +193,8 @@ def record_transient_failure(
     answer = ask_the_shop(attempt.order, client) if attempt.order.attempts_left == 0 else None
     now = timezone.now()
     with transaction.atomic():
-        attempt.finish(outcome=AttemptOutcome.TRANSIENT_ERROR, now=now, http_status=error.http_status, error=str(error))
+        attempt.finish(outcome=AttemptOutcome.TRANSIENT_ERROR, now=now, http_status=error.http_status, error=str(error),
+                       details=shop_error_details(error))
         fail_or_retry(
             attempt.order, now=now, policy=policy, duration_ms=attempt.duration_ms, shop=answer,
             engine=f"Attempt {attempt.number} failed ({error}).",
@@ -287,7 +292,8 @@ def record_acknowledgement(attempt: StoreAttempt, receipt: ShopReceipt) -> None:
     """The shop took the order and will call back (workflow/callbacks.py): wait, with a deadline, holding no worker."""
     now = timezone.now()
     with transaction.atomic():
-        attempt.finish(outcome=AttemptOutcome.ACKNOWLEDGED, now=now, http_status=receipt.http_status)
+        attempt.finish(outcome=AttemptOutcome.ACKNOWLEDGED, now=now, http_status=receipt.http_status,
+                       details=attempt_details(body=receipt.body))
         until = _await_the_shop(attempt.order, now=now, for_s=settings.SHOP_CALLBACK_DEADLINE_S)
         record_event(
             attempt.order,
@@ -304,7 +310,8 @@ def record_acknowledgement(attempt: StoreAttempt, receipt: ShopReceipt) -> None:
 def record_rejection(attempt: StoreAttempt, error: ShopRejected) -> None:
     now = timezone.now()
     with transaction.atomic():
-        attempt.finish(outcome=AttemptOutcome.REJECTED, now=now, http_status=error.http_status, error=str(error))
+        attempt.finish(outcome=AttemptOutcome.REJECTED, now=now, http_status=error.http_status, error=str(error),
+                       details=shop_error_details(error))
         _fail(attempt.order, reason=f"the shop refused the order (HTTP {error.http_status})", now=now,
               engine=f"Attempt {attempt.number}: the shop refused the order ({error}); no retry can mend that.",
               duration_ms=attempt.duration_ms)

@@ -17,7 +17,8 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin, as the operations console (console/sites.py): branded, with a health panel on its index.
+    "console.apps.OperationsAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -32,6 +33,7 @@ INSTALLED_APPS = [
     "api",
     "ninja",  # django-ninja, listed so that its Swagger UI is served from our /static/, never from a CDN
     "shop",
+    "console",
     "django_q",
 ]
 
@@ -186,6 +188,14 @@ Q_TASK_RETRY_S = 2 * Q_TASK_TIMEOUT_S + math.ceil(env_float("Q_RETRY_MARGIN_S", 
 Q_SCHEDULER_TICK_S = env_float("Q_SCHEDULER_TICK_S", 0.5, minimum=0.1)
 REDIS_URL = env_str("REDIS_URL", "")
 
+# A cache every process shares: django-q2 keeps its cluster status (`Stat`: clusters, workers, heartbeats)
+# there, and the console's health panel reads it from the web process. With the default local-memory cache
+# each process would see only itself. The database cache's table is made by `prepare` (createcachetable).
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "asyncpizza_cache"}}
+
 Q_CLUSTER = {
     "name": "asyncpizza",
     "workers": env_int("Q_WORKERS", 2, minimum=1),
@@ -201,6 +211,7 @@ Q_CLUSTER = {
     "catch_up": False,
     "save_limit": 5000,
     "label": "Tasks (django-q2)",
+    "cache": "default",  # where the cluster's status goes: the shared cache above
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
@@ -208,6 +219,10 @@ else:
     # The ORM broker keeps queued jobs in the app's own database, which is what lets an order and the job
     # that will store it commit in one transaction.
     Q_CLUSTER["orm"] = "default"
+
+# --- Operations console ---------------------------------------------------------------------------
+# A bearer token that may read /metrics (Prometheus); unset, only staff sessions may.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 
 # --- Demo ------------------------------------------------------------------------------------------
 DEMO_ADMIN_USERNAME = env_str("DEMO_ADMIN_USERNAME", "admin")

@@ -23,6 +23,8 @@ class Command(BaseCommand):
         for database in settings.DATABASES:
             call_command("migrate", database=database, interactive=False, verbosity=max(0, verbosity - 1))
             self.stdout.write(f"Database {database!r} is migrated.")
+        # The database cache's table (django-q2's cluster status lives there); it exists already on a repeat.
+        call_command("createcachetable", verbosity=max(0, verbosity - 1))
         self.stdout.write(f"Menu: {load_menu()} pizzas.")
         ensure_recovery_schedule()
         ensure_every_minute(NOTIFICATION_SWEEP, NOTIFICATION_SWEEP_TASK)
