@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django_q.models import Failure, Schedule
 from prometheus_client.core import CollectorRegistry, CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.utils import floatToGoString
 
 from api.models import CallbackDelivery, DeliveryState
 from orders.models import Order, OrderStatus
@@ -104,7 +105,7 @@ def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
 
 
 def _le(bound: float) -> str:
-    return "+Inf" if math.isinf(bound) else str(bound)
+    return floatToGoString(bound)  # as prometheus_client's own histograms write `le`: "30.0", "+Inf"
 
 
 def registry() -> CollectorRegistry:
