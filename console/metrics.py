@@ -7,7 +7,7 @@ attempt rows (it only goes down if orders are deleted, which Prometheus reads as
 
 import math
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 from django_q.models import Failure, Schedule
 from prometheus_client.core import CollectorRegistry, CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
@@ -17,7 +17,7 @@ from api.models import CallbackDelivery, DeliveryState
 from orders.models import Order, OrderStatus
 from workflow.models import AttemptOutcome, StoreAttempt
 
-from .health import sweeps
+from .health import counts_by, sweeps
 from .queue import clusters, queue_figures, workers_alive
 
 # From "at once" to "an hour": the retry policy's window is minutes, a callback may take longer.
@@ -51,18 +51,12 @@ class AsyncPizzaCollector:
 
     def _orders(self):
         metric = GaugeMetricFamily("asyncpizza_orders", "Orders by status.", labels=["status"])
-        counts = dict(Order.objects.values_list("status").annotate(n=Count("pk")).order_by())
-        for status in OrderStatus:
-            metric.add_metric([status.value], counts.get(status.value, 0))
-        return metric
+        return _by_choice(metric, Order.objects.all(), "status", OrderStatus)
 
     def _attempts(self):
         metric = CounterMetricFamily("asyncpizza_store_attempts", "Attempts to place an order at the shop, by outcome.",
                                      labels=["outcome"])
-        counts = dict(StoreAttempt.objects.values_list("outcome").annotate(n=Count("pk")).order_by())
-        for outcome in AttemptOutcome:
-            metric.add_metric([outcome.value], counts.get(outcome.value, 0))
-        return metric
+        return _by_choice(metric, StoreAttempt.objects.all(), "outcome", AttemptOutcome)
 
     def _time_to_final(self):
         metric = HistogramMetricFamily("asyncpizza_time_to_final_seconds",
@@ -80,10 +74,7 @@ class AsyncPizzaCollector:
 
     def _notifications(self):
         metric = GaugeMetricFamily("asyncpizza_notifications", "Notifications to API clients, by state.", labels=["state"])
-        counts = dict(CallbackDelivery.objects.values_list("state").annotate(n=Count("pk")).order_by())
-        for state in DeliveryState:
-            metric.add_metric([state.value], counts.get(state.value, 0))
-        return metric
+        return _by_choice(metric, CallbackDelivery.objects.all(), "state", DeliveryState)
 
     def _sweeps(self):
         metric = GaugeMetricFamily("asyncpizza_sweep_last_run_timestamp_seconds",
@@ -92,6 +83,14 @@ class AsyncPizzaCollector:
             if sweep.last_ran_at:
                 metric.add_metric([sweep.name], sweep.last_ran_at.timestamp())
         return metric
+
+
+def _by_choice(metric, queryset, field: str, choices):
+    """One sample per choice (0 included, so a series never vanishes), counted in one query."""
+    counts = counts_by(queryset, field)
+    for choice in choices:
+        metric.add_metric([choice.value], counts.get(choice.value, 0))
+    return metric
 
 
 def _unmailed() -> Q:

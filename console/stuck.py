@@ -6,7 +6,7 @@ moved and did not), or when it has been open longer than the whole retry policy 
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import DateTimeField, OuterRef, Q, Subquery
