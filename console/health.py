@@ -68,6 +68,10 @@ class EngineHealth:
         return self.workers_alive > 0
 
     @property
+    def clusters_alive(self) -> int:
+        return sum(1 for cluster in self.clusters if cluster.alive)
+
+    @property
     def retries_due(self) -> int:
         return sum(work.due for work in self.scheduled)
 
