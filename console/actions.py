@@ -8,9 +8,9 @@ from typing import Callable
 from django.db import transaction
 
 from orders.models import ConcurrentTransition, IllegalTransition, Order, OrderStatus
-from orders.emails import STATUS_EMAILS
 from workflow.jobs import enqueue_status_email, enqueue_store_order
-from workflow.store import retry_failed_order
+from workflow.mail import STATUS_EMAILS
+from workflow.start import retry_failed_order
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def _mail_not_due(order: Order) -> str:
 
 def _requeue(order: Order) -> None:
     with transaction.atomic():
-        enqueue_store_order(order)  # a job that finds nothing due does nothing (workflow.store's claim)
+        enqueue_store_order(order)  # a job that finds nothing due does nothing (workflow.attempt's claim)
 
 
 def _resend_mail(order: Order) -> None:

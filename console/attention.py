@@ -15,8 +15,9 @@ from django_q.models import Failure
 
 from api.models import CallbackDelivery, DeliveryState
 from orders.models import Order, OrderStatus
-from workflow.jobs import task_group
+from workflow.jobs import task_group, task_path
 from workflow.recovery import unmailed_final_orders
+from workflow.tasks import send_status_email_task
 
 from .stuck import stuck_orders
 
@@ -93,7 +94,7 @@ def mails_not_sent() -> Section:
     unmailed = unmailed_final_orders(timezone.now()).select_related("pizza").order_by("-updated_at")
     rows = []
     for order in unmailed[:ROW_LIMIT]:
-        failure = last_failure(order, "send_status_email_task")
+        failure = last_failure(order, task_path(send_status_email_task))
         rows.append(Row(str(order.pk), _order_link(order), order.short_id,
                         [order.customer_email, order.get_status_display(), failure]))
     return Section(
@@ -157,7 +158,7 @@ def attention_summary() -> list[tuple[str, str, int]]:
 
 
 def last_failure(order: Order, task: str) -> str:
-    failure = Failure.objects.filter(group=task_group(order), func__endswith=task).order_by("-stopped").first()
+    failure = Failure.objects.filter(group=task_group(order), func=task).order_by("-stopped").first()
     return _last_line(failure.result) if failure else "no failed task recorded (the job may have been lost)"
 
 

@@ -11,15 +11,17 @@ from django.utils import timezone
 from django_q.models import Schedule, Task
 
 from orders.models import FINAL_STATUSES, Order, OrderStatus
-from workflow.jobs import CALLBACK_DEADLINE_TASK, STORE_ORDER_TASK
+from api.tasks import deliver_callback_task
+from workflow.jobs import task_path
+from workflow.tasks import check_callback_deadline_task, store_order_task
 
 from .queue import ClusterStatus, clusters, queue_figures, workers_alive
 
 # What a one-off schedule is for, by its task (the rest are shown by their function's name).
 ONE_OFF_PURPOSES = {
-    STORE_ORDER_TASK: "Store-order retries",
-    CALLBACK_DEADLINE_TASK: "Callback deadline checks",
-    "api.tasks.deliver_callback_task": "Notification retries",
+    task_path(store_order_task): "Store-order retries",
+    task_path(check_callback_deadline_task): "Callback deadline checks",
+    task_path(deliver_callback_task): "Notification retries",
 }
 
 

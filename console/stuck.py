@@ -17,7 +17,7 @@ from orders.models import Order, OrderStatus
 from workflow.models import EventKind, ExecutionEvent
 from workflow.recovery import GRACE
 from workflow.retry_policy import RetryPolicy
-from workflow.store import stale_after
+from workflow.attempt import stale_after
 
 
 @dataclass(frozen=True)

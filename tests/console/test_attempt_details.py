@@ -9,7 +9,7 @@ from workflow.diagnostics import BODY_LIMIT, TRACEBACK_LIMIT, bounded_traceback
 from workflow.models import AttemptOutcome
 from workflow.retry_policy import RetryPolicy
 from workflow.shop_client import ShopClient, ShopUnavailable, classify_response
-from workflow.store import store_order
+from workflow.attempt import store_order
 
 from ..factories import make_order
 
@@ -51,7 +51,7 @@ def test_a_bug_in_our_code_is_kept_with_its_traceback_and_retried(menu, shop, sh
     def broken_payload(order):
         return {"items": []}["customer"]  # a KeyError, as a bug would raise
 
-    monkeypatch.setattr("workflow.store.shop_payload", broken_payload)
+    monkeypatch.setattr("workflow.attempt.shop_payload", broken_payload)
     order = make_order(menu)
     attempt = store_order(order.pk, client=shop_client, policy=POLICY)
     assert attempt.outcome == AttemptOutcome.TRANSIENT_ERROR

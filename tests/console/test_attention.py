@@ -11,10 +11,12 @@ from django_q.signing import SignedPackage
 from api.models import CallbackDelivery, DeliveryState
 from console.stuck import longest_honest_run, stuck_orders
 from orders.models import Order, OrderStatus
-from workflow.jobs import SEND_STATUS_EMAIL_TASK, STORE_ORDER_TASK, task_group
+from workflow.jobs import task_group
 from workflow.retry_policy import RetryPolicy
+from workflow.start import retry_failed_order
 
 from ..factories import make_order
+from ..task_paths import SEND_STATUS_EMAIL_TASK, STORE_ORDER_TASK
 from .helpers import aged, failed_order
 
 pytestmark = pytest.mark.django_db
@@ -79,8 +81,6 @@ def test_stuck_orders_say_why_from_the_policy(admin_client, menu, settings):
 def test_an_admin_retry_restarts_the_policy_clock(menu):
     policy = RetryPolicy.from_settings()
     order = failed_order(menu, ago=longest_honest_run(policy) + timedelta(hours=1))
-    from workflow.store import retry_failed_order
-
     retry_failed_order(order)
     reasons = [s.reasons for s in stuck_orders(policy=policy) if s.order.pk == order.pk]
     assert reasons == []  # received again just now: not stuck, although placed hours ago
@@ -90,7 +90,7 @@ def test_mails_notifications_and_task_failures_have_sections(admin_client, menu)
     confirmed = make_order(menu, customer_email="unmailed@example.com")
     confirmed.begin_attempt(now=timezone.now())
     confirmed.confirm(shop_order_id="SHOP-1", now=timezone.now() - timedelta(minutes=5))
-    Failure.objects.create(id="f1", name="mail-task", func=f"{SEND_STATUS_EMAIL_TASK}", group=task_group(confirmed),
+    Failure.objects.create(id="f1", name="mail-task", func=SEND_STATUS_EMAIL_TASK, group=task_group(confirmed),
                            started=timezone.now(), stopped=timezone.now(), success=False, attempt_count=5,
                            result="Traceback...\nConnectionRefusedError: [Errno 111] Connection refused")
     CallbackDelivery.objects.create(order=confirmed, status="confirmed", url="https://client.example/hook", body="{}",

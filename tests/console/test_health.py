@@ -12,7 +12,8 @@ from django_q.tasks import async_task
 
 from console.health import engine_health
 from orders.models import OrderStatus
-from workflow.jobs import RECOVERY_SCHEDULE_NAME, STORE_ORDER_TASK, ensure_recovery_schedule, schedule_once
+from workflow.jobs import RECOVERY_SCHEDULE_NAME, ensure_recovery_schedule, schedule_once
+from workflow.tasks import store_order_task
 
 from ..factories import make_order
 from .helpers import failed_order
@@ -59,10 +60,10 @@ def test_queued_tasks_and_the_oldest_ones_age(menu):
 def test_scheduled_retries_due_and_sweeps(menu):
     order = make_order(menu)
     now = timezone.now()
-    schedule_once(STORE_ORDER_TASK, order.pk, at=now - timedelta(seconds=3), name="due", group="g")
-    schedule_once(STORE_ORDER_TASK, order.pk, at=now + timedelta(seconds=30), name="later", group="g")
+    schedule_once(store_order_task, order.pk, at=now - timedelta(seconds=3), name="due", group="g")
+    schedule_once(store_order_task, order.pk, at=now + timedelta(seconds=30), name="later", group="g")
     sweep = ensure_recovery_schedule()
-    Success.objects.create(id="t1", name="sweep", func="workflow.tasks.requeue_stalled_orders_task",
+    Success.objects.create(id="t1", name="sweep", func=sweep.func,
                            started=now - timedelta(seconds=61), stopped=now - timedelta(seconds=60), success=True,
                            result="requeued 0 order(s)")
     Schedule.objects.filter(pk=sweep.pk).update(task="t1")
