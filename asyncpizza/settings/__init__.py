@@ -17,7 +17,9 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
 INSTALLED_APPS = [
-    # The admin, as the operations console (console/sites.py): branded, with a health panel on its index.
+    # The operations console first, so its admin/base_site.html (the console's stylesheet on every admin
+    # page) is found before the admin's own; then the admin, with the console's AdminSite (console/sites.py).
+    "console",
     "console.apps.OperationsAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -33,7 +35,6 @@ INSTALLED_APPS = [
     "api",
     "ninja",  # django-ninja, listed so that its Swagger UI is served from our /static/, never from a CDN
     "shop",
-    "console",
     "django_q",
 ]
 

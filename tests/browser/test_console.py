@@ -95,3 +95,9 @@ def test_needs_attention_retries_failed_orders_in_bulk(page, staff_page, staff_u
     expect(timeline.get_by_role("listitem").filter(has_text="Attempt 1 took")).to_be_visible()
     expect(timeline.get_by_role("listitem").filter(has_text=re.compile(r"^Confirmed at"))).to_be_visible()
     assert_accessible(admin)
+
+    # Each attempt's own page: the error's type and the start of the shop's answer.
+    admin.get_by_role("link", name="Attempt 1: traceback and answer").click()
+    expect(admin.get_by_text("workflow.shop_client.ShopUnavailable", exact=True)).to_be_visible()
+    expect(admin.locator("pre").filter(has_text="shop is down")).to_be_visible()
+    assert_accessible(admin)
