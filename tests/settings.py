@@ -18,6 +18,9 @@ TEST_ENVIRONMENT = {
     "STORE_ORDER_BACKOFF_CAP_S": "2",
     "STORE_ORDER_MAX_ATTEMPTS": "6",
     "SHOP_TIMEOUT_S": "3",
+    # The largest shop timeout the live policy accepts: django-q2's retry (the worker-loss test waits for it)
+    # is sized for it.
+    "SHOP_TIMEOUT_MAX_S": "5",
     "Q_WORKERS": "2",
     # The worker-loss test waits for django-q2 to re-deliver the task: keep that wait short.
     "Q_TASK_MARGIN_S": "3",

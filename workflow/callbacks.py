@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from orders.models import ConcurrentTransition, IllegalTransition, Order, OrderStatus
 
+from .engine_policy import current_retry_policy
 from .models import EventKind, WebhookDelivery
 from .retry_policy import RetryPolicy
 from .shop_client import ShopClient
@@ -141,7 +142,7 @@ def check_callback_deadline(order_id: int, *, client: ShopClient | None = None, 
         if settle_by_answer(order, answer, now=now, engine=engine):
             return "confirmed by asking" if answer.holds == ShopHolds.ACCEPTED else "waiting longer"
         retry_or_settle(
-            order, now=now, policy=policy or RetryPolicy.from_settings(), engine=engine, shop=answer,
+            order, now=now, policy=policy or current_retry_policy(), engine=engine, shop=answer,
             give_up_reason=f"the shop did not confirm the order after {order.attempts_made} attempts",
         )
         return "resubmitting" if order.status == OrderStatus.WAITING_RETRY else "failed"

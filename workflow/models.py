@@ -31,6 +31,9 @@ class StoreAttempt(models.Model):
     traceback = models.TextField(blank=True)
     response_body = models.TextField("start of the shop's answer", blank=True)
     duration_ms = models.PositiveIntegerField("duration (ms)", null=True, blank=True)
+    # django-q2's timeout for the task that ran it (from the policy at the time): an attempt still in
+    # progress after this long has lost its worker (workflow.store.stale_after). Empty on older rows.
+    task_timeout_s = models.PositiveIntegerField("task timeout (s)", null=True, blank=True)
 
     class Meta:
         ordering = ["order", "number"]
@@ -84,6 +87,12 @@ class WorkflowSettings(models.Model):
     workers agree on them without a restart."""
 
     store_mode = models.CharField(max_length=5, choices=StoreMode.choices, default=StoreMode.ASYNC)
+    # The engine's policy (workflow.engine_policy); empty: the environment's default.
+    max_attempts = models.PositiveSmallIntegerField("attempts", null=True, blank=True)
+    backoff_s = models.FloatField("first wait (s)", null=True, blank=True)
+    backoff_cap_s = models.FloatField("longest wait (s)", null=True, blank=True)
+    shop_timeout_s = models.FloatField("shop timeout (s)", null=True, blank=True)
+    callback_deadline_s = models.FloatField("callback deadline (s)", null=True, blank=True)
     changed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

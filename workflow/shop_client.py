@@ -74,13 +74,19 @@ class ShopClient:
             read_timeout_s=settings.SHOP_TIMEOUT_S,
         )
 
-    def place_order(self, payload: dict, *, idempotency_key: str) -> ShopReceipt:
+    def timeout_for(self, read_timeout_s: float | None) -> tuple[float, float]:
+        """(connect, read) for one call: the live policy's read timeout when given, else the client's."""
+        if read_timeout_s is None:
+            return self.timeout
+        return (min(self.timeout[0], read_timeout_s), read_timeout_s)
+
+    def place_order(self, payload: dict, *, idempotency_key: str, timeout_s: float | None = None) -> ShopReceipt:
         try:
             response = self.session.post(
                 f"{self.base_url}/orders",
                 json=payload,
                 headers={"Idempotency-Key": idempotency_key},
-                timeout=self.timeout,
+                timeout=self.timeout_for(timeout_s),
                 allow_redirects=False,
             )
         except requests.ConnectTimeout as error:
@@ -95,10 +101,10 @@ class ShopClient:
             raise ShopUnavailable(f"the shop's answer was lost: {_root_cause(error)}", may_be_placed=True) from error
         return classify_response(response)
 
-    def look_up(self, idempotency_key: str) -> dict | None:
+    def look_up(self, idempotency_key: str, *, timeout_s: float | None = None) -> dict | None:
         """What the shop knows of an order (its `status`: pending or accepted), or None if nothing."""
         try:
-            response = self.session.get(f"{self.base_url}/orders/{idempotency_key}", timeout=self.timeout)
+            response = self.session.get(f"{self.base_url}/orders/{idempotency_key}", timeout=self.timeout_for(timeout_s))
         except requests.RequestException as error:
             raise ShopUnavailable(f"could not ask the shop about the order: {_root_cause(error)}") from error
         if response.status_code == 404:

@@ -136,9 +136,16 @@ SHOP_CONNECT_TIMEOUT_S = min(3.05, SHOP_TIMEOUT_S)
 # details): the shop requires it, the trainer and its commands send it. Unset, they are closed to all;
 # `manage.py demo` makes a random one for its three processes.
 SHOP_CONTROL_TOKEN = env_str("SHOP_CONTROL_TOKEN", "")
-STORE_ORDER_MAX_ATTEMPTS = env_int("STORE_ORDER_MAX_ATTEMPTS", 3, minimum=1)
+# The defaults of the engine's policy; the live policy (workflow.engine_policy, `manage.py policy`, the
+# trainer page) starts from these and may change them without a restart. 13 attempts with waits of
+# 1, 2, 4, 8, 16, 32, then 60 s (±20 % jitter) keep trying for at least 338 s (every wait at its shortest)
+# and 423 s nominally: an outage of up to five minutes costs no order (docs/ARCHITECTURE.md, "The default retry window").
+STORE_ORDER_MAX_ATTEMPTS = env_int("STORE_ORDER_MAX_ATTEMPTS", 13, minimum=1)
 STORE_ORDER_BACKOFF_S = env_float("STORE_ORDER_BACKOFF_S", 1, minimum=0)
-STORE_ORDER_BACKOFF_CAP_S = env_float("STORE_ORDER_BACKOFF_CAP_S", 300, minimum=0)
+STORE_ORDER_BACKOFF_CAP_S = env_float("STORE_ORDER_BACKOFF_CAP_S", 60, minimum=0)
+# The largest shop timeout the live policy accepts. django-q2's `retry` is fixed when the cluster starts
+# (PITFALLS.md), so it is sized for this value (see Q_TASK_RETRY_S); a policy asking for more is refused.
+SHOP_TIMEOUT_MAX_S = env_float("SHOP_TIMEOUT_MAX_S", max(60.0, SHOP_TIMEOUT_S), minimum=SHOP_TIMEOUT_S)
 
 # --- Callbacks, both ways ---------------------------------------------------------------------------
 # The shop signs its callbacks with this secret (HMAC-SHA256 over "<timestamp>.<body>"); the app checks it.
@@ -180,13 +187,17 @@ if not env_bool("DJANGO_ALLOW_DEMO_SECRETS", DEBUG):
         )
 
 # --- django-q2 --------------------------------------------------------------------------------------
-# One store-order task makes exactly one call to the shop (backoff between attempts is a scheduled
-# task, not a sleep), so its longest honest run is one connect plus one read timeout and a few short
-# database writes. `timeout` kills a worker stuck beyond that. `retry` re-delivers an unacknowledged task
-# (a killed worker's), counting from when the cluster pulled it: with at most one task waiting per worker
-# (queue_limit below), a pulled task starts within one `timeout` and ends within two. `retry` stays above
-# that, or a slow but live task would be handed out twice.
-Q_TASK_TIMEOUT_S = math.ceil(SHOP_CONNECT_TIMEOUT_S + SHOP_TIMEOUT_S + env_float("Q_TASK_MARGIN_S", 30, minimum=1))
+# A store-order task makes at most two calls to the shop (the attempt, and on the last attempt a look-up
+# of what the shop holds), each one connect plus one read timeout, and a few short database writes (backoff
+# between attempts is a scheduled task, not a sleep). Each store-order task carries its own `timeout`,
+# derived from the live policy's shop timeout (workflow.engine_policy.task_timeout_s); this global one, for
+# every other task, is the one for the largest shop timeout accepted. `retry` re-delivers an unacknowledged
+# task (a killed worker's), counting from when the cluster pulled it: with at most one task waiting per
+# worker (queue_limit below), a pulled task starts within one `timeout` and ends within two. `retry` is one
+# value for the whole cluster, fixed at its start, so it stays above that for the largest shop timeout the
+# policy accepts, or a slow but live task would be handed out twice.
+Q_TASK_MARGIN_S = env_float("Q_TASK_MARGIN_S", 30, minimum=1)
+Q_TASK_TIMEOUT_S = math.ceil(2 * (min(3.05, SHOP_TIMEOUT_MAX_S) + SHOP_TIMEOUT_MAX_S) + Q_TASK_MARGIN_S)
 Q_TASK_RETRY_S = 2 * Q_TASK_TIMEOUT_S + math.ceil(env_float("Q_RETRY_MARGIN_S", 30, minimum=1))
 # django-q2's own scheduler looks for due schedules every 30 s; our qcluster also ticks it this often, so
 # a retry due in 2 s starts about on time (see docs/ARCHITECTURE.md).
@@ -201,9 +212,16 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "asyncpizza_cache"}}
 
+# 4 workers, from a measurement (bench/capacity.py, docs/TRAINING.md "Capacity"): a worker spends its
+# store-order task waiting for the shop, so confirmations per second grow with the workers (20 orders, a
+# 5 s shop: 0.37 orders/s with 2, 0.69 with 4, and still 0.69 with 8 on 2 cores and SQLite's one writer),
+# at about 18 MiB (PSS) a worker. 4 halves the lunch rush's last confirmation (52 s to 27 s) and still
+# shows a queue; 8 gains nothing more here.
+Q_WORKERS = env_int("Q_WORKERS", 4, minimum=1)
+
 Q_CLUSTER = {
     "name": "asyncpizza",
-    "workers": env_int("Q_WORKERS", 2, minimum=1),
+    "workers": Q_WORKERS,
     "timeout": Q_TASK_TIMEOUT_S,
     "retry": Q_TASK_RETRY_S,
     # A task that raised is not acknowledged, so the broker hands it out again after `retry`; after this
@@ -211,7 +229,7 @@ Q_CLUSTER = {
     "ack_failures": False,
     "max_attempts": 5,
     "bulk": 1,
-    "queue_limit": env_int("Q_WORKERS", 2, minimum=1),  # one task waiting per worker: see Q_TASK_RETRY_S
+    "queue_limit": Q_WORKERS,  # one task waiting per worker: see Q_TASK_RETRY_S
     "poll": 0.2,
     "catch_up": False,
     "save_limit": 5000,

@@ -30,11 +30,12 @@ def axe_script() -> Path:
 
 def serious_violations(page) -> list[str]:
     """Run axe-core on the page as it is now; the serious and critical violations, one line each."""
-    page.add_script_tag(path=str(axe_script()))
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(axe_script()))
     results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
         f"{violation['impact']}: {violation['id']} ({violation['help']}) at "
-        + ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
+        + ", ".join(" ".join(map(str, node["target"])) for node in violation["nodes"][:5])
         for violation in results["violations"]
         if violation["impact"] in BLOCKING
     ]

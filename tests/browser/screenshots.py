@@ -135,6 +135,21 @@ def staff_pages(browser, stack: Stack, orders: dict) -> None:
     expect(page.get_by_role("heading", name="Trainer", level=1)).to_be_visible()
     shoot(page, "trainer")
 
+    # The lunch rush: 20 customers at once against a 5 s shop fill the queue; one more orders by hand.
+    stack.manage("scenario", "lunch-rush", capture_output=True)
+    page.goto("/trainer/diagram/")
+    expect(page.locator('#diagram [data-step="wait"]')).to_have_attribute("data-count", re.compile(r"^(1[0-9]|[5-9])$"), timeout=20_000)
+    expect(page.locator("#diagram .lane--busy").first).to_be_visible(timeout=20_000)
+    shoot(page, "diagram")
+    customer = browser.new_context(base_url=stack.web_url, **DESKTOP_SHOT)
+    mine = customer.new_page()
+    OrderForm(mine).open().place(Order(pizza="Marinara", quantity="1", name="Last In Line", email="last@example.com"))
+    mine.get_by_role("link", name="See where your order is in our process").click()
+    expect(mine.locator('#diagram .step--lit[data-step="wait"]')).to_be_visible()
+    shoot(mine, "order-diagram")
+    customer.close()
+    stack.manage("scenario", "happy", capture_output=True)
+
     # The order API's interactive docs (Swagger UI, from the app's own static files).
     page.goto("/api/docs")
     expect(page.locator(".swagger-ui .opblock").first).to_be_visible()

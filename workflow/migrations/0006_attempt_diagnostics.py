@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflow', '0004_outcome_label'),
+        ('workflow', '0005_engine_policy'),
     ]
 
     operations = [
