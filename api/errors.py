@@ -8,6 +8,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpResponse
 from ninja.errors import HttpError, ValidationError
 
+from orders.rate_limit import RateLimited
 from orders.services import OrderNotPlaced, ShopRefusedInRequest
 
 from .parsers import UnsupportedMediaType
@@ -44,6 +45,10 @@ def install(api) -> None:
     @api.exception_handler(OrderRejected)
     def rejected(request, exc: OrderRejected):
         return answer(request, 422, "The request is not a valid order.", exc.errors)
+
+    @api.exception_handler(RateLimited)
+    def rate_limited(request, exc: RateLimited):
+        return answer(request, 429, f"{exc} Nothing was placed.", headers={"Retry-After": str(exc.retry_after_s)})
 
     @api.exception_handler(IdempotencyKeyReused)
     def key_reused(request, exc: IdempotencyKeyReused):

@@ -10,6 +10,7 @@ from workflow.models import current_store_mode
 from .forms import OrderForm
 from .mailbox import read_mailbox
 from .models import Order, Pizza
+from .rate_limit import RateLimited, count_order_request
 from .services import OrderNotPlaced, quote, submit_order
 
 class HttpResponseSeeOther(HttpResponseRedirect):
@@ -25,7 +26,14 @@ STOP_POLLING = 286
 @require_http_methods(["GET", "POST"])
 def order_form(request):
     form = OrderForm(request.POST or None, initial={"submission": uuid.uuid4()})
-    if request.method == "POST" and form.is_valid():
+    limited = None
+    if request.method == "POST":
+        try:
+            count_order_request(request)
+        except RateLimited as error:
+            limited = error
+            form.add_error(None, str(error))  # the input stays: the customer submits it again after the wait
+    if request.method == "POST" and not limited and form.is_valid():
         try:
             order = submit_order(**form.cleaned_data)
         except OrderNotPlaced as error:
@@ -33,7 +41,10 @@ def order_form(request):
         else:
             return HttpResponseSeeOther(order.get_absolute_url())
     context = {"form": form, "menu": Pizza.objects.available(), "store_mode": current_store_mode()}
-    return render(request, "orders/order_form.html", context)
+    response = render(request, "orders/order_form.html", context, status=429 if limited else 200)
+    if limited:
+        response["Retry-After"] = str(limited.retry_after_s)
+    return response
 
 
 @require_GET

@@ -7,7 +7,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_float, env_int, env_list, env_str
+from .env import env_bool, env_float, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("ASYNCPIZZA_VAR_DIR", str(BASE_DIR / "var")))
@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",  # django-axes: locks out repeated failed logins (see "Login throttling" below)
     "asyncpizza",
     # workflow comes before django_q so that its qcluster command (which adds a fast scheduler tick) wins.
     "workflow",
@@ -44,6 +45,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "asyncpizza.urls"
@@ -104,12 +107,25 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 
 LOGIN_URL = "admin:login"
+# django-axes' backend first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+# Production terminates TLS at a reverse proxy: it redirects http to https and sends HSTS itself, or these do
+# it here (README, "Production"). SECURE_PROXY_SSL_HEADER only when the proxy sets X-Forwarded-Proto.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies stand in front of the app and append to X-Forwarded-For: the client's address for
+# login throttling and the order rate limit is the entry that many places from the right (0: REMOTE_ADDR).
+TRUSTED_PROXY_HOPS = env_int("DJANGO_TRUSTED_PROXY_HOPS", 0, minimum=0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
@@ -143,9 +159,11 @@ SHOP_CALLBACK_DEADLINE_S = env_float("SHOP_CALLBACK_DEADLINE_S", 60, minimum=1)
 # A signed request older (or newer) than this is refused: it is a replay, or a clock far off.
 WEBHOOK_TOLERANCE_S = env_int("WEBHOOK_TOLERANCE_S", 300, minimum=1)
 # Our own notifications to API clients' callback_url are signed with this secret.
-# API clients' callback_url may point at loopback and private addresses only in the demo: elsewhere that
-# would let anyone make the app call its own network.
-API_CALLBACK_ALLOW_PRIVATE = env_bool("API_CALLBACK_ALLOW_PRIVATE", DEBUG)
+# API clients' callback_url must lead to a public address, in the demo too: anything else would let anyone
+# make the app call its own network (the shop's /reset on loopback). An operator opts in explicitly, for
+# named hosts (API_CALLBACK_ALLOWED_HOSTS=127.0.0.1 for a local receiver) or for all (the flag).
+API_CALLBACK_ALLOW_PRIVATE = env_bool("API_CALLBACK_ALLOW_PRIVATE", False)
+API_CALLBACK_ALLOWED_HOSTS = env_list("API_CALLBACK_ALLOWED_HOSTS", [])
 API_CALLBACK_SECRET = env_str("API_CALLBACK_SECRET", "demo-only-api-callback-secret-change-me")
 # Delivering those notifications: the HTTP timeout of one try (one try is one task: keep it well under
 # Q_TASK_TIMEOUT_S), how many tries, and the backoff between them (first wait, doubling after each failure,
@@ -155,8 +173,11 @@ API_CALLBACK_MAX_TRIES = env_int("API_CALLBACK_MAX_TRIES", 8, minimum=1)
 API_CALLBACK_BACKOFF_S = env_float("API_CALLBACK_BACKOFF_S", 1, minimum=0)
 API_CALLBACK_BACKOFF_CAP_S = env_float("API_CALLBACK_BACKOFF_CAP_S", 300, minimum=0)
 
-# The demo's secrets are public (they are in this file): outside the demo, refuse to start with them.
-if not env_bool("DJANGO_ALLOW_DEMO_SECRETS", DEBUG):
+# The demo's secrets are public (they are in this file): outside the demo, refuse to start with them, and
+# refuse the demo admin's public password (asyncpizza.checks, `prepare --demo-admin`). A local benchmark on
+# loopback with DJANGO_DEBUG off says DJANGO_ALLOW_DEMO_SECRETS=true.
+ALLOW_DEMO_SECRETS = env_bool("DJANGO_ALLOW_DEMO_SECRETS", DEBUG)
+if not ALLOW_DEMO_SECRETS:
     _demo_secrets = [
         name
         for name, value in {
@@ -186,6 +207,28 @@ Q_TASK_RETRY_S = 2 * Q_TASK_TIMEOUT_S + math.ceil(env_float("Q_RETRY_MARGIN_S", 
 Q_SCHEDULER_TICK_S = env_float("Q_SCHEDULER_TICK_S", 0.5, minimum=0.1)
 REDIS_URL = env_str("REDIS_URL", "")
 
+# --- Cache: shared by every process (the order rate limit counts there) -------------------------------
+# Redis when there is one; otherwise a table in the app's database (`prepare` creates it).
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
+
+# --- Abuse limits ------------------------------------------------------------------------------------
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username from one address,
+# that pair is locked out (429, templates/axes/lockout.html) for AXES_COOLOFF_MINUTES, or until an admin
+# unlocks it (the admin's "Access attempts", or `manage.py axes_reset_username NAME`). A success resets it.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_MINUTES", 60, minimum=1) / 60  # hours, as django-axes wants
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "asyncpizza.client_address.client_address"
+AXES_VERBOSE = False
+# Anonymous order creation (the form and POST /api/orders): at most N per period per client address,
+# "60/m" (also /s, /h, /d, or "off"). The trainer's batch places its orders in-process and is not counted.
+ORDER_RATE_LIMIT = env_rate("ORDER_RATE_LIMIT", "60/m")
+
 Q_CLUSTER = {
     "name": "asyncpizza",
     "workers": env_int("Q_WORKERS", 2, minimum=1),
@@ -211,7 +254,8 @@ else:
 
 # --- Demo ------------------------------------------------------------------------------------------
 DEMO_ADMIN_USERNAME = env_str("DEMO_ADMIN_USERNAME", "admin")
-DEMO_ADMIN_PASSWORD = env_str("DEMO_ADMIN_PASSWORD", "pizza-demo-admin")
+PUBLIC_DEMO_ADMIN_PASSWORD = "pizza-demo-admin"  # printed by `make demo` and in the README: public
+DEMO_ADMIN_PASSWORD = env_str("DEMO_ADMIN_PASSWORD", PUBLIC_DEMO_ADMIN_PASSWORD)
 
 LOGGING = {
     "version": 1,
