@@ -9,6 +9,7 @@ to stop floods, not to count exactly. With Redis the increment is atomic.
 """
 
 import hashlib
+import ipaddress
 import logging
 import math
 import time
@@ -42,7 +43,7 @@ def count_order_request(request: HttpRequest, *, now: float | None = None) -> No
     limit, period_s = rate
     now = time.time() if now is None else now
     window = int(now // period_s)
-    address = hashlib.sha256(client_address(request).encode()).hexdigest()[:32]
+    address = hashlib.sha256(_client_key(client_address(request)).encode()).hexdigest()[:32]
     key = f"order-rate:{period_s}:{window}:{address}"
     try:
         cache.add(key, 0, timeout=period_s + 1)
@@ -54,6 +55,19 @@ def count_order_request(request: HttpRequest, *, now: float | None = None) -> No
         return
     if count > limit:
         raise RateLimited(limit=limit, period_s=period_s, retry_after_s=max(1, math.ceil((window + 1) * period_s - now)))
+
+
+def _client_key(address: str) -> str:
+    """The address, or for IPv6 its /64: one host usually holds a whole /64 and could rotate through it."""
+    try:
+        parsed = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if parsed.version == 4:
+        return str(parsed)
+    if parsed.ipv4_mapped:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
 
 
 def _period(seconds: int) -> str:

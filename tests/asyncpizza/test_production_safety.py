@@ -18,16 +18,19 @@ from django.core.management.base import SystemCheckError
 from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-# The README's production environment ("Production"), with a scratch SQLite database for the test.
-PRODUCTION = {
-    "DJANGO_DEBUG": "0",
-    "DJANGO_SECRET_KEY": "x7Qm-9vL2rT8pZ4nW6yB1cK5hJ3sD0fG8aE2uR7iO4tY9wQ6zX1",
-    "SHOP_WEBHOOK_SECRET": "a-long-random-webhook-secret-from-the-vault",
-    "API_CALLBACK_SECRET": "a-long-random-callback-secret-from-the-vault",
-    "DJANGO_ALLOWED_HOSTS": "pizza.example.com",
-    "SITE_URL": "https://pizza.example.com",
-    "DJANGO_BEHIND_TLS_PROXY": "1",
-}
+README = ROOT / "README.md"
+
+
+def readme_production_environment() -> dict:
+    """The README's production environment (section "Production"), as written there."""
+    text = README.read_text()
+    block = text[text.index("# production environment\n"):text.index("# end of production environment")]
+    pairs = [line.split("=", 1) for line in block.splitlines()[1:] if "=" in line]
+    return {name: value for name, value in pairs}
+
+
+# With a scratch SQLite database and this worker's own Redis database in place of the README's servers.
+PRODUCTION = {**readme_production_environment(), "DATABASE_URL": "", "REDIS_URL": "redis://127.0.0.1:6379/4"}
 
 
 def manage(*argv, env: dict, tmp_path, timeout=120) -> subprocess.CompletedProcess:
@@ -35,6 +38,7 @@ def manage(*argv, env: dict, tmp_path, timeout=120) -> subprocess.CompletedProce
         "PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
         "DJANGO_SETTINGS_MODULE": "asyncpizza.settings", "ASYNCPIZZA_VAR_DIR": str(tmp_path), **env,
     }
+    environment = {name: value for name, value in environment.items() if value}  # "": the default
     return subprocess.run([sys.executable, "manage.py", *argv], cwd=ROOT, env=environment, capture_output=True,
                           text=True, timeout=timeout)
 

@@ -78,3 +78,20 @@ def test_the_trainers_batch_is_not_limited(menu, three_a_minute):
 def test_off_means_no_limit(client, menu, settings):
     settings.ORDER_RATE_LIMIT = None
     assert {order_through_the_form(client).status_code for _ in range(5)} == {303}
+
+
+def test_an_ipv6_client_cannot_escape_the_limit_by_rotating_through_its_64(rf, three_a_minute):
+    for host in range(1, 4):
+        count_order_request(rf.post("/", REMOTE_ADDR=f"2001:db8:1:2::{host:x}"), now=1_000_000_020.0)
+    with pytest.raises(RateLimited):
+        count_order_request(rf.post("/", REMOTE_ADDR="2001:db8:1:2:ffff::9"), now=1_000_000_021.0)
+    count_order_request(rf.post("/", REMOTE_ADDR="2001:db8:1:3::1"), now=1_000_000_022.0)  # another /64
+
+
+def test_behind_a_trusted_proxy_the_client_is_the_address_the_proxy_saw(rf, settings, three_a_minute):
+    settings.TRUSTED_PROXY_HOPS = 1
+    for _ in range(3):
+        count_order_request(rf.post("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.5"))
+    with pytest.raises(RateLimited):  # the client's own X-Forwarded-For entries change nothing
+        count_order_request(rf.post("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="7.7.7.7, 198.51.100.5"))
+    count_order_request(rf.post("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.6"))
