@@ -7,7 +7,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_float, env_int, env_list, env_rate, env_str
+from .env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("ASYNCPIZZA_VAR_DIR", str(BASE_DIR / "var")))
@@ -107,25 +107,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 
 LOGIN_URL = "admin:login"
-# django-axes' backend first: it refuses a locked-out login before any password is checked.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
-# Production terminates TLS at a reverse proxy: it redirects http to https and sends HSTS itself, or these do
-# it here (README, "Production"). SECURE_PROXY_SSL_HEADER only when the proxy sets X-Forwarded-Proto.
-SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0, minimum=0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
-SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
-if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# How many reverse proxies stand in front of the app and append to X-Forwarded-For: the client's address for
-# login throttling and the order rate limit is the entry that many places from the right (0: REMOTE_ADDR).
-TRUSTED_PROXY_HOPS = env_int("DJANGO_TRUSTED_PROXY_HOPS", 0, minimum=0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
@@ -207,30 +194,6 @@ Q_TASK_RETRY_S = 2 * Q_TASK_TIMEOUT_S + math.ceil(env_float("Q_RETRY_MARGIN_S", 
 Q_SCHEDULER_TICK_S = env_float("Q_SCHEDULER_TICK_S", 0.5, minimum=0.1)
 REDIS_URL = env_str("REDIS_URL", "")
 
-# --- Cache: shared by every process (the order rate limit counts there) -------------------------------
-# Redis when there is one; otherwise a table in the app's database (`prepare` creates it).
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
-    # Room for many clients' counters: past MAX_ENTRIES the table drops a third of them (and their counts).
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache",
-                          "OPTIONS": {"MAX_ENTRIES": 50_000}}}
-
-# --- Abuse limits ------------------------------------------------------------------------------------
-# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username from one address,
-# that pair is locked out (429, templates/axes/lockout.html) for AXES_COOLOFF_MINUTES, or until an admin
-# unlocks it (the admin's "Access attempts", or `manage.py axes_reset_username NAME`). A success resets it.
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10, minimum=1)
-AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_MINUTES", 60, minimum=1) / 60  # hours, as django-axes wants
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
-AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "asyncpizza.client_address.client_address"
-AXES_VERBOSE = False
-# Anonymous order creation (the form and POST /api/orders): at most N per period per client address,
-# "60/m" (also /s, /h, /d, or "off"). The trainer's batch places its orders in-process and is not counted.
-ORDER_RATE_LIMIT = env_rate("ORDER_RATE_LIMIT", "60/m")
-
 Q_CLUSTER = {
     "name": "asyncpizza",
     "workers": env_int("Q_WORKERS", 2, minimum=1),
@@ -253,6 +216,18 @@ else:
     # The ORM broker keeps queued jobs in the app's own database, which is what lets an order and the job
     # that will store it commit in one transaction.
     Q_CLUSTER["orm"] = "default"
+
+# --- Cache: shared by every process (the order rate limit counts there) -------------------------------
+# Redis when there is one; otherwise a table in the app's database (`prepare` creates it).
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    # Room for many clients' counters: past MAX_ENTRIES the table drops a third of them (and their counts).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache",
+                          "OPTIONS": {"MAX_ENTRIES": 50_000}}}
+
+# TLS at the proxy, client addresses, login throttling, the order rate limit.
+from .security import *  # noqa: E402,F403
 
 # --- Demo ------------------------------------------------------------------------------------------
 DEMO_ADMIN_USERNAME = env_str("DEMO_ADMIN_USERNAME", "admin")
