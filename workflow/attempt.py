@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from orders.models import ConcurrentTransition, IllegalTransition, Order, OrderStatus
 
+from .diagnostics import attempt_details, shop_error_details
 from .engine_policy import current_retry_policy, task_timeout_s
 from .events import record_event
 from .jobs import enqueue_compensation
@@ -74,14 +75,16 @@ def store_order(
         return None
     try:
         receipt = call_the_shop(attempt.order, client, timeout_s=policy.shop_timeout_s)
-    except ShopUnavailable as error:
-        seen = (AttemptOutcome.TRANSIENT_ERROR, error.http_status, str(error))
-        record = partial(record_transient_failure, attempt, error, policy=policy, client=client)
     except ShopRejected as error:
-        seen = (AttemptOutcome.REJECTED, error.http_status, str(error))
+        seen = (AttemptOutcome.REJECTED, error.http_status, str(error), shop_error_details(error))
         record = partial(record_rejection, attempt, error)
+    except Exception as error:  # ShopUnavailable, or a bug of ours: kept with its traceback, retried within the budget
+        error = error if isinstance(error, ShopUnavailable) else ShopUnavailable.unexpected(error)
+        seen = (AttemptOutcome.TRANSIENT_ERROR, error.http_status, str(error), shop_error_details(error))
+        record = partial(record_transient_failure, attempt, error, policy=policy, client=client)
     else:
-        seen = (AttemptOutcome.ACKNOWLEDGED if receipt.is_acknowledgement else AttemptOutcome.ACCEPTED, receipt.http_status, "")
+        seen = (AttemptOutcome.ACKNOWLEDGED if receipt.is_acknowledgement else AttemptOutcome.ACCEPTED, receipt.http_status, "",
+                attempt_details(body=receipt.body))
         record = partial(record_acknowledgement if receipt.is_acknowledgement else record_acceptance, attempt, receipt)
     try:
         record()
@@ -160,7 +163,8 @@ def record_acceptance(attempt: StoreAttempt, receipt: ShopReceipt) -> None:
     now = timezone.now()
     repeat = " (it had the order already: an earlier answer was lost)" if receipt.was_repeat else ""
     with transaction.atomic():
-        attempt.finish(outcome=AttemptOutcome.ACCEPTED, now=now, http_status=receipt.http_status)
+        attempt.finish(outcome=AttemptOutcome.ACCEPTED, now=now, http_status=receipt.http_status,
+                       details=attempt_details(body=receipt.body))
         confirm_order(
             attempt.order, shop_order_id=receipt.shop_order_id, now=now, duration_ms=attempt.duration_ms,
             engine=f"Attempt {attempt.number}: the shop answered {receipt.http_status}{repeat}.",
@@ -173,7 +177,8 @@ def record_acknowledgement(attempt: StoreAttempt, receipt: ShopReceipt) -> None:
     """The shop took the order and will call back (workflow/callbacks.py): wait, with a deadline, holding no worker."""
     now = timezone.now()
     with transaction.atomic():
-        attempt.finish(outcome=AttemptOutcome.ACKNOWLEDGED, now=now, http_status=receipt.http_status)
+        attempt.finish(outcome=AttemptOutcome.ACKNOWLEDGED, now=now, http_status=receipt.http_status,
+                       details=attempt_details(body=receipt.body))
         until = await_callback(attempt.order, now=now)
         record_event(
             attempt.order,
@@ -196,7 +201,8 @@ def record_transient_failure(
     answer = ask_the_shop(attempt.order, client, timeout_s=policy.shop_timeout_s) if last else None
     now = timezone.now()
     with transaction.atomic():
-        attempt.finish(outcome=AttemptOutcome.TRANSIENT_ERROR, now=now, http_status=error.http_status, error=str(error))
+        attempt.finish(outcome=AttemptOutcome.TRANSIENT_ERROR, now=now, http_status=error.http_status, error=str(error),
+                       details=shop_error_details(error))
         retry_or_settle(
             attempt.order, now=now, policy=policy, duration_ms=attempt.duration_ms, shop=answer,
             may_be_placed=error.may_be_placed, engine=f"Attempt {attempt.number} failed ({error}).",
@@ -207,14 +213,15 @@ def record_transient_failure(
 def record_rejection(attempt: StoreAttempt, error: ShopRejected) -> None:
     now = timezone.now()
     with transaction.atomic():
-        attempt.finish(outcome=AttemptOutcome.REJECTED, now=now, http_status=error.http_status, error=str(error))
+        attempt.finish(outcome=AttemptOutcome.REJECTED, now=now, http_status=error.http_status, error=str(error),
+                       details=shop_error_details(error))
         fail_order(attempt.order, reason=f"the shop refused the order (HTTP {error.http_status})", now=now,
                    engine=f"Attempt {attempt.number}: the shop refused the order ({error}); no retry can mend that.",
                    duration_ms=attempt.duration_ms)
     logger.warning("order %s rejected by the shop: %s", attempt.order.short_id, error)
 
 
-def _record_overtaken(attempt: StoreAttempt, outcome: str, http_status: int | None, error: str) -> None:
+def _record_overtaken(attempt: StoreAttempt, outcome: str, http_status: int | None, error: str, details: dict) -> None:
     """The order was settled while this attempt's call was in flight (the shop's callback confirmed it, or
     a cancellation was asked for): keep what the attempt saw, and leave the order as it is. A cancellation
     waits for this attempt, so its compensating call is queued now that the attempt is over."""
@@ -222,7 +229,8 @@ def _record_overtaken(attempt: StoreAttempt, outcome: str, http_status: int | No
     note = "the order was settled while this call was in flight; nothing changed"
     with transaction.atomic():
         attempt.finish(
-            outcome=outcome, now=timezone.now(), http_status=http_status, error=f"{error}; {note}" if error else note
+            outcome=outcome, now=timezone.now(), http_status=http_status, error=f"{error}; {note}" if error else note,
+            details=details,
         )
         order = Order.objects.get(pk=attempt.order_id)
         if order.status == OrderStatus.CANCELLING:

@@ -17,13 +17,17 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The operations console first, so its admin/base_site.html (the console's stylesheet on every admin
+    # page) is found before the admin's own; then the admin, with the console's AdminSite (console/sites.py).
+    "console",
+    "console.apps.OperationsAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",  # django-axes: locks out repeated failed logins (see "Login throttling" below)
     "asyncpizza",
     # workflow comes before django_q so that its qcluster command (which adds a fast scheduler tick) wins.
     "workflow",
@@ -44,6 +48,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "asyncpizza.urls"
@@ -159,9 +165,11 @@ SHOP_CALLBACK_DEADLINE_S = env_float("SHOP_CALLBACK_DEADLINE_S", 60, minimum=1)
 # A signed request older (or newer) than this is refused: it is a replay, or a clock far off.
 WEBHOOK_TOLERANCE_S = env_int("WEBHOOK_TOLERANCE_S", 300, minimum=1)
 # Our own notifications to API clients' callback_url are signed with this secret.
-# API clients' callback_url may point at loopback and private addresses only in the demo: elsewhere that
-# would let anyone make the app call its own network.
-API_CALLBACK_ALLOW_PRIVATE = env_bool("API_CALLBACK_ALLOW_PRIVATE", DEBUG)
+# API clients' callback_url must lead to a public address, in the demo too: anything else would let anyone
+# make the app call its own network (the shop's /reset on loopback). An operator opts in explicitly, for
+# named hosts (API_CALLBACK_ALLOWED_HOSTS=127.0.0.1 for a local receiver) or for all (the flag).
+API_CALLBACK_ALLOW_PRIVATE = env_bool("API_CALLBACK_ALLOW_PRIVATE", False)
+API_CALLBACK_ALLOWED_HOSTS = env_list("API_CALLBACK_ALLOWED_HOSTS", [])
 API_CALLBACK_SECRET = env_str("API_CALLBACK_SECRET", "demo-only-api-callback-secret-change-me")
 # Delivering those notifications: the HTTP timeout of one try (one try is one task: keep it well under
 # Q_TASK_TIMEOUT_S), how many tries, and the backoff between them (first wait, doubling after each failure,
@@ -171,8 +179,11 @@ API_CALLBACK_MAX_TRIES = env_int("API_CALLBACK_MAX_TRIES", 8, minimum=1)
 API_CALLBACK_BACKOFF_S = env_float("API_CALLBACK_BACKOFF_S", 1, minimum=0)
 API_CALLBACK_BACKOFF_CAP_S = env_float("API_CALLBACK_BACKOFF_CAP_S", 300, minimum=0)
 
-# The demo's secrets are public (they are in this file): outside the demo, refuse to start with them.
-if not env_bool("DJANGO_ALLOW_DEMO_SECRETS", DEBUG):
+# The demo's secrets are public (they are in this file): outside the demo, refuse to start with them, and
+# refuse the demo admin's public password (asyncpizza.checks, `prepare --demo-admin`). A local benchmark on
+# loopback with DJANGO_DEBUG off says DJANGO_ALLOW_DEMO_SECRETS=true.
+ALLOW_DEMO_SECRETS = env_bool("DJANGO_ALLOW_DEMO_SECRETS", DEBUG)
+if not ALLOW_DEMO_SECRETS:
     _demo_secrets = [
         name
         for name, value in {
@@ -206,6 +217,17 @@ Q_TASK_RETRY_S = 2 * Q_TASK_TIMEOUT_S + math.ceil(env_float("Q_RETRY_MARGIN_S", 
 Q_SCHEDULER_TICK_S = env_float("Q_SCHEDULER_TICK_S", 0.5, minimum=0.1)
 REDIS_URL = env_str("REDIS_URL", "")
 
+# A cache every process shares: django-q2 keeps its cluster status (`Stat`: clusters, workers, heartbeats)
+# there, read by the console's health panel, and the order rate limit counts there. With the default
+# local-memory cache each process would see only itself. Redis when there is one; otherwise a table in the
+# app's database, made by `prepare` (createcachetable).
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    # Room for many clients' counters: past MAX_ENTRIES the table drops a third of them (and their counts).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "asyncpizza_cache",
+                          "OPTIONS": {"MAX_ENTRIES": 50_000}}}
+
 # 4 workers, from a measurement (bench/capacity.py, docs/TRAINING.md "Capacity"): a worker spends its
 # store-order task waiting for the shop, so confirmations per second grow with the workers (20 orders, a
 # 5 s shop: 0.37 orders/s with 2, 0.69 with 4, and still 0.69 with 8 on 2 cores and SQLite's one writer),
@@ -228,6 +250,7 @@ Q_CLUSTER = {
     "catch_up": False,
     "save_limit": 5000,
     "label": "Tasks (django-q2)",
+    "cache": "default",  # where the cluster's status goes: the shared cache above
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
@@ -236,9 +259,17 @@ else:
     # that will store it commit in one transaction.
     Q_CLUSTER["orm"] = "default"
 
+# --- Operations console ---------------------------------------------------------------------------
+# A bearer token that may read /metrics (Prometheus); unset, only staff sessions may.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+
+# TLS at the proxy, client addresses, login throttling, the order rate limit.
+from .security import *  # noqa: E402,F403
+
 # --- Demo ------------------------------------------------------------------------------------------
 DEMO_ADMIN_USERNAME = env_str("DEMO_ADMIN_USERNAME", "admin")
-DEMO_ADMIN_PASSWORD = env_str("DEMO_ADMIN_PASSWORD", "pizza-demo-admin")
+PUBLIC_DEMO_ADMIN_PASSWORD = "pizza-demo-admin"  # printed by `make demo` and in the README: public
+DEMO_ADMIN_PASSWORD = env_str("DEMO_ADMIN_PASSWORD", PUBLIC_DEMO_ADMIN_PASSWORD)
 
 LOGGING = {
     "version": 1,

@@ -1,25 +1,30 @@
-"""axe-core, injected into a page to check it for accessibility problems a person would meet.
+"""axe-core in the browser tests: injected into a page, it reports what a screen reader or a keyboard user
+would trip over. Serious and critical violations fail the test.
 
-axe-core comes from npm, pinned, installed once into var/axe/ (a cache the tests own; `npm` must exist);
-it is read from that file and injected into the page, so the page under test loads nothing from outside.
+axe-core comes from npm, pinned here, installed on first use into var/npm/ (kept between runs).
 """
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
 AXE_VERSION = "4.14.1"
-AXE_DIR = Path(__file__).resolve().parents[2] / "var" / "axe"
-AXE_SCRIPT = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
-SERIOUS = {"serious", "critical"}
+NPM_DIR = Path(__file__).resolve().parents[2] / "var" / "npm"
+AXE_SCRIPT = NPM_DIR / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING = {"serious", "critical"}
 
 
 def axe_script() -> Path:
-    installed = AXE_DIR / "node_modules" / "axe-core" / "package.json"
-    if not installed.exists() or json.loads(installed.read_text())["version"] != AXE_VERSION:
-        AXE_DIR.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(AXE_DIR),
-                        f"axe-core@{AXE_VERSION}"], check=True, capture_output=True, timeout=300)
+    installed = NPM_DIR / "node_modules" / "axe-core" / "package.json"
+    if not (installed.exists() and json.loads(installed.read_text())["version"] == AXE_VERSION):
+        if shutil.which("npm") is None:
+            raise RuntimeError("The accessibility checks need npm (apt-get install -y npm) to fetch axe-core.")
+        NPM_DIR.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--no-save", "--prefix", str(NPM_DIR), f"axe-core@{AXE_VERSION}"],
+            check=True, capture_output=True, timeout=300,
+        )
     return AXE_SCRIPT
 
 
@@ -27,10 +32,15 @@ def serious_violations(page) -> list[str]:
     """Run axe-core on the page as it is now; the serious and critical violations, one line each."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(axe_script()))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
         f"{violation['impact']}: {violation['id']} ({violation['help']}) at "
         + ", ".join(" ".join(map(str, node["target"])) for node in violation["nodes"][:5])
-        for violation in result["violations"]
-        if violation["impact"] in SERIOUS
+        for violation in results["violations"]
+        if violation["impact"] in BLOCKING
     ]
+
+
+def assert_accessible(page) -> None:
+    problems = serious_violations(page)
+    assert not problems, f"axe-core found serious problems on {page.url}:\n" + "\n".join(problems)

@@ -120,7 +120,10 @@ def staff_pages(browser, stack: Stack, orders: dict) -> None:
     page = context.new_page()
     page.goto("/admin/login/?next=/admin/")
     log_in(page, username=ADMIN_USERNAME, password=ADMIN_PASSWORD)
-    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+    expect(page.get_by_role("heading", name="Operations", level=1)).to_be_visible()
+    # The console's index: the engine's health first (workers alive, queue, sweeps, orders by status).
+    reload_until(page, page.get_by_text(re.compile(r"^Running: \d+ workers? alive")))
+    shoot(page, "admin-console")
 
     # The demo's mailbox: both customers were told.
     page.goto("/mailbox/")
@@ -160,10 +163,21 @@ def staff_pages(browser, stack: Stack, orders: dict) -> None:
     page.get_by_role("link", name=orders["failed"][:8]).click()
     expect(page.locator(".inline-group").get_by_role("row").filter(has_text="Transient error")).to_have_count(3)
     shoot(page, "admin-order-attempts")
+    page.locator("#order-timeline").screenshot(path=str(OUTPUT / "admin-order-timeline.png"), animations="disabled")
+    print("  docs/screenshots/admin-order-timeline.png")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Attempt 3: traceback and answer").click()
+    expect(page.get_by_text("workflow.shop_client.ShopUnavailable").first).to_be_visible()
+    shoot(page, "admin-attempt")
+    page.go_back()
 
     page.get_by_role("link", name="Successful", exact=True).click()
     expect(page.locator("#result_list tbody").get_by_role("row").first).to_be_visible()
     shoot(page, "admin-django-q2-tasks")
+
+    page.goto("/admin/needs-attention/")
+    expect(page.locator('[data-section="failed"]').get_by_role("link", name=orders["failed"][:8])).to_be_visible()
+    shoot(page, "admin-needs-attention")
     context.close()
 
 
