@@ -7,7 +7,7 @@ from typing import Callable
 
 from django.db import transaction
 
-from orders.models import ConcurrentTransition, IllegalTransition, Order, OrderStatus
+from orders.models import ConcurrentTransition, IllegalTransition, MailStatus, Order, OrderStatus
 from workflow.jobs import enqueue_status_email, enqueue_store_order
 from workflow.mail import STATUS_EMAILS
 from workflow.start import retry_failed_order
@@ -31,9 +31,11 @@ def _not_open(order: Order) -> str:
 
 
 def _mail_not_due(order: Order) -> str:
-    if order.status not in STATUS_EMAILS:
+    if not order.is_final or order.status_mail_kind not in STATUS_EMAILS:
         return "it has no final status yet, so no mail to send"
-    sent_field, _ = STATUS_EMAILS[order.status]
+    if order.mail_status == MailStatus.UNDELIVERABLE and order.mail_kind == order.status_mail_kind:
+        return f"its mail is undeliverable ({order.mail_error})"
+    sent_field = STATUS_EMAILS[order.status_mail_kind].sent_field
     return "its mail has been sent" if getattr(order, sent_field) else ""
 
 

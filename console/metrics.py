@@ -60,8 +60,10 @@ class AsyncPizzaCollector:
 
     def _time_to_final(self):
         metric = HistogramMetricFamily("asyncpizza_time_to_final_seconds",
-                                       "From received to confirmed or failed, per final order.", labels=["status"])
-        for status, field in [(OrderStatus.CONFIRMED, "confirmed_at"), (OrderStatus.FAILED, "failed_at")]:
+                                       "From received to confirmed, failed or cancelled, per final order.", labels=["status"])
+        for status, field in [
+            (OrderStatus.CONFIRMED, "confirmed_at"), (OrderStatus.FAILED, "failed_at"), (OrderStatus.CANCELLED, "cancelled_at"),
+        ]:
             durations = [
                 max(0.0, (final_at - created_at).total_seconds())
                 for created_at, final_at in Order.objects.filter(status=status, **{f"{field}__isnull": False})
