@@ -22,9 +22,10 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # asyncpizza comes before staticfiles so that its runserver (staticfiles' own, plus TCP_NODELAY) wins.
+    "asyncpizza",
     "django.contrib.staticfiles",
     "django_htmx",
-    "asyncpizza",
     # workflow comes before django_q so that its qcluster command (which adds a fast scheduler tick) wins.
     "workflow",
     "orders",
