@@ -13,6 +13,8 @@ from django_q.tasks import async_task
 
 from orders.models import Order
 
+from .broker import enqueue_broker
+
 STORE_ORDER_TASK = "workflow.tasks.store_order_task"
 SEND_STATUS_EMAIL_TASK = "workflow.tasks.send_status_email_task"
 RECOVERY_TASK = "workflow.tasks.requeue_stalled_orders_task"
@@ -75,6 +77,7 @@ def enqueue(func: str, *args, group: str, name: str) -> None:
     """Queue a task: in the caller's transaction with the ORM broker, after it commits with Redis."""
     q_options = {"group": group, "task_name": name}
     if settings.REDIS_URL:
+        q_options["broker"] = enqueue_broker()  # one Redis connection pool per process, not one per task
         transaction.on_commit(lambda: async_task(func, *args, q_options=q_options), robust=True)
     else:
         async_task(func, *args, q_options=q_options)
