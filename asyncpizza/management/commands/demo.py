@@ -1,13 +1,13 @@
 """Runs the whole demo: web, shop simulator and worker cluster, until Ctrl-C stops all three."""
 
-import signal
 import subprocess
 import sys
-import time
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+from asyncpizza.processes import handle_stop_signals, supervise
 
 PROCESSES = [
     ("web", ["runserver", "127.0.0.1:8000", "--noreload"]),
@@ -20,10 +20,7 @@ class Command(BaseCommand):
     help = "Prepare the databases, then run web (:8000), shop simulator (:8001) and worker cluster together."
 
     def handle(self, *args, **options):
-        # Ctrl-C and SIGTERM (a supervisor, `kill`) stop all three. SIGINT is set explicitly too: a demo started
-        # in the background of a script inherits it ignored, and would then outlive its Ctrl-C.
-        signal.signal(signal.SIGINT, _interrupt)
-        signal.signal(signal.SIGTERM, _interrupt)
+        handle_stop_signals()  # Ctrl-C and SIGTERM stop all three
         call_command("prepare", demo_admin=True)
         children = {
             name: subprocess.Popen([sys.executable, "manage.py", *argv], cwd=settings.BASE_DIR)
@@ -37,35 +34,7 @@ class Command(BaseCommand):
             + "  Customer mails:  http://127.0.0.1:8000/mailbox/  (staff only)\n"
             + "  Shop simulator:  http://127.0.0.1:8001/settings  and  /orders (its ledger)\n"
         )
-        exit_code = 0
-        try:
-            while True:
-                for name, child in children.items():
-                    if child.poll() is not None:
-                        self.stderr.write(f"The {name} process stopped (exit code {child.returncode}); stopping the demo.")
-                        exit_code = child.returncode or 1
-                        raise StopIteration
-                time.sleep(0.5)
-        except (KeyboardInterrupt, StopIteration):
-            pass
-        finally:
-            stop_all(children.values())
+        exit_code = supervise(children, self.stderr.write)
         if exit_code:
             sys.exit(exit_code)
 
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
-def stop_all(children, grace_s: float = 10) -> None:
-    for child in children:
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + grace_s
-    for child in children:
-        try:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
