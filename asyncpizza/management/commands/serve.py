@@ -4,6 +4,7 @@ environment is in the README), then collects the static files whitenoise serves 
 """
 
 import os
+from pathlib import Path
 import subprocess
 import sys
 
@@ -13,7 +14,7 @@ from django.core.management.base import BaseCommand
 
 from asyncpizza.processes import handle_stop_signals, supervise
 
-GUNICORN_CONFIG = settings.BASE_DIR / "asyncpizza" / "gunicorn.conf.py"
+GUNICORN_CONFIG = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
 
 
 def gunicorn_argv(bind: str, web_workers: int) -> list[str]:
