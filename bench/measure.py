@@ -66,6 +66,17 @@ class Database:
             time.sleep(0.2)
 
 
+    def wait_until_drained(self, timeout_s: float) -> float:
+        """Wait (bounded) until no order is still on its way (and a moment for its mail); the seconds it took."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout_s:
+            if not self.rows("SELECT 1 FROM orders_order WHERE status NOT IN ('confirmed', 'failed', 'cancelled') LIMIT 1"):
+                break
+            time.sleep(0.5)
+        time.sleep(2)  # the final jobs (mails) queued with the last confirmations
+        return time.monotonic() - started
+
+
 def descendants(pid: int) -> list[int]:
     """`pid` and every process below it (from /proc)."""
     children = {}

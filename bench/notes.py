@@ -45,12 +45,6 @@ the pickup latency. With django-q2's Redis broker, the app keeps one broker per 
 django-q2's `async_task` otherwise opens a new Redis connection for every task, where Celery reuses a pooled
 one."""
 
-WHY = {
-    "kept-alive": "A kept-alive request should cost less than a fresh one; where it does not, the server writes "
-                  "headers and body apart without TCP_NODELAY (the 40 ms tax).",
-}
-
-
 def missed(labels: list[str]) -> list[str]:
     """The paragraph under the targets: what the missed ones mean, and what meeting them would take."""
     if not labels:
@@ -62,4 +56,32 @@ def missed(labels: list[str]) -> list[str]:
     return lines + [""]
 
 
-REASONS = {}
+REASONS = {
+    "kept-alive": "the server writes headers and body apart without TCP_NODELAY (the 40 ms tax); asyncpizza/tcp.py "
+                  "must be on every server class that serves HTTP here.",
+    "attempt against": "the tax is gone (the issue's 71 ms was 40 ms of it), and what is left is the shop simulator's own "
+                       "handler (about ten SQLite queries and Python, a few ms on a quiet core) plus the attempt's writes, "
+                       "all sharing two cores with the rest of the stack, the load generator and, in this run, other "
+                       "people's tests. It would take a quiet machine, or a shop that does less per call.",
+    "form p95": "the form is not a bare insert: it validates (Django runs a query per check constraint), reads the menu "
+                "and the workflow settings, and commits twice (the order with its event and job, then the customer's "
+                "wait record); under concurrency each commit waits for the database's write lock (SQLite) or its WAL "
+                "flush (PostgreSQL). It would take one transaction per order (the wait record in it), the menu and "
+                "settings cached per process, and constraint checks left to the database: changes to orders/ and "
+                "workflow/, which the refactor of issue 8 is reshaping now, so they are left for after it.",
+    "Redis": "django-q2's pusher pops the task from Redis and hands it to a worker process through a "
+             "multiprocessing queue, and the worker then claims the order in the database before the attempt row is "
+             "written: two process wake-ups and a transaction, each slow on an overloaded machine. Celery's pickup, "
+             "measured in the same run, is the comparison.",
+    "ORM broker": "the ORM broker is polled every `poll` seconds; pickup is half a poll on average plus the claim. "
+                  "A shorter poll costs one query per poll per cluster.",
+    "throughput": "each attempt holds its worker for the shop's 1 s plus pickup, the claim and the writes around the "
+                  "call; with more workers than cores those overheads queue for the CPU. It would take the callback "
+                  "mode (below), or an asynchronous HTTP client in the worker, not more processes on 2 cores.",
+    "callback mode": "in callback mode no worker waits for the shop, but each order still takes two tasks (the "
+                     "attempt that gets the 202, and the confirmation mail after the callback) on 2 workers, and the "
+                     "rate cannot exceed the rate the form accepted orders (\"placed at\" in the table). On 2 cores "
+                     "shared by the form, the shop's callbacks, the workers and the load generator, the workers' CPU "
+                     "is the limit. It would take more cores (workers), not more waiting.",
+    "errors": "see the load section.",
+}
