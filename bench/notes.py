@@ -13,6 +13,13 @@ orders in callback mode; {load_customers} customers for {load_seconds:.0f} s. Th
 PostgreSQL stacks keep database connections (`DATABASE_CONN_MAX_AGE=60`); gunicorn runs 2 processes × 8
 threads (asyncpizza/gunicorn.conf.py).""".strip()
 
+TAX = """CPython's wsgiref (under runserver and the shop simulator) writes a response's headers and body in two
+writes; without TCP_NODELAY the second waits for the client's delayed ACK, up to 40 ms, on every request of a
+kept-alive connection after the first. The first two rows serve the same tiny app on runserver's server class
+as Django ships it and with asyncpizza/tcp.py's mix-in (what runserver and runshop now use); the last column
+is a JSON POST on one `requests.Session`, which is how the ShopClient makes every attempt (one session per
+worker process). gunicorn sets TCP_NODELAY itself."""
+
 FLOOR = """The floor is a view of the bench settings only (bench/views.py, never in production URLs) that takes the
 same kind of POST through the same middleware (sessions, CSRF) on the same server and database, inserts one
 row and redirects: what any form that writes must pay. The order form does more: validates the fields, prices
