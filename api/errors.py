@@ -8,7 +8,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpResponse
 from ninja.errors import HttpError, ValidationError
 
-from orders.services import OrderNotPlaced, ShopRefusedInRequest
+from orders.process import OrderNotPlaced
+from workflow.start import ShopAnswerLost, ShopRefusedInRequest
 
 from .parsers import UnsupportedMediaType
 from .services import IdempotencyKeyReused, OrderRejected
@@ -58,6 +59,11 @@ def install(api) -> None:
     def not_placed(request, exc: OrderNotPlaced):
         # Only the synchronous store mode calls the shop within the request: its error is the shop's (502);
         # anything else is our own lack of capacity right now (503).
+        if isinstance(exc, ShopAnswerLost):
+            return answer(request, 502, f"The order was sent, but the pizza shop's answer was lost ({exc.__cause__}): "
+                          "the shop may have it. Nothing was kept here. Sending the same request again with the same "
+                          "Idempotency-Key is safe: it reaches the shop under the same key, and no second pizza is "
+                          "ordered. Without an Idempotency-Key, a new request may order a second one.")
         if isinstance(exc, ShopRefusedInRequest):
             return answer(request, 502, f"The pizza shop did not take the order ({exc.__cause__}). "
                           "Nothing was ordered and nothing was kept: the request can be sent again.")

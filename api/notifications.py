@@ -25,16 +25,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import Order, OrderStatus
-from workflow.jobs import schedule_once, task_group
+from workflow.jobs import enqueue_task, schedule_once, task_group
 from workflow.retry_policy import RetryPolicy
 from workflow.signing import signature
 
 from .destinations import PrivateDestination, check_destination
 from .models import CallbackDelivery, DeliveryState
+from .tasks import deliver_callback_task, notify_callback_task
 
 logger = logging.getLogger(__name__)
 
-DELIVER_CALLBACK_TASK = "api.tasks.deliver_callback_task"
 TIMESTAMP_HEADER = "X-AsyncPizza-Timestamp"
 SIGNATURE_HEADER = "X-AsyncPizza-Signature"
 
@@ -61,6 +61,13 @@ def notification_body(order: Order) -> str:
         "final_at": final_at.isoformat() if final_at else None,
     }
     return json.dumps(payload, separators=(",", ":"))
+
+
+def queue_notification(sender, *, order: Order, **kwargs) -> None:
+    """Receiver of orders.signals.order_finalised (connected in ApiConfig.ready()): an order with a
+    callback_url gets its notification job, in the transaction that made it final."""
+    if order.callback_url:
+        enqueue_task(notify_callback_task, order)
 
 
 def notify_callback(order_id: int, *, session=None) -> CallbackDelivery | None:
@@ -164,6 +171,6 @@ def _record_try(delivery: CallbackDelivery, *, http_status: int | None, error: s
 def _schedule_try(delivery: CallbackDelivery, *, at) -> None:
     """The next try at `at`, without holding a worker until then."""
     schedule_once(
-        DELIVER_CALLBACK_TASK, delivery.pk, at=at,
+        deliver_callback_task, delivery.pk, at=at,
         name=f"notify {delivery.order.public_id} try {delivery.tries + 1}", group=task_group(delivery.order),
     )

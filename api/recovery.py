@@ -11,15 +11,19 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from orders.models import FINAL_STATUSES, Order
-from workflow.jobs import NOTIFY_CALLBACK_TASK, enqueue, enqueue_task, task_group
+from workflow.attempt import stale_after
+from workflow.jobs import enqueue, enqueue_task, ensure_every_minute, task_group
 from workflow.recovery import GRACE
-from workflow.store import stale_after
 
 from .models import CallbackDelivery, DeliveryState
-from .notifications import DELIVER_CALLBACK_TASK
+from .tasks import deliver_callback_task, notify_callback_task, requeue_stalled_notifications_task
 
 SCHEDULE_NAME = "requeue stalled notifications"
-SWEEP_TASK = "api.tasks.requeue_stalled_notifications_task"
+
+
+def ensure_notification_sweep():
+    """The every-minute sweep below (prepare creates it; creating it again changes nothing)."""
+    return ensure_every_minute(SCHEDULE_NAME, requeue_stalled_notifications_task)
 
 
 def requeue_stalled_notifications(now=None) -> int:
@@ -32,13 +36,13 @@ def requeue_stalled_notifications(now=None) -> int:
         .exclude(callback_deliveries__status=F("status"))
     )
     for order in never_started:
-        enqueue_task(NOTIFY_CALLBACK_TASK, order)
+        enqueue_task(notify_callback_task, order)
         count += 1
     # Deliveries whose next try is long overdue, or whose try's worker is gone.
     overdue = CallbackDelivery.objects.filter(state=DeliveryState.PENDING).filter(
         Q(next_try_at__lt=now - GRACE) | Q(trying_since__lt=now - stale_after() - timedelta(seconds=1))
     )
     for delivery in overdue.select_related("order"):
-        enqueue(DELIVER_CALLBACK_TASK, delivery.pk, group=task_group(delivery.order), name=f"notify {delivery.order.short_id}")
+        enqueue(deliver_callback_task, delivery.pk, group=task_group(delivery.order), name=f"notify {delivery.order.short_id}")
         count += 1
     return count

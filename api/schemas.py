@@ -1,4 +1,6 @@
-"""The API's JSON shapes, for the OpenAPI schema and for checking a body's shape.
+"""The API's JSON shapes, for the OpenAPI schema, for checking a body's shape, and for the answers: each Out
+schema reads straight from the model (`OrderOut.from_orm(order)` is what ninja does with a returned order),
+with resolvers for what the model does not hold as such (slugs, prices as strings, absolute URLs).
 
 A request body is checked here for its shape only (types, required fields, no unknown fields); the rules on
 values (lengths, ranges, choices, a pizza on the menu) are the order form's, checked by api.forms. The
@@ -9,10 +11,11 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
+from django.urls import reverse
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-from orders.models import OrderStatus, Size, StoreMode
+from orders.models import Order, OrderStatus, Pizza, Size, StoreMode
 from workflow.models import AttemptOutcome
 
 from .forms import ApiOrderForm
@@ -78,6 +81,15 @@ class Error(Schema):
     errors: list[FieldError] = Field(description="One entry per offending field; empty if none is to blame.")
 
 
+def price(amount) -> str:
+    return f"{amount:.2f}"
+
+
+def status_url(order: Order, request) -> str:
+    """This order in the API, as an absolute URL (the `Location` of POST /api/orders, too)."""
+    return request.build_absolute_uri(reverse("api:order", kwargs={"order_id": order.public_id}))
+
+
 class OrderAccepted(Schema):
     id: UUID = Field(description="The order's public id.")
     status: OrderStatus
@@ -87,6 +99,18 @@ class OrderAccepted(Schema):
     page_url: Annotated[str, Field(json_schema_extra={"format": "uri"})] = Field(
         description="The customer's status page (HTML)."
     )
+
+    @staticmethod
+    def resolve_id(order: Order) -> UUID:
+        return order.public_id  # not the primary key, which is nobody's business
+
+    @staticmethod
+    def resolve_status_url(order: Order, context) -> str:
+        return status_url(order, context["request"])
+
+    @staticmethod
+    def resolve_page_url(order: Order, context) -> str:
+        return context["request"].build_absolute_uri(order.get_absolute_url())
 
 
 class AttemptOut(Schema):
@@ -107,11 +131,9 @@ class NotificationOut(Schema):
     delivered_at: datetime | None
 
 
-class OrderOut(Schema):
-    id: UUID
-    status: OrderStatus
+class OrderOut(OrderAccepted):
     mode: StoreMode = Field(description="How its store-order step ran: a background job, or in the request.")
-    pizza: str
+    pizza: str = Field(description="The pizza's `slug`.")
     size: str
     quantity: int
     unit_price: str = Field(pattern=PRICE_PATTERN)
@@ -130,8 +152,39 @@ class OrderOut(Schema):
     confirmed_at: datetime | None
     failed_at: datetime | None
     updated_at: datetime
-    status_url: str
-    page_url: str
+
+    @staticmethod
+    def resolve_notifications(order: Order):
+        return order.callback_deliveries.all()
+
+    @staticmethod
+    def resolve_pizza(order: Order) -> str:
+        return order.pizza.slug
+
+    @staticmethod
+    def resolve_unit_price(order: Order) -> str:
+        return price(order.unit_price)
+
+    @staticmethod
+    def resolve_total_price(order: Order) -> str:
+        return price(order.total_price)
+
+    @staticmethod
+    def resolve_currency(order: Order) -> str:
+        return CURRENCY
+
+    # Blank text in the model is "none" in the API.
+    @staticmethod
+    def resolve_shop_order_id(order: Order) -> str | None:
+        return order.shop_order_id or None
+
+    @staticmethod
+    def resolve_failure_reason(order: Order) -> str | None:
+        return order.failure_reason or None
+
+    @staticmethod
+    def resolve_callback_url(order: Order) -> str | None:
+        return order.callback_url or None
 
 
 class SizeOut(Schema):
@@ -145,8 +198,12 @@ class PizzaOut(Schema):
     description: str
     prices: dict[str, str] = Field(description="The price of one pizza for each size, as a decimal string.")
 
+    @staticmethod
+    def resolve_prices(pizza: Pizza) -> dict[str, str]:
+        return {size.value: price(pizza.price_for(size)) for size in Size}
+
 
 class MenuOut(Schema):
-    currency: str
-    sizes: list[SizeOut]
+    currency: str = CURRENCY
+    sizes: list[SizeOut] = Field(default_factory=lambda: [SizeOut(size=size.value, label=size.label) for size in Size])
     pizzas: list[PizzaOut]

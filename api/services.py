@@ -1,4 +1,10 @@
-"""Placing an order through the API: the form's rules, the form's service, and idempotency keys."""
+"""Placing an order through the API: the form's rules, the form's service, and idempotency keys.
+
+The `Idempotency-Key` does two things. Here, it remembers the first request's body (IdempotencyKey), so a
+repeat with the same body answers 200 with the same order, and one with another body answers 422. In the
+workflow (workflow.idempotency), it determines the order's key at the shop, as the form's submission id does:
+a retry after a failed request (nothing kept, the key still free) reaches the shop under the same key.
+"""
 
 import hashlib
 import json
@@ -9,7 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
 from orders.models import Order
-from orders.services import submit_order
+from workflow.idempotency import Source
+from workflow.start import submit_order
 
 from .forms import API_FIELDS, ApiOrderForm
 from .models import IdempotencyKey
@@ -49,7 +56,7 @@ def place_api_order(*, body: dict, idempotency_key: str | None = None) -> Placem
     body raises IdempotencyKeyReused. The key is saved in the order's own transaction, so two concurrent
     requests with one key place one order: the second fails on the key's unique constraint, its whole
     transaction rolls back, and it answers with the first one's order.
-    Raises OrderRejected, IdempotencyKeyReused, or orders.services.OrderNotPlaced (nothing was kept).
+    Raises OrderRejected, IdempotencyKeyReused, or orders.process.OrderNotPlaced (nothing was kept).
     """
     digest = body_hash(body)
     if idempotency_key and (earlier := _earlier_order(idempotency_key, digest)):
@@ -59,9 +66,11 @@ def place_api_order(*, body: dict, idempotency_key: str | None = None) -> Placem
         raise OrderRejected(
             [(API_FIELDS.get(field), message) for field, messages in form.errors.items() for message in messages]
         )
-    record_key = partial(_record_key, idempotency_key, digest) if idempotency_key else None
+    recorded = []  # the key's row, once this request has written it
+    record_key = partial(_record_key, idempotency_key, digest, recorded) if idempotency_key else None
     try:
-        order = submit_order(source="api", in_same_transaction=record_key, **form.cleaned_data)
+        fields = {name: value for name, value in form.cleaned_data.items() if name != "submission"}
+        order = submit_order(source=Source.API, client_key=idempotency_key, in_same_transaction=record_key, **fields)
     except IntegrityError:
         earlier = idempotency_key and _earlier_order(idempotency_key, digest)
         if not earlier:
@@ -75,6 +84,10 @@ def place_api_order(*, body: dict, idempotency_key: str | None = None) -> Placem
                 for message in messages
             ]
         ) from error
+    if idempotency_key and not recorded:
+        # A concurrent request with the key placed this order a moment earlier (place_order found it by its
+        # shop key): answer as to any repeat, once the body is checked against the key's.
+        return Placement(_earlier_order(idempotency_key, digest) or order, replayed=True)
     return Placement(order, replayed=False)
 
 
@@ -87,5 +100,5 @@ def _earlier_order(key: str, digest: str) -> Order | None:
     return record.order
 
 
-def _record_key(key: str, digest: str, order: Order) -> None:
-    IdempotencyKey.objects.create(key=key, body_hash=digest, order=order)
+def _record_key(key: str, digest: str, recorded: list, order: Order) -> None:
+    recorded.append(IdempotencyKey.objects.create(key=key, body_hash=digest, order=order))

@@ -1,16 +1,21 @@
-"""The django-q2 tasks of the API: thin wrappers around api.notifications."""
+"""The django-q2 tasks of the API: thin wrappers around api.notifications and api.recovery.
 
-from .notifications import deliver_callback, notify_callback
-from .recovery import requeue_stalled_notifications
+Each wrapper imports its function when it runs: those modules queue these very tasks (naming them by
+importing them, see workflow.jobs.task_path), so a top-level import here would be a cycle.
+"""
 
 
 def notify_callback_task(order_id: int) -> str:
-    """Queued by workflow.jobs.enqueue_final_jobs when an order with a callback_url reaches a final status."""
+    """Queued by api.notifications.queue_notification when an order with a callback_url becomes final."""
+    from .notifications import notify_callback
+
     return _describe(notify_callback(order_id))
 
 
 def deliver_callback_task(delivery_id: int) -> str:
     """A scheduled retry of a notification."""
+    from .notifications import deliver_callback
+
     return _describe(deliver_callback(delivery_id))
 
 
@@ -21,4 +26,6 @@ def _describe(delivery) -> str:
 
 
 def requeue_stalled_notifications_task() -> str:
+    from .recovery import requeue_stalled_notifications
+
     return f"requeued {requeue_stalled_notifications()} notification(s)"

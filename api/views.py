@@ -7,9 +7,9 @@ authentication is configured): a browser's cookies give a forged request nothing
 from django.http import HttpRequest, HttpResponse
 from ninja import Header, NinjaAPI, Path, Status, Swagger
 
-from . import errors, representations
+from . import errors
 from .parsers import JsonParser
-from .schemas import Error, MenuOut, OrderAccepted, OrderIn, OrderOut
+from .schemas import Error, MenuOut, OrderAccepted, OrderIn, OrderOut, status_url
 from .selectors import find_order, menu_pizzas
 from .services import place_api_order
 
@@ -68,9 +68,8 @@ def create_order(
     ),
 ):
     placement = place_api_order(body=body.model_dump(), idempotency_key=idempotency_key)
-    answer = representations.accepted(placement.order, request)
-    response["Location"] = answer["status_url"]
-    return Status(200 if placement.replayed else 202, answer)
+    response["Location"] = status_url(placement.order, request)
+    return Status(200 if placement.replayed else 202, placement.order)
 
 
 @api.get(
@@ -88,10 +87,10 @@ def get_order(
     order = find_order(order_id)
     if order is None:
         return Status(404, errors.error_body("No order has this id."))
-    return representations.order_detail(order, request)
+    return order
 
 
 @api.get("/menu", response=MenuOut, url_name="menu", operation_id="getMenu", tags=["menu"],
          summary="The pizzas on the menu, with a price per size")
 def get_menu(request: HttpRequest):
-    return representations.menu(menu_pizzas())
+    return {"pizzas": list(menu_pizzas())}

@@ -31,7 +31,10 @@ def run_job(func: str, *args):
     return getattr(importlib.import_module(module), name)(*args)
 
 
-def enqueue_with_celery(func: str, *args, group: str, name: str) -> None:
+def enqueue_with_celery(func, *args, group: str, name: str) -> None:
     """workflow.jobs.enqueue's contract, on Celery: sent once the transaction has committed."""
-    transaction.on_commit(lambda: run_job.delay(func, *args), robust=True)
+    from workflow.jobs import task_path
+
+    path = task_path(func)
+    transaction.on_commit(lambda: run_job.delay(path, *args), robust=True)
 

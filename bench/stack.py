@@ -2,6 +2,7 @@
 and a scratch directory, for benchmarks. Every wait here is bounded."""
 
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -58,8 +59,11 @@ class Stack:
             "DJANGO_ALLOW_DEMO_SECRETS": "true",  # a local benchmark, on loopback
             "WORKFLOW_LOG_LEVEL": "WARNING",
             "SHOP_LOG_LEVEL": "WARNING",
+            # The shop's control endpoints need a token: one for this stack, given to all its processes.
+            "SHOP_CONTROL_TOKEN": secrets.token_urlsafe(32),
             **{key: str(value) for key, value in environment.items()},
         }
+        self.shop_auth = {"Authorization": f"Bearer {self.env['SHOP_CONTROL_TOKEN']}"}
         self.processes = []
 
     def __enter__(self):
@@ -125,10 +129,15 @@ class Stack:
         raise RuntimeError(f"{url} did not come up in {timeout} s; see the logs in {self.var_dir}")
 
     def configure_shop(self, **knobs):
-        requests.put(f"{self.shop_url}/settings", json=knobs, timeout=5).raise_for_status()
+        requests.put(f"{self.shop_url}/settings", json=knobs, headers=self.shop_auth, timeout=5).raise_for_status()
 
     def shop_ledger(self) -> list:
-        return requests.get(f"{self.shop_url}/orders", timeout=10).json()
+        """The shop's ledger with its customer details (the stack holds the control token)."""
+        response = requests.get(
+            f"{self.shop_url}/orders", params={"details": "true"}, headers=self.shop_auth, timeout=10
+        )
+        response.raise_for_status()
+        return response.json()
 
     def shop_stats(self) -> dict:
         return requests.get(f"{self.shop_url}/stats", timeout=10).json()

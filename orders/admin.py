@@ -1,14 +1,11 @@
-from urllib.parse import urlencode
+"""The admin of the domain: the menu, and orders as the customer gave them. The process's part of the order
+admin (attempts, execution table, django-q2 tasks, the retry action) is added by workflow.admin, which
+registers `workflow.admin.OrderProcessAdmin` in place of this one."""
 
-from django.contrib import admin, messages
-from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.contrib import admin
+from django.utils.html import format_html
 
-from workflow.admin import ExecutionEventInline, StoreAttemptInline
-from workflow.jobs import task_group
-from workflow.store import retry_failed_order
-
-from .models import ConcurrentTransition, IllegalTransition, Order, Pizza
+from .models import Order, Pizza
 
 
 @admin.register(Pizza)
@@ -25,8 +22,6 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     search_fields = ["customer_email", "customer_name", "=public_id", "=shop_order_id"]
     list_select_related = ["pizza"]
-    inlines = [StoreAttemptInline, ExecutionEventInline]
-    actions = ["retry_failed"]
     fieldsets = [
         ("Order", {"fields": ["public_id", "status_page", "mode", "pizza", "size", "quantity", "unit_price", "total_price"]}),
         ("Customer", {"fields": ["customer_name", "customer_email", "delivery_address"]}),
@@ -35,7 +30,7 @@ class OrderAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "status", "attempts_made", "attempt_limit", "next_attempt_at", "shop_order_id",
-                    "failure_reason", "idempotency_key", "tasks",
+                    "failure_reason", "idempotency_key",
                 ]
             },
         ),
@@ -50,12 +45,12 @@ class OrderAdmin(admin.ModelAdmin):
         ),
     ]
     # The workflow owns every field that changes after the order is placed: the admin reads, and acts
-    # only through the retry action, which goes through the same state machine as the workers.
+    # only through the workflow's retry action, which goes through the same state machine as the workers.
     readonly_fields = [
         "public_id", "status_page", "mode", "pizza", "size", "quantity", "unit_price", "total_price",
         "customer_name", "customer_email", "delivery_address",
         "status", "attempts_made", "attempt_limit", "next_attempt_at", "shop_order_id", "failure_reason",
-        "idempotency_key", "tasks", "created_at", "first_sent_at", "confirmed_at", "failed_at",
+        "idempotency_key", "created_at", "first_sent_at", "confirmed_at", "failed_at",
         "confirmation_email_sent_at", "failure_email_sent_at", "updated_at",
     ]
 
@@ -73,29 +68,3 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description="Status page")
     def status_page(self, order):
         return format_html('<a href="{0}">{0}</a>', order.get_absolute_url())
-
-    @admin.display(description="django-q2 tasks")
-    def tasks(self, order):
-        group = task_group(order)
-        links = [
-            ("Successful", reverse("admin:django_q_success_changelist"), {"group": group}),
-            ("Failed", reverse("admin:django_q_failure_changelist"), {"group": group}),
-            ("Scheduled retries", reverse("admin:django_q_schedule_changelist"), {"q": str(order.public_id)}),
-        ]
-        return format_html_join(" · ", '<a href="{}?{}">{}</a>', ((url, urlencode(query), label) for label, url, query in links))
-
-    @admin.action(description="Retry selected failed orders (fresh budget of attempts)")
-    def retry_failed(self, request, queryset):
-        selected = list(queryset)
-        retried = 0
-        for order in selected:
-            try:
-                retry_failed_order(order)
-                retried += 1
-            except (IllegalTransition, ConcurrentTransition):
-                pass  # not failed, or a worker moved it first: the state machine says no
-        skipped = len(selected) - retried
-        if retried:
-            self.message_user(request, f"Retrying {retried} order(s).", messages.SUCCESS)
-        if skipped:
-            self.message_user(request, f"Skipped {skipped} order(s) that were not failed.", messages.WARNING)

@@ -1,4 +1,5 @@
-"""The menu the demo serves. `prepare` loads it; running it again updates prices and texts in place."""
+"""The menu the demo serves (`prepare` loads it; running it again updates prices and texts in place), and
+what a line of it costs."""
 
 from decimal import Decimal
 
@@ -31,3 +32,9 @@ def load_menu() -> int:
             },
         )
     return len(MENU)
+
+
+def quote(*, pizza: Pizza, size: str, quantity: int) -> tuple[Decimal, Decimal]:
+    """The unit price and the total of `quantity` pizzas of one size."""
+    unit_price = pizza.price_for(size)
+    return unit_price, unit_price * quantity

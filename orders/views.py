@@ -5,12 +5,11 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from workflow.models import current_store_mode
-
 from .forms import OrderForm
 from .mailbox import read_mailbox
+from .menu import quote
 from .models import Order, Pizza
-from .services import OrderNotPlaced, quote, submit_order
+from .process import OrderNotPlaced, process
 
 class HttpResponseSeeOther(HttpResponseRedirect):
     """303: the browser follows with a GET, so reloading the status page never submits the order again."""
@@ -24,15 +23,18 @@ STOP_POLLING = 286
 
 @require_http_methods(["GET", "POST"])
 def order_form(request):
+    """The form; its POST starts the order process (through orders.process: the workflow registers it)."""
     form = OrderForm(request.POST or None, initial={"submission": uuid.uuid4()})
     if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        submission = fields.pop("submission")
         try:
-            order = submit_order(**form.cleaned_data)
+            order = process().submit(source="form", client_key=submission and str(submission), **fields)
         except OrderNotPlaced as error:
             form.add_error(None, str(error))  # the input stays, so the customer can decide to submit again
         else:
             return HttpResponseSeeOther(order.get_absolute_url())
-    context = {"form": form, "menu": Pizza.objects.available(), "store_mode": current_store_mode()}
+    context = {"form": form, "menu": Pizza.objects.available(), "store_mode": process().store_mode()}
     return render(request, "orders/order_form.html", context)
 
 

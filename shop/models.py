@@ -4,10 +4,14 @@ All of it lives in the "shop" database (see shop/routers.py); the app never read
 """
 
 import secrets
+from datetime import timedelta
 from enum import StrEnum
 
 from django.db import models
 from django.db.models import F
+from django.utils import timezone
+
+DEFAULT_CANCEL_WINDOW_S = 300.0  # five minutes to change one's mind, then the pizza is in the oven
 
 
 class Singleton(models.Model):
@@ -48,11 +52,17 @@ class ShopSettings(Singleton):
     lost_response_rate = models.FloatField(
         default=0.0, help_text="Share of accepted calls whose response is lost (the connection is cut)."
     )
-    down = models.BooleanField(default=False, help_text="Answer every call 503 at once.")
+    down = models.BooleanField(default=False, help_text="Answer every call 503 at once, until told otherwise.")
+    down_until = models.DateTimeField(
+        null=True, blank=True, default=None, help_text="A timed outage (down_for_s): down until then, then back."
+    )
     seed = models.BigIntegerField(
         null=True, blank=True, default=None, help_text="Seed of the fault draws; empty for unrepeatable draws."
     )
     mode = models.CharField(max_length=10, choices=ShopMode.choices, default=ShopMode.SYNC)
+    cancel_window_s = models.FloatField(
+        default=DEFAULT_CANCEL_WINDOW_S, help_text="How long after acceptance an order may still be cancelled."
+    )
 
     class Meta:
         verbose_name = "shop settings"
@@ -61,14 +71,46 @@ class ShopSettings(Singleton):
     def __str__(self):
         return "Shop settings"
 
+    def is_down(self, now=None) -> bool:
+        """Down for good, or inside a timed outage; a timed outage ends by itself, with no one to end it."""
+        return self.down or self.outage_left_s(now) is not None
+
+    def outage_left_s(self, now=None) -> float | None:
+        """Seconds until a timed outage ends; None when there is none (or it is over)."""
+        if self.down_until is None:
+            return None
+        left = (self.down_until - (now or timezone.now())).total_seconds()
+        return left if left > 0 else None
+
+    def change(self, changes: dict) -> None:
+        """Apply validated knobs and save them. `down` comes before `down_for_s`, so that either ends the
+        outage under way: `down` (true: for good, false: up now), `down_for_s` (down now, back after it)."""
+        changes = dict(changes)
+        if "down" in changes:
+            changes["down_until"] = None
+        if "down_for_s" in changes:
+            down_for_s = changes.pop("down_for_s")
+            changes["down"] = False
+            changes["down_until"] = timezone.now() + timedelta(seconds=down_for_s) if down_for_s else None
+        for name, value in changes.items():
+            setattr(self, name, value)
+        if changes:  # only the knobs named: a concurrent PUT of other knobs keeps its values
+            self.save(update_fields=list(changes))
+
     def to_json(self) -> dict:
+        now = timezone.now()
+        left_s = self.outage_left_s(now)
         return {
             "failure_rate": self.failure_rate,
             "latency_s": self.latency_s,
             "lost_response_rate": self.lost_response_rate,
-            "down": self.down,
+            "down": self.is_down(now),
+            # A timed outage: how long it still lasts and when the shop is back; both null otherwise.
+            "down_for_s": round(left_s, 1) if left_s is not None else None,
+            "down_until": self.down_until.isoformat() if left_s is not None else None,
             "seed": self.seed,
             "mode": self.mode,
+            "cancel_window_s": self.cancel_window_s,
         }
 
 
@@ -78,10 +120,12 @@ def new_shop_order_id() -> str:
 
 
 class LedgerStatus(models.TextChoices):
-    """Where an order stands: callback mode acknowledges it "pending" and decides it later."""
+    """Where an order stands: callback mode acknowledges it "pending" and decides it later; the caller may
+    cancel it while it is pending, or within cancel_window_s of its acceptance."""
 
     PENDING = "pending", "Acknowledged, not decided yet"
     ACCEPTED = "accepted", "Accepted"
+    CANCELLED = "cancelled", "Cancelled by the caller"
 
 
 class LedgerEntry(models.Model):
@@ -97,6 +141,7 @@ class LedgerEntry(models.Model):
     )
     status = models.CharField(max_length=10, choices=LedgerStatus.choices, default=LedgerStatus.ACCEPTED)
     accepted_at = models.DateTimeField(null=True, blank=True, help_text="Empty while the order is pending.")
+    cancelled_at = models.DateTimeField(null=True, blank=True, help_text="When the caller cancelled it.")
     last_received_at = models.DateTimeField(auto_now=True)
     payload = models.JSONField(help_text="The body of the first call that was accepted.")
     callback_url = models.URLField(
@@ -113,17 +158,30 @@ class LedgerEntry(models.Model):
         return f"{self.shop_order_id} ({self.idempotency_key})"
 
     def to_json(self) -> dict:
+        """What anyone who can reach the shop may see: no customer, and not the caller's order reference
+        (the app's public id, which opens a page with the customer's email and address)."""
         return {
             "idempotency_key": self.idempotency_key,
             "shop_order_id": self.shop_order_id,
+            "status": self.status,
+            "received": self.received,
+            "accepted_at": _iso(self.accepted_at),
+            "cancelled_at": _iso(self.cancelled_at),
+        }
+
+    def to_json_with_details(self) -> dict:
+        """The entry with its customer details, for holders of the control token only."""
+        return {
+            **self.to_json(),
             "reference": self.reference,
             # Who the pizza is for: a customer who submitted twice has two references but one name.
             "customer": (self.payload.get("customer") or {}).get("name", ""),
-            "status": self.status,
-            "received": self.received,
-            "accepted_at": self.accepted_at.isoformat() if self.accepted_at else None,
             "callback_url": self.callback_url or None,
         }
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 class Outcome(StrEnum):

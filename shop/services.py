@@ -55,7 +55,7 @@ def receive_order(*, idempotency_key: str | None, body: bytes | None) -> Reply:
     """
     era = eras.current
     knobs = ShopSettings.load()
-    if knobs.down:
+    if knobs.is_down():
         return _finish(Reply(Outcome.DOWN, 503, {"error": "shop is down"}), idempotency_key)
     callback_mode = knobs.mode == ShopMode.CALLBACK
     try:
@@ -99,7 +99,10 @@ def _outcome(entry: LedgerEntry, created: bool, lose_response: bool) -> Outcome:
 
 
 def _answer(entry: LedgerEntry, created: bool) -> tuple[int, dict]:
-    """The status and body for the entry as it stands, whatever the mode is now."""
+    """The status and body for the entry as it stands, whatever the mode is now. A cancelled key is 409:
+    its order is not made, and a 200 would read as "accepted" to a caller that retries."""
+    if entry.status == LedgerStatus.CANCELLED:
+        return 409, {"error": "this order was cancelled; its key cannot place it again", **entry.to_json()}
     if entry.status == LedgerStatus.PENDING:
         return 202, {"ticket": entry.shop_order_id, "status": entry.status}
     return 201 if created else 200, {"shop_order_id": entry.shop_order_id, "status": entry.status}
@@ -164,10 +167,7 @@ def change_settings(data: object) -> ShopSettings:
     """Change the knobs given in `data` and only those; all or nothing (raises InvalidFields)."""
     changes = validate_knobs(data)
     knobs = ShopSettings.load()
-    for name, value in changes.items():
-        setattr(knobs, name, value)
-    if changes:
-        knobs.save(update_fields=list(changes))
+    knobs.change(changes)
     if "seed" in changes:
         # Setting a seed, even the same one again, restarts the draws: that is what makes a run repeatable.
         dice.reseed(knobs.seed)

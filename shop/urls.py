@@ -6,8 +6,9 @@ from . import views
 
 urlpatterns = [
     path("orders", views.OrdersView.as_view(), name="orders"),
-    # `path`, so that any key can be looked up (a "/" in it is sent percent-encoded).
-    path("orders/<path:idempotency_key>", views.LedgerEntryView.as_view(), name="ledger-entry"),
+    # `path`, so that any key can be looked up (a "/" in it is sent percent-encoded). The same route takes
+    # POST orders/{key}/cancel: the view tells a look-up from a cancel by the method, so no key is shadowed.
+    path("orders/<path:key_path>", views.LedgerEntryView.as_view(), name="ledger-entry"),
     path("settings", views.SettingsView.as_view(), name="settings"),
     path("reset", views.ResetView.as_view(), name="reset"),
     path("stats", views.StatsView.as_view(), name="stats"),

@@ -1,58 +1,50 @@
 """Turns what a caller sent into values the shop can use, or into one message per offending field.
 
-Two kinds of bad input, because the API answers them differently:
-- MalformedRequest: the request itself is unusable (no idempotency key, a body that is not JSON): 400.
-- InvalidFields: the JSON is readable but some fields are wrong: 422 for an order, 400 for settings.
+The kinds of bad input are in shop/errors.py; reading the body as JSON is shop/json_input.py. Every string
+the shop stores is checked against its column's length here, so a database that does not enforce lengths
+(SQLite) never keeps more than the column says.
 """
 
-import json
 import math
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
-from .models import ShopMode
+from .errors import InvalidFields, InvalidInput, MalformedRequest
+from .json_input import parse_json
+from .models import LedgerEntry, ShopMode
 
-MAX_IDEMPOTENCY_KEY_LENGTH = 200
-MAX_REFERENCE_LENGTH = 200
+__all__ = ["InvalidFields", "InvalidInput", "MalformedRequest", "parse_json", "validate_knobs", "validate_order"]
+
+
+def _column_length(name: str) -> int:
+    return LedgerEntry._meta.get_field(name).max_length
+
+
+MAX_IDEMPOTENCY_KEY_LENGTH = _column_length("idempotency_key")
+MAX_REFERENCE_LENGTH = _column_length("reference")
+MAX_CALLBACK_URL_LENGTH = _column_length("callback_url")
+# Kept in the payload (JSON, no column of their own), still bounded: a pizza is not a novel.
+MAX_NAME_LENGTH = 200
+MAX_ADDRESS_LENGTH = 500
+MAX_PIZZA_LENGTH = 100
+MAX_TOTAL_LENGTH = 32
 MAX_LATENCY_S = 600.0
+MAX_OUTAGE_S = 86400.0  # down_for_s: a day at most
+MAX_CANCEL_WINDOW_S = 86400.0
 MAX_SEED = 2**63 - 1  # what the database's bigint holds
 PIZZA_SIZES = ("small", "medium", "large")
 MIN_QUANTITY, MAX_QUANTITY = 1, 100
-MAX_CALLBACK_URL_LENGTH = 2000
 
 
-class InvalidInput(Exception):
-    """Input the shop cannot use; `errors` maps each offending field to what is wrong with it."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
-
-
-class MalformedRequest(InvalidInput):
-    """The request cannot be read at all: a missing idempotency key or a body that is not JSON."""
-
-
-class InvalidFields(InvalidInput):
-    """The body is readable JSON, but fields in it are missing or wrong."""
-
-
-def parse_json(body: bytes | None) -> object:
-    """The body's JSON value; None stands for a body too large to read."""
-    if body is None:
-        raise MalformedRequest({"body": "is too large"})
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-        raise MalformedRequest({"body": "must be valid JSON (UTF-8)"}) from None
-
-
-def validate_idempotency_key(value: str | None) -> str:
+def validate_idempotency_key(value: str | None, *, field: str = "Idempotency-Key") -> str:
+    """The key of a call: from its header (POST /orders) or its path (`field` "idempotency_key")."""
     if value is None or not value.strip():
-        raise MalformedRequest({"Idempotency-Key": "this header is required"})
+        raise MalformedRequest({field: "this header is required" if field == "Idempotency-Key" else "is required"})
     if len(value) > MAX_IDEMPOTENCY_KEY_LENGTH:
-        raise MalformedRequest({"Idempotency-Key": f"must be at most {MAX_IDEMPOTENCY_KEY_LENGTH} characters"})
+        raise MalformedRequest({field: f"must be at most {MAX_IDEMPOTENCY_KEY_LENGTH} characters"})
+    if not value.isprintable():
+        raise MalformedRequest({field: "must not contain control characters"})
     return value
 
 
@@ -63,11 +55,12 @@ def validate_idempotency_key(value: str | None) -> str:
 
 def _number_between(low: float, high: float) -> Callable[[object], float]:
     def parse(value: object) -> float:
-        # bool is an int in Python, but `true` is not a number in JSON.
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        # bool is an int in Python, but `true` is not a number in JSON. An int is compared as it is: one
+        # too large for a float (10**400) would raise OverflowError in isfinite().
+        if isinstance(value, bool) or not isinstance(value, int | float) or (isinstance(value, float) and not math.isfinite(value)):
             raise ValueError(f"must be a number from {low} to {high}")
         if not low <= value <= high:
-            raise ValueError(f"must be from {low} to {high}, not {value}")
+            raise ValueError(f"must be from {low} to {high}, not {str(value)[:40]}")
         return float(value)
 
     return parse
@@ -103,6 +96,8 @@ KNOBS: dict[str, Callable[[object], object]] = {
     "down": _boolean,
     "seed": _seed,
     "mode": _one_of(*ShopMode.values),
+    "down_for_s": _number_between(0.0, MAX_OUTAGE_S),
+    "cancel_window_s": _number_between(0.0, MAX_CANCEL_WINDOW_S),
 }
 
 
@@ -114,7 +109,7 @@ def validate_knobs(data: object) -> dict[str, object]:
     for name, value in data.items():
         parse = KNOBS.get(name)
         if parse is None:
-            errors[name] = f"is not a setting (known: {', '.join(KNOBS)})"
+            errors[name[:100]] = f"is not a setting (known: {', '.join(KNOBS)})"
             continue
         try:
             changes[name] = parse(value)
@@ -135,14 +130,14 @@ def validate_order(data: object, *, callback_required: bool = False) -> dict:
     Fields the shop does not know are let through: a caller may send more than the shop needs.
     """
     if not isinstance(data, dict):
-        raise InvalidFields({"body": "must be a JSON object"})
+        raise MalformedRequest({"body": "must be a JSON object"})  # not an order at all: 400, like bad JSON
     errors: dict[str, str] = {}
     _check_text(data, "reference", errors, max_length=MAX_REFERENCE_LENGTH)
     _check_items(data.get("items"), errors)
     customer = data.get("customer")
     if isinstance(customer, dict):
-        _check_text(customer, "name", errors, prefix="customer.")
-        _check_text(customer, "address", errors, prefix="customer.")
+        _check_text(customer, "name", errors, prefix="customer.", max_length=MAX_NAME_LENGTH)
+        _check_text(customer, "address", errors, prefix="customer.", max_length=MAX_ADDRESS_LENGTH)
     else:
         errors["customer"] = "must be an object with name and address"
     if "total" in data:
@@ -171,7 +166,7 @@ def _check_items(items: object, errors: dict) -> None:
         if not isinstance(item, dict):
             errors[prefix] = "must be an object with pizza, size and quantity"
             continue
-        _check_text(item, "pizza", errors, prefix=prefix + ".")
+        _check_text(item, "pizza", errors, prefix=prefix + ".", max_length=MAX_PIZZA_LENGTH)
         if item.get("size") not in PIZZA_SIZES:
             errors[prefix + ".size"] = f"must be one of {', '.join(PIZZA_SIZES)}"
         quantity = item.get("quantity")
@@ -182,7 +177,7 @@ def _check_items(items: object, errors: dict) -> None:
 def _check_total(total: object, errors: dict) -> None:
     # A string, so that money never passes through a binary float.
     try:
-        amount = Decimal(total) if isinstance(total, str) else None
+        amount = Decimal(total) if isinstance(total, str) and len(total) <= MAX_TOTAL_LENGTH else None
     except InvalidOperation:
         amount = None
     if amount is None or not amount.is_finite() or amount < 0:

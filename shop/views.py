@@ -1,4 +1,9 @@
-"""The shop's HTTP API: JSON in and out, no CSRF (it is called by programs, not browsers)."""
+"""The shop's HTTP API: JSON in and out, no CSRF (it is called by programs, not browsers).
+
+Open to anyone who can reach the shop: placing, looking up and cancelling orders (what a client of a shop
+does), the ledger without customer details, the settings (read), stats and health. The control endpoints
+need the control token and JSON bodies (see shop/control.py).
+"""
 
 from django.core.exceptions import RequestDataTooBig
 from django.utils.decorators import method_decorator
@@ -6,9 +11,13 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from . import selectors, services
+from .cancellation import cancel_order
+from .control import control_endpoint, refusal_of
 from .models import ShopSettings
 from .responses import error_response, json_response, lose
-from .validation import InvalidInput, parse_json
+from .validation import InvalidInput, MalformedRequest, parse_json, validate_idempotency_key
+
+CANCEL_SUFFIX = "/cancel"
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -26,7 +35,11 @@ class OrdersView(JsonView):
     callback mode, acknowledge it (202) and call back with the decision later."""
 
     def get(self, request):
-        return json_response([entry.to_json() for entry in selectors.ledger()])
+        """The ledger; with ?details=true (and the control token) each entry's customer details too."""
+        details = _wants_details(request)
+        if details and (refusal := refusal_of(request, json_body=False)):
+            return refusal
+        return json_response([_entry_json(entry, details) for entry in selectors.ledger()])
 
     def post(self, request):
         reply = services.receive_order(idempotency_key=request.headers.get("Idempotency-Key"), body=_read_body(request))
@@ -35,13 +48,28 @@ class OrdersView(JsonView):
 
 
 class LedgerEntryView(JsonView):
-    """GET: one ledger entry by its idempotency key, "pending" or "accepted"."""
+    """GET /orders/{key}: one ledger entry, "pending", "accepted" or "cancelled" (?details=true as for the
+    ledger). POST /orders/{key}/cancel: cancel it. Every GET is a look-up, whatever the key ends with."""
 
-    def get(self, request, idempotency_key):
-        entry = selectors.find_ledger_entry(idempotency_key)
+    def get(self, request, key_path):
+        details = _wants_details(request)
+        if details and (refusal := refusal_of(request, json_body=False)):
+            return refusal
+        try:
+            key = validate_idempotency_key(key_path, field="idempotency_key")
+        except MalformedRequest as error:
+            return json_response({"errors": error.errors}, status=400)
+        entry = selectors.find_ledger_entry(key)
         if entry is None:
             return error_response(404, "unknown idempotency key")
-        return json_response(entry.to_json())
+        return json_response(_entry_json(entry, details))
+
+    def post(self, request, key_path):
+        if not key_path.endswith(CANCEL_SUFFIX):
+            return error_response(404, f"no such endpoint: {request.path} (cancel with POST /orders/{{key}}/cancel)")
+        reply = cancel_order(key_path.removesuffix(CANCEL_SUFFIX))
+        response = json_response(reply.body, status=reply.status)
+        return lose(response) if reply.lost else response
 
 
 class SettingsView(JsonView):
@@ -50,6 +78,7 @@ class SettingsView(JsonView):
     def get(self, request):
         return json_response(ShopSettings.load().to_json())
 
+    @control_endpoint(json_body=True)
     def put(self, request):
         try:
             knobs = services.change_settings(parse_json(_read_body(request)))
@@ -59,9 +88,16 @@ class SettingsView(JsonView):
 
 
 class ResetView(JsonView):
-    """POST: empty the ledger, zero the counters, restore the default knobs."""
+    """POST: empty the ledger, zero the counters, restore the default knobs. The body, if any, is `{}`."""
 
+    @control_endpoint(json_body=True)
     def post(self, request):
+        try:
+            body = _read_body(request)
+            if body != b"" and parse_json(body) != {}:
+                return json_response({"errors": {"body": "must be empty or {}"}}, status=400)
+        except InvalidInput as error:
+            return json_response({"errors": error.errors}, status=400)
         return json_response(services.reset_shop().to_json())
 
 
@@ -78,6 +114,14 @@ class HealthView(JsonView):
 
     def get(self, request):
         return json_response({"status": "ok"})
+
+
+def _wants_details(request) -> bool:
+    return request.GET.get("details", "").lower() in ("1", "true", "yes")
+
+
+def _entry_json(entry, details: bool) -> dict:
+    return entry.to_json_with_details() if details else entry.to_json()
 
 
 def _read_body(request) -> bytes | None:

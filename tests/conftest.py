@@ -29,9 +29,10 @@ def shop_process():
 
 @pytest.fixture
 def shop(shop_process, settings):
-    """The real shop simulator, reset to its defaults, and the app pointed at it."""
+    """The real shop simulator, reset to its defaults, and the app pointed at it, with its control token."""
     shop_process.reset()
     settings.SHOP_URL = shop_process.url
+    settings.SHOP_CONTROL_TOKEN = shop_process.control_token
     yield shop_process
     shop_process.reset()
 
@@ -72,7 +73,10 @@ def worker_cluster(django_db_setup, django_db_blocker, shop_process, smtp_server
         smtp_port=smtp_server.port,
         log_path=tmp_path_factory.mktemp("cluster") / "qcluster.log",
         # In its callback mode the shop calls the app back through the relay (see support/relay.py).
-        extra_env={"SHOP_CALLBACK_URL": f"{webhook_relay.url}/webhooks/shop"},
+        extra_env={
+            "SHOP_CALLBACK_URL": f"{webhook_relay.url}/webhooks/shop",
+            "SHOP_CONTROL_TOKEN": shop_process.control_token,
+        },
     ).start()
     yield cluster
     cluster.stop()

@@ -1,7 +1,7 @@
 """Orders for tests, made through the same service the form uses, or directly where the test needs it."""
 
 from orders.models import Order
-from orders.services import quote
+from orders.menu import quote
 
 
 def make_order(menu, *, pizza="margherita", size="medium", quantity=2, attempt_limit=3, **fields) -> Order:

@@ -2,7 +2,9 @@
 as long as the shop) never holds a worker past its timeout and never holds up the trainer's page."""
 
 from orders.models import Pizza
-from orders.services import OrderNotPlaced, submit_order
+from orders.process import OrderNotPlaced
+from workflow.idempotency import Source
+from workflow.start import submit_order
 
 from .simulation import made_up_customer
 
@@ -11,7 +13,7 @@ def place_made_up_order_task(number: int) -> str:
     fields = made_up_customer(number)
     fields["pizza"] = Pizza.objects.get(slug=fields["pizza"])
     try:
-        order = submit_order(source="batch", **fields)
+        order = submit_order(source=Source.BATCH, **fields)
     except OrderNotPlaced as error:
         return f"customer {number} saw an error: {error}"  # recorded as a wait with an error; not retried
     return f"customer {number}: order {order.short_id}"

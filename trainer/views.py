@@ -8,8 +8,7 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
-from django_q.tasks import async_task
-
+from workflow.jobs import enqueue
 from workflow.models import current_store_mode, set_store_mode
 
 from . import stats
@@ -17,6 +16,7 @@ from .charts import wait_chart_svg
 from .forms import BatchForm, KnobsForm, ModeForm, ScenarioForm
 from .scenarios import SCENARIOS, apply_scenario
 from .shop_control import ShopControl, ShopControlError
+from .tasks import place_made_up_order_task
 
 
 def _page(request, *, knobs_form=None, batch_form=None, status=200):
@@ -116,6 +116,6 @@ def batch(request):
         return _page(request, batch_form=form)
     first = secrets.randbelow(900_000) + 100_000  # made-up customers' numbers, distinct enough for a room
     for number in range(first, first + form.cleaned_data["count"]):
-        async_task("trainer.tasks.place_made_up_order_task", number, q_options={"group": "trainer batch"})
+        enqueue(place_made_up_order_task, number, group="trainer batch", name=f"made-up customer {number}")
     messages.success(request, f"{form.cleaned_data['count']} made-up customers are ordering.")
     return redirect("trainer:page")

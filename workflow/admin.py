@@ -1,6 +1,15 @@
-from django.contrib import admin
+from urllib.parse import urlencode
 
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html_join
+
+from orders.admin import OrderAdmin
+from orders.models import ConcurrentTransition, IllegalTransition, Order
+
+from .jobs import task_group
 from .models import ExecutionEvent, StoreAttempt, WorkflowSettings
+from .start import retry_failed_order
 
 
 class StoreAttemptInline(admin.TabularInline):
@@ -59,3 +68,47 @@ class StoreAttemptAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# The order admin with the process's part: what the workflow did (attempts, execution table, django-q2
+# tasks) and the one thing an admin may do to the process, retry a failed order. orders.admin registered
+# the domain's OrderAdmin (imported above, so it is registered first); this one takes its place.
+admin.site.unregister(Order)
+
+
+@admin.register(Order)
+class OrderProcessAdmin(OrderAdmin):
+    inlines = [StoreAttemptInline, ExecutionEventInline]
+    actions = ["retry_failed"]
+    fieldsets = [
+        *OrderAdmin.fieldsets[:2],
+        (OrderAdmin.fieldsets[2][0], {"fields": [*OrderAdmin.fieldsets[2][1]["fields"], "tasks"]}),
+        *OrderAdmin.fieldsets[3:],
+    ]
+    readonly_fields = [*OrderAdmin.readonly_fields, "tasks"]
+
+    @admin.display(description="django-q2 tasks")
+    def tasks(self, order):
+        group = task_group(order)
+        links = [
+            ("Successful", reverse("admin:django_q_success_changelist"), {"group": group}),
+            ("Failed", reverse("admin:django_q_failure_changelist"), {"group": group}),
+            ("Scheduled retries", reverse("admin:django_q_schedule_changelist"), {"q": str(order.public_id)}),
+        ]
+        return format_html_join(" · ", '<a href="{}?{}">{}</a>', ((url, urlencode(query), label) for label, url, query in links))
+
+    @admin.action(description="Retry selected failed orders (fresh budget of attempts)")
+    def retry_failed(self, request, queryset):
+        selected = list(queryset)
+        retried = 0
+        for order in selected:
+            try:
+                retry_failed_order(order)
+                retried += 1
+            except (IllegalTransition, ConcurrentTransition):
+                pass  # not failed, or a worker moved it first: the state machine says no
+        skipped = len(selected) - retried
+        if retried:
+            self.message_user(request, f"Retrying {retried} order(s).", messages.SUCCESS)
+        if skipped:
+            self.message_user(request, f"Skipped {skipped} order(s) that were not failed.", messages.WARNING)

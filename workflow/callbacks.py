@@ -21,7 +21,8 @@ from .models import EventKind, WebhookDelivery
 from .retry_policy import RetryPolicy
 from .shop_client import ShopClient
 from .signing import signature_matches
-from .store import ask_the_shop, confirm_order, fail_or_retry, wait_for_the_shop
+from .outcomes import confirm_order, retry_or_settle, settle_by_answer
+from .shop_lookup import ShopHolds, ask_the_shop
 
 logger = logging.getLogger(__name__)
 
@@ -137,13 +138,9 @@ def check_callback_deadline(order_id: int, *, client: ShopClient | None = None, 
         if order.status != OrderStatus.AWAITING_CALLBACK or (order.attempts_made, order.callback_deadline_at) != seen:
             return "the order moved on meanwhile"
         engine = f"No callback by the deadline; asked the shop: {answer}."
-        if answer.state == "accepted":
-            confirm_order(order, shop_order_id=answer.shop_order_id, now=now, engine=engine)
-            return "confirmed by asking"
-        if answer.state == "pending":
-            wait_for_the_shop(order, now=now, engine=engine)
-            return "waiting longer"
-        fail_or_retry(
+        if settle_by_answer(order, answer, now=now, engine=engine):
+            return "confirmed by asking" if answer.holds == ShopHolds.ACCEPTED else "waiting longer"
+        retry_or_settle(
             order, now=now, policy=policy or RetryPolicy.from_settings(), engine=engine, shop=answer,
             give_up_reason=f"the shop did not confirm the order after {order.attempts_made} attempts",
         )

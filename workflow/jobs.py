@@ -1,10 +1,15 @@
-"""Putting store-order and email jobs on django-q2's queue.
+"""Putting jobs on django-q2's queue, for every app: name a task by its function, never by a string.
+
+`enqueue_task(store_order_task, order)` derives the dotted path django-q2 needs from the function itself
+(`task_path`), so every task an app queues shows as an import of that task.
 
 With the ORM broker (the default) a queued job is a row in the app's own database, so enqueueing inside
 `transaction.atomic()` commits the job together with the order change that needs it, or neither. With
 Redis the queue is outside the database: the job is pushed only once the transaction has committed, and
 the stalled-order sweep (workflow.recovery) picks up an order whose push was lost in between.
 """
+
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
@@ -14,13 +19,16 @@ from django_q.tasks import async_task
 from orders.models import Order
 
 from .broker import enqueue_broker
+from .tasks import check_callback_deadline_task, requeue_stalled_orders_task, send_status_email_task, store_order_task
 
-STORE_ORDER_TASK = "workflow.tasks.store_order_task"
-SEND_STATUS_EMAIL_TASK = "workflow.tasks.send_status_email_task"
-RECOVERY_TASK = "workflow.tasks.requeue_stalled_orders_task"
-NOTIFY_CALLBACK_TASK = "api.tasks.notify_callback_task"
-CALLBACK_DEADLINE_TASK = "workflow.tasks.check_callback_deadline_task"
 RECOVERY_SCHEDULE_NAME = "requeue stalled orders"
+
+
+def task_path(func: Callable) -> str:
+    """The dotted path by which a django-q2 worker imports `func` (a module-level function)."""
+    if "." in func.__qualname__:
+        raise ValueError(f"{func.__qualname__} is not a module-level function: a worker could not import it")
+    return f"{func.__module__}.{func.__qualname__}"
 
 
 def task_group(order: Order) -> str:
@@ -29,42 +37,39 @@ def task_group(order: Order) -> str:
 
 
 def enqueue_store_order(order: Order) -> None:
-    enqueue_task(STORE_ORDER_TASK, order)
-
-
-def enqueue_final_jobs(order: Order) -> None:
-    """Everything that must follow a final status, queued in the transaction that set it."""
-    enqueue_status_email(order)
-    if order.callback_url:
-        enqueue_task(NOTIFY_CALLBACK_TASK, order)
+    enqueue_task(store_order_task, order)
 
 
 def enqueue_status_email(order: Order) -> None:
-    enqueue_task(SEND_STATUS_EMAIL_TASK, order, order.status)
+    enqueue_task(send_status_email_task, order, order.status)
 
 
-def enqueue_task(func: str, order: Order, *extra_args) -> None:
+def enqueue_callback_deadline_check(order: Order) -> None:
+    enqueue_task(check_callback_deadline_task, order)
+
+
+def enqueue_task(func: Callable, order: Order, *extra_args) -> None:
     """Queue one of an order's tasks (args: the order's id, then `extra_args`), grouped with its others."""
-    enqueue(func, order.pk, *extra_args, group=task_group(order), name=f"{func.rsplit('.', 1)[1]} {order.short_id}")
+    enqueue(func, order.pk, *extra_args, group=task_group(order), name=f"{func.__name__} {order.short_id}")
 
 
 def schedule_store_order(order: Order, *, at) -> None:
     """Run the next attempt at `at` without holding a worker until then."""
-    schedule_once(STORE_ORDER_TASK, order.pk, at=at, name=f"store order {order.public_id} attempt {order.attempts_made + 1}",
+    schedule_once(store_order_task, order.pk, at=at, name=f"store order {order.public_id} attempt {order.attempts_made + 1}",
                   group=task_group(order))
 
 
 def schedule_callback_deadline(order: Order, *, at) -> None:
     """Look at the order again at `at`, in case the shop's callback has not come by then."""
-    schedule_once(CALLBACK_DEADLINE_TASK, order.pk, at=at, name=f"callback deadline {order.public_id} attempt {order.attempts_made}",
-                  group=task_group(order))
+    schedule_once(check_callback_deadline_task, order.pk, at=at,
+                  name=f"callback deadline {order.public_id} attempt {order.attempts_made}", group=task_group(order))
 
 
-def schedule_once(func: str, *args, at, name: str, group: str) -> Schedule:
+def schedule_once(func: Callable, *args, at, name: str, group: str) -> Schedule:
     """A task that runs once at `at` (a one-off django-q2 schedule), created in the caller's transaction."""
     return Schedule.objects.create(
         name=name[:100],
-        func=func,
+        func=task_path(func),
         args=repr(tuple(args)),
         kwargs=repr({"q_options": {"group": group}}),
         schedule_type=Schedule.ONCE,
@@ -73,23 +78,23 @@ def schedule_once(func: str, *args, at, name: str, group: str) -> Schedule:
     )
 
 
-def enqueue(func: str, *args, group: str, name: str) -> None:
+def enqueue(func: Callable, *args, group: str, name: str) -> None:
     """Queue a task: in the caller's transaction with the ORM broker, after it commits with Redis."""
-    q_options = {"group": group, "task_name": name}
+    path, q_options = task_path(func), {"group": group, "task_name": name}
     if settings.REDIS_URL:
         q_options["broker"] = enqueue_broker()  # one Redis connection pool per process, not one per task
-        transaction.on_commit(lambda: async_task(func, *args, q_options=q_options), robust=True)
+        transaction.on_commit(lambda: async_task(path, *args, q_options=q_options), robust=True)
     else:
-        async_task(func, *args, q_options=q_options)
+        async_task(path, *args, q_options=q_options)
 
 
 def ensure_recovery_schedule() -> Schedule:
-    return ensure_every_minute(RECOVERY_SCHEDULE_NAME, RECOVERY_TASK)
+    return ensure_every_minute(RECOVERY_SCHEDULE_NAME, requeue_stalled_orders_task)
 
 
-def ensure_every_minute(name: str, func: str) -> Schedule:
+def ensure_every_minute(name: str, func: Callable) -> Schedule:
     """A sweep that runs every minute; creating it again changes nothing (prepare is safe to repeat)."""
     schedule, _ = Schedule.objects.update_or_create(
-        name=name, defaults={"func": func, "schedule_type": Schedule.MINUTES, "minutes": 1, "repeats": -1}
+        name=name, defaults={"func": task_path(func), "schedule_type": Schedule.MINUTES, "minutes": 1, "repeats": -1}
     )
     return schedule

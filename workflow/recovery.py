@@ -2,7 +2,7 @@
 
 Jobs can be lost outside our transactions: a Redis push after commit that never happened, a task that
 django-q2 gave up on after `max_attempts` (a mail during a long SMTP outage), a schedule deleted by hand. Queuing a job for an order that
-still has one is harmless: the claim in workflow.store lets only one of them act.
+still has one is harmless: the claim in workflow.attempt lets only one of them act.
 """
 
 from datetime import timedelta
@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from orders.models import Order, OrderStatus
 
-from .jobs import CALLBACK_DEADLINE_TASK, enqueue_status_email, enqueue_store_order, enqueue_task
-from .store import stale_after
+from .attempt import stale_after
+from .jobs import enqueue_callback_deadline_check, enqueue_status_email, enqueue_store_order
 
 # Long enough that a healthy cluster has surely picked the job up by then.
 GRACE = timedelta(seconds=60)
@@ -48,6 +48,6 @@ def requeue_stalled_orders(now=None) -> int:
         count += 1
     # An order waiting for a callback whose deadline check went missing: run the check now.
     for order in Order.objects.filter(status=OrderStatus.AWAITING_CALLBACK, callback_deadline_at__lt=now - GRACE):
-        enqueue_task(CALLBACK_DEADLINE_TASK, order)
+        enqueue_callback_deadline_check(order)
         count += 1
     return count

@@ -4,15 +4,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import requests
+from urllib3.exceptions import NewConnectionError
 from django.conf import settings
 
 
 class ShopError(Exception):
-    """A call to the shop did not place the order."""
+    """A call to the shop did not get the order confirmed.
 
-    def __init__(self, message: str, *, http_status: int | None = None):
+    `may_be_placed`: the request may have reached the shop and been placed there, only its answer is lost (a
+    read timeout, a connection dropped after sending, a 2xx we cannot read). False when the shop clearly did
+    not take it (it answered with an error, or we never got through to it).
+    """
+
+    def __init__(self, message: str, *, http_status: int | None = None, may_be_placed: bool = False):
         super().__init__(message)
         self.http_status = http_status
+        self.may_be_placed = may_be_placed
 
 
 class ShopUnavailable(ShopError):
@@ -64,10 +71,16 @@ class ShopClient:
                 timeout=self.timeout,
                 allow_redirects=False,
             )
+        except requests.ConnectTimeout as error:
+            raise ShopUnavailable(f"could not reach the shop in time ({error.__class__.__name__})") from error
         except requests.Timeout as error:
-            raise ShopUnavailable(f"the shop did not answer in time ({error.__class__.__name__})") from error
+            raise ShopUnavailable(
+                f"the shop did not answer in time ({error.__class__.__name__})", may_be_placed=True
+            ) from error
         except requests.ConnectionError as error:
-            raise ShopUnavailable(f"could not reach the shop or the answer was lost: {_root_cause(error)}") from error
+            if _never_connected(error):
+                raise ShopUnavailable(f"could not reach the shop: {_root_cause(error)}") from error
+            raise ShopUnavailable(f"the shop's answer was lost: {_root_cause(error)}", may_be_placed=True) from error
         return classify_response(response)
 
     def look_up(self, idempotency_key: str) -> dict | None:
@@ -95,9 +108,13 @@ def classify_response(response: requests.Response) -> ShopReceipt:
             shop_order_id = response.json()[reference_field]
         except (ValueError, KeyError, TypeError):
             # The shop may have placed the order; a repeat under the same key is safe and will tell us.
-            raise ShopUnavailable(f"the shop's answer had no {reference_field}", http_status=status) from None
+            raise ShopUnavailable(
+                f"the shop's answer had no {reference_field}", http_status=status, may_be_placed=True
+            ) from None
         if not isinstance(shop_order_id, str) or not shop_order_id:
-            raise ShopUnavailable(f"the shop's answer had an empty {reference_field}", http_status=status)
+            raise ShopUnavailable(
+                f"the shop's answer had an empty {reference_field}", http_status=status, may_be_placed=True
+            )
         return ShopReceipt(shop_order_id=shop_order_id, http_status=status)
     if status == 429 or status >= 500:
         raise ShopUnavailable(f"the shop answered {status}: {_short_body(response)}", http_status=status)
@@ -109,6 +126,18 @@ def classify_response(response: requests.Response) -> ShopReceipt:
 def _short_body(response: requests.Response, limit: int = 200) -> str:
     text = response.text.strip().replace("\n", " ")
     return text[:limit] + ("…" if len(text) > limit else "")
+
+
+def _never_connected(error: requests.ConnectionError) -> bool:
+    """The connection was never made (refused, no route, name unknown): the request cannot have arrived."""
+    cause = error
+    while cause is not None:
+        if isinstance(cause, (NewConnectionError, ConnectionRefusedError)):
+            return True
+        cause = cause.__context__ or (cause.args[0] if cause.args and isinstance(cause.args[0], BaseException) else None)
+        if cause is error:
+            break
+    return False
 
 
 def _root_cause(error: BaseException) -> str:

@@ -1,24 +1,30 @@
-"""The django-q2 tasks: thin wrappers that call the plain functions which tests call directly."""
+"""The django-q2 tasks: thin wrappers that call the plain functions which tests call directly.
 
-from orders.emails import send_status_email
-
-from .callbacks import check_callback_deadline
-from .recovery import requeue_stalled_orders
-from .store import store_order
+This module is a leaf when imported: each wrapper imports its function when it runs. The plain functions
+queue these very tasks (workflow.jobs imports them to name them), so a top-level import here would be a cycle.
+"""
 
 
 def store_order_task(order_id: int) -> str:
+    from .attempt import store_order
+
     attempt = store_order(order_id)
     return "nothing due" if attempt is None else f"attempt {attempt.number}: {attempt.outcome}"
 
 
 def send_status_email_task(order_id: int, status: str) -> str:
+    from .mail import send_status_email
+
     return "sent" if send_status_email(order_id, status) else "not sent (already sent or no longer due)"
 
 
 def requeue_stalled_orders_task() -> str:
+    from .recovery import requeue_stalled_orders
+
     return f"requeued {requeue_stalled_orders()} order(s)"
 
 
 def check_callback_deadline_task(order_id: int) -> str:
+    from .callbacks import check_callback_deadline
+
     return check_callback_deadline(order_id)

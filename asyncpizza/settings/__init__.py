@@ -148,6 +148,10 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SHOP_URL = env_str("SHOP_URL", "http://127.0.0.1:8001").rstrip("/")
 SHOP_TIMEOUT_S = env_float("SHOP_TIMEOUT_S", 10, minimum=0.1)
 SHOP_CONNECT_TIMEOUT_S = min(3.05, SHOP_TIMEOUT_S)
+# The bearer token of the shop simulator's control endpoints (PUT /settings, POST /reset, the ledger's
+# details): the shop requires it, the trainer and its commands send it. Unset, they are closed to all;
+# `manage.py demo` makes a random one for its three processes.
+SHOP_CONTROL_TOKEN = env_str("SHOP_CONTROL_TOKEN", "")
 STORE_ORDER_MAX_ATTEMPTS = env_int("STORE_ORDER_MAX_ATTEMPTS", 3, minimum=1)
 STORE_ORDER_BACKOFF_S = env_float("STORE_ORDER_BACKOFF_S", 1, minimum=0)
 STORE_ORDER_BACKOFF_CAP_S = env_float("STORE_ORDER_BACKOFF_CAP_S", 300, minimum=0)

@@ -4,7 +4,7 @@ the client's receiver, a real HTTP server on loopback that checks the signature.
 import pytest
 from django_q.models import Schedule
 
-from api.notifications import DELIVER_CALLBACK_TASK
+from ..task_paths import DELIVER_CALLBACK_TASK
 
 from ..support.waiting import wait_until
 from .helpers import order_body, post_order

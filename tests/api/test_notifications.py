@@ -8,7 +8,8 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from api.models import CallbackDelivery, DeliveryState
-from api.notifications import DELIVER_CALLBACK_TASK, deliver_callback, notify_callback, sign
+from api.notifications import deliver_callback, notify_callback, sign
+from ..task_paths import DELIVER_CALLBACK_TASK
 from api.tasks import notify_callback_task
 from orders.models import Order
 

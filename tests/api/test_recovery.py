@@ -9,10 +9,10 @@ from django_q.models import OrmQ, Schedule
 from django_q.signing import SignedPackage
 
 from api.models import CallbackDelivery, DeliveryState
-from api.notifications import DELIVER_CALLBACK_TASK
+from ..task_paths import DELIVER_CALLBACK_TASK
 from api.recovery import SCHEDULE_NAME, requeue_stalled_notifications
 from orders.models import Order
-from workflow.jobs import NOTIFY_CALLBACK_TASK
+from ..task_paths import NOTIFY_CALLBACK_TASK
 from workflow.recovery import GRACE
 
 from ..factories import make_order

@@ -13,7 +13,7 @@ import api.services
 from api.models import IdempotencyKey
 from api.services import place_api_order
 from orders.models import CustomerWait, Order, OrderStatus, StoreMode, WaitOutcome
-from workflow.jobs import STORE_ORDER_TASK
+from ..task_paths import STORE_ORDER_TASK
 from workflow.models import set_store_mode
 
 from .helpers import order_body, post_order
@@ -112,7 +112,7 @@ def test_in_synchronous_mode_a_locked_database_answers_503(client, menu, monkeyp
     def locked(order, **kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr("orders.services.store_in_request", locked)
+    monkeypatch.setattr("workflow.start.store_in_request", locked)
     response = post_order(client)
     assert response.status_code == 503
     assert response["Retry-After"] == "1"

@@ -8,7 +8,7 @@ from django.test import Client
 
 from api.models import IdempotencyKey
 from orders.models import CustomerWait, Order, Pizza
-from workflow.store import store_order
+from workflow.attempt import store_order
 
 from .helpers import fields_named, order_body, post_order
 

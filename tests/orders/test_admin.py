@@ -6,7 +6,7 @@ from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
 from orders.models import Order, OrderStatus
-from workflow.jobs import STORE_ORDER_TASK
+from ..task_paths import STORE_ORDER_TASK
 
 from ..factories import make_order
 

@@ -5,7 +5,7 @@ import smtplib
 import pytest
 from django.utils import timezone
 
-from orders.emails import send_status_email
+from workflow.mail import send_status_email
 from orders.models import Order
 
 from ..factories import make_order

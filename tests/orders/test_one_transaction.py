@@ -6,8 +6,8 @@ from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
 from orders.models import Order, OrderStatus
-from orders.services import place_order
-from workflow.jobs import STORE_ORDER_TASK
+from workflow.start import place_order
+from ..task_paths import STORE_ORDER_TASK
 
 from ..factories import ORDER_FORM
 

@@ -12,11 +12,18 @@ DEFAULTS = {
     "down": False,
     "seed": None,
     "mode": "sync",
+    "down_for_s": None,
+    "down_until": None,
+    "cancel_window_s": 300.0,
 }
 
 
 def put_settings(shop, **kwargs) -> requests.Response:
-    return requests.put(shop.url + "/settings", timeout=TIMEOUT_S, **kwargs)
+    """PUT /settings as the operator: with the control token, and JSON unless the test says otherwise."""
+    headers = {**shop.auth_header, **kwargs.pop("headers", {})}
+    if "data" in kwargs:
+        headers.setdefault("Content-Type", "application/json")
+    return requests.put(shop.url + "/settings", headers=headers, timeout=TIMEOUT_S, **kwargs)
 
 
 def test_the_settings_start_at_their_defaults(shop):
@@ -47,6 +54,14 @@ def test_a_put_changes_only_the_knobs_it_names(shop):
         ({"mode": "async"}, "mode"),
         ({"mode": None}, "mode"),
         ({"mood": "grumpy"}, "mood"),
+        ({"down_for_s": -1}, "down_for_s"),
+        ({"down_for_s": 86401}, "down_for_s"),
+        ({"down_for_s": "60"}, "down_for_s"),
+        ({"down_for_s": True}, "down_for_s"),
+        ({"down_for_s": 10**400}, "down_for_s"),
+        ({"cancel_window_s": -0.5}, "cancel_window_s"),
+        ({"cancel_window_s": None}, "cancel_window_s"),
+        ({"cancel_window_s": 10**400}, "cancel_window_s"),
     ],
 )
 def test_a_bad_value_is_400_naming_the_field_and_changes_nothing(shop, changes, field):
@@ -57,7 +72,7 @@ def test_a_bad_value_is_400_naming_the_field_and_changes_nothing(shop, changes, 
     assert shop.settings() == DEFAULTS  # not even the good latency_s was applied
 
 
-@pytest.mark.parametrize("data", [b"{not json", b"[0.5]"])
+@pytest.mark.parametrize("data", [b"{not json", b"[0.5]", b"", b"null", b'"down"'])
 def test_a_body_that_is_not_a_json_object_is_400(shop, data):
     response = put_settings(shop, data=data)
     assert response.status_code == 400

@@ -200,7 +200,7 @@ def test_every_bad_field_is_named_at_once():
 
 
 def test_an_order_must_be_an_object():
-    with pytest.raises(InvalidFields) as refused:
+    with pytest.raises(MalformedRequest) as refused:
         validate_order([an_order()])
     assert list(refused.value.errors) == ["body"]
 

@@ -7,11 +7,14 @@ over HTTP as the app does.
         assert len(shop.ledger()) == 1
 
 Each ShopProcess has its own SQLite database in a temporary directory (migrated before the start), and
-listens on a loopback port the system picks, so that several can run side by side.
+listens on a loopback port the system picks, so that several can run side by side. It is started with a
+control token of its own (`control_token`), which its helpers send; give the app the same one
+(settings.SHOP_CONTROL_TOKEN) where the app's trainer talks to it.
 """
 
 import os
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -39,9 +42,12 @@ class ShopProcess:
         extra_env: dict[str, str] | None = None,
         startup_timeout_s: float = 20.0,
         request_timeout_s: float = 10.0,
+        control_token: str | None = None,
     ):
-        """`extra_env` is added to the shop's environment last, e.g. {"SHOP_LOG_LEVEL": "INFO"}."""
+        """`extra_env` is added to the shop's environment last, e.g. {"SHOP_LOG_LEVEL": "INFO"}.
+        `control_token`: the shop's SHOP_CONTROL_TOKEN; a random one unless given ("" starts it without)."""
         self.extra_env = extra_env or {}
+        self.control_token = secrets.token_urlsafe(32) if control_token is None else control_token
         self.startup_timeout_s = startup_timeout_s
         self.request_timeout_s = request_timeout_s
         self.url: str | None = None
@@ -98,7 +104,7 @@ class ShopProcess:
     def control(self) -> ShopControl:
         if self.url is None:
             raise ShopProcessError("the shop is not running; call start() first")
-        return ShopControl(self.url, timeout_s=self.request_timeout_s)
+        return ShopControl(self.url, timeout_s=self.request_timeout_s, token=self.control_token)
 
     def reset(self) -> dict:
         """Empty the ledger, zero the counters, restore default settings; the settings now in force."""
@@ -111,8 +117,14 @@ class ShopProcess:
     def settings(self) -> dict:
         return self.control.knobs()
 
-    def ledger(self) -> list[dict]:
-        return self.control.ledger()
+    def ledger(self, *, details: bool = True) -> list[dict]:
+        """Every ledger entry; with `details` (the control token's view) the customer details too."""
+        return self.control.ledger(details=details)
+
+    @property
+    def auth_header(self) -> dict:
+        """The header the control endpoints require, for tests that call them directly."""
+        return {"Authorization": f"Bearer {self.control_token}"}
 
     def stats(self) -> dict:
         return self.control.stats()
@@ -127,6 +139,7 @@ class ShopProcess:
             "SHOP_DATABASE_URL": f"sqlite:///{directory / 'shop.sqlite3'}",
             "DJANGO_SETTINGS_MODULE": "asyncpizza.settings",
             "PYTHONUNBUFFERED": "1",
+            "SHOP_CONTROL_TOKEN": self.control_token,
             **self.extra_env,
         }
         deadline = time.monotonic() + self.startup_timeout_s

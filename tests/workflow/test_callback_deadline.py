@@ -6,10 +6,10 @@ from django_q.models import Schedule
 
 from orders.models import Order, OrderStatus
 from workflow.callbacks import check_callback_deadline
-from workflow.jobs import STORE_ORDER_TASK
+from ..task_paths import STORE_ORDER_TASK
 from workflow.retry_policy import RetryPolicy
 from workflow.shop_client import ShopClient
-from workflow.store import shop_payload
+from workflow.attempt import shop_payload
 
 from ..factories import make_order
 

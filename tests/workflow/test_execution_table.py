@@ -3,12 +3,12 @@
 import pytest
 from django.utils import timezone
 
-from orders.emails import send_status_email
+from workflow.mail import send_status_email
 from orders.models import Order
-from orders.services import place_order
+from workflow.start import place_order
 from workflow.models import EventKind
 from workflow.retry_policy import RetryPolicy
-from workflow.store import store_order
+from workflow.attempt import store_order
 
 pytestmark = pytest.mark.django_db
 POLICY = RetryPolicy(max_attempts=3, base_delay_s=5, max_delay_s=60, jitter=0)

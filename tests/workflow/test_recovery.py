@@ -8,7 +8,7 @@ from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
 from orders.models import Order
-from workflow.jobs import CALLBACK_DEADLINE_TASK, SEND_STATUS_EMAIL_TASK, STORE_ORDER_TASK
+from ..task_paths import CALLBACK_DEADLINE_TASK, SEND_STATUS_EMAIL_TASK, STORE_ORDER_TASK
 from workflow.recovery import GRACE, requeue_stalled_orders
 
 from ..factories import make_order

@@ -8,11 +8,12 @@ from django_q.models import OrmQ, Schedule
 from django_q.signing import SignedPackage
 
 from orders.models import Order, OrderStatus
-from workflow.jobs import SEND_STATUS_EMAIL_TASK, STORE_ORDER_TASK
+from ..task_paths import SEND_STATUS_EMAIL_TASK, STORE_ORDER_TASK
 from workflow.models import AttemptOutcome
 from workflow.retry_policy import RetryPolicy
 from workflow.shop_client import ShopClient
-from workflow.store import claim_attempt, retry_failed_order, store_order
+from workflow.attempt import claim_attempt, store_order
+from workflow.start import retry_failed_order
 
 from ..factories import make_order
 
@@ -171,7 +172,7 @@ def test_out_of_attempts_the_app_asks_the_shop_before_failing_and_finds_it_accep
 
 
 def test_a_lost_last_attempt_is_settled_by_asking_the_shop(menu, shop, shop_client, settings):
-    from workflow.jobs import CALLBACK_DEADLINE_TASK
+    from tests.task_paths import CALLBACK_DEADLINE_TASK
 
     order = make_order(menu, attempt_limit=1)
     lost = claim_attempt(order.pk)

@@ -5,8 +5,9 @@ from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
 from orders.models import CustomerWait, Order, OrderStatus, StoreMode, WaitOutcome
-from orders.services import OrderNotPlaced, place_order, submit_order
-from workflow.jobs import SEND_STATUS_EMAIL_TASK
+from orders.process import OrderNotPlaced
+from workflow.start import place_order, submit_order
+from ..task_paths import SEND_STATUS_EMAIL_TASK
 from workflow.models import EventKind, set_store_mode
 
 from ..factories import ORDER_FORM

@@ -1,5 +1,7 @@
 """Runs the whole demo: web, shop simulator and worker cluster, until Ctrl-C stops all three."""
 
+import os
+import secrets
 import subprocess
 import sys
 
@@ -22,8 +24,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         handle_stop_signals()  # Ctrl-C and SIGTERM stop all three
         call_command("prepare", demo_admin=True)
+        # The shop's control endpoints need a token: the one in the environment, or a fresh one for this run,
+        # given to all three (the web process's trainer page sends it).
+        control_token = settings.SHOP_CONTROL_TOKEN or secrets.token_urlsafe(32)
+        environment = {**os.environ, "SHOP_CONTROL_TOKEN": control_token}
         children = {
-            name: subprocess.Popen([sys.executable, "manage.py", *argv], cwd=settings.BASE_DIR)
+            name: subprocess.Popen([sys.executable, "manage.py", *argv], cwd=settings.BASE_DIR, env=environment)
             for name, argv in PROCESSES
         }
         self.stdout.write(
@@ -33,6 +39,8 @@ class Command(BaseCommand):
             + f"password {settings.DEMO_ADMIN_PASSWORD!r})\n"
             + "  Customer mails:  http://127.0.0.1:8000/mailbox/  (staff only)\n"
             + "  Shop simulator:  http://127.0.0.1:8001/settings  and  /orders (its ledger)\n"
+            + f"  Shop control:    SHOP_CONTROL_TOKEN={control_token}\n"
+            + "                   (export it to run `manage.py scenario` in another terminal)\n"
         )
         exit_code = supervise(children, self.stderr.write)
         if exit_code:

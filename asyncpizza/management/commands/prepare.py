@@ -4,8 +4,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from orders.menu import load_menu
-from api.recovery import SCHEDULE_NAME as NOTIFICATION_SWEEP, SWEEP_TASK as NOTIFICATION_SWEEP_TASK
-from workflow.jobs import ensure_every_minute, ensure_recovery_schedule
+from api.recovery import ensure_notification_sweep
+from workflow.jobs import ensure_recovery_schedule
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Database {database!r} is migrated.")
         self.stdout.write(f"Menu: {load_menu()} pizzas.")
         ensure_recovery_schedule()
-        ensure_every_minute(NOTIFICATION_SWEEP, NOTIFICATION_SWEEP_TASK)
+        ensure_notification_sweep()
         self.stdout.write("The sweeps for stalled orders and notifications are scheduled every minute.")
         if demo_admin:
             self._ensure_demo_admin()

@@ -1,4 +1,8 @@
-"""The mails a customer gets: a confirmation, or a notice that the order failed. Each at most once."""
+"""The mail step of the process: a confirmation, or a notice that the order failed. Each at most once.
+
+Subscribed to `orders.signals.order_finalised` (connected in WorkflowConfig.ready()): the mail job is queued
+in the transaction that made the order final. The templates are the order pages' (templates/orders/emails/).
+"""
 
 import logging
 from email.utils import formataddr
@@ -8,10 +12,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from workflow.events import record_event
-from workflow.models import EventKind
+from orders.models import Order, OrderStatus
 
-from .models import Order, OrderStatus
+from .events import record_event
+from .jobs import enqueue_status_email
+from .models import EventKind
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +25,11 @@ STATUS_EMAILS = {
     OrderStatus.CONFIRMED: ("confirmation_email_sent_at", "Your pizza order is confirmed"),
     OrderStatus.FAILED: ("failure_email_sent_at", "We could not place your pizza order"),
 }
+
+
+def queue_status_email(sender, *, order: Order, **kwargs) -> None:
+    """Receiver of order_finalised: the order's mail job, in the transaction that made it final."""
+    enqueue_status_email(order)
 
 
 def send_status_email(order_id: int, status: str) -> bool:

@@ -1,0 +1,56 @@
+"""One idempotency path for every entry: a retry of the same request, after the shop's answer was lost in the
+synchronous store mode, reaches the shop under the same key, so the shop's ledger holds ONE order.
+
+Against the real shop simulator: its `lost_response_rate` knob makes it place the order, then cut the
+connection before answering."""
+
+import re
+
+import pytest
+
+from orders.models import Order, OrderStatus, StoreMode
+from workflow.models import set_store_mode
+
+from ..api.helpers import order_body, post_order
+from ..factories import ORDER_FORM
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_api_retry_after_a_lost_answer_makes_one_shop_order(client, menu, shop):
+    set_store_mode(StoreMode.SYNC)
+    shop.configure(lost_response_rate=1.0)
+    first = post_order(client, key="lost-answer-1", body=order_body())
+    assert first.status_code == 502
+    assert len(shop.ledger()) == 1 and Order.objects.count() == 0
+
+    shop.configure(lost_response_rate=0.0)
+    retry = post_order(client, key="lost-answer-1", body=order_body())
+    assert retry.status_code == 202
+    order = Order.objects.get()
+    assert order.status == OrderStatus.CONFIRMED
+    [entry] = shop.ledger()  # one pizza, not two
+    assert entry["shop_order_id"] == order.shop_order_id
+
+
+def test_api_says_the_shop_may_have_an_order_whose_answer_was_lost(client, menu, shop):
+    set_store_mode(StoreMode.SYNC)
+    shop.configure(lost_response_rate=1.0)
+    message = post_order(client, key="lost-answer-2").json()["message"]
+    assert "may have" in message and "same Idempotency-Key" in message and "Nothing was ordered" not in message
+
+
+def test_form_retry_after_a_lost_answer_makes_one_shop_order(client, menu, shop):
+    set_store_mode(StoreMode.SYNC)
+    shop.configure(lost_response_rate=1.0)
+    page = client.get("/").content.decode()
+    [submission] = re.findall(r'name="submission" value="([0-9a-f-]{36})"', page)
+    form = {**ORDER_FORM, "submission": submission}
+    answer = client.post("/", form).content.decode()
+    assert len(shop.ledger()) == 1
+
+    shop.configure(lost_response_rate=0.0)
+    assert client.post("/", form).status_code == 303
+    [entry] = shop.ledger()
+    assert entry["shop_order_id"] == Order.objects.get().shop_order_id
+    assert "may have" in answer and "Nothing was ordered" not in answer  # what the customer read first

@@ -1,0 +1,112 @@
+"""Where an order goes after an attempt, a callback or a question to the shop: every move of the process
+into its next state, each called inside the caller's transaction and named after the state it enters.
+
+- `confirm_order`   → confirmed (sends `order_finalised`: the mail and any API notification follow)
+- `fail_order`      → failed    (sends `order_finalised`)
+- `wait_for_retry`  → waiting_retry: the next attempt is scheduled, no worker waits
+- `await_callback`  → awaiting_callback: the shop will call back; a deadline check is scheduled
+- `retry_or_settle`: after a failed attempt, the next attempt if the budget allows, else what the shop says
+  it holds (workflow.shop_lookup) decides between confirmed, awaiting_callback and failed.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+
+from orders.models import Order
+from orders.signals import order_finalised
+
+from .events import record_event
+from .jobs import schedule_callback_deadline, schedule_store_order
+from .models import EventKind
+from .retry_policy import RetryPolicy
+from .shop_lookup import ShopAnswer, ShopHolds
+
+logger = logging.getLogger(__name__)
+
+
+def confirm_order(
+    order: Order, *, shop_order_id: str, now, engine: str, kind: str = EventKind.CONFIRMED,
+    database: str = "Committed: order 'confirmed', confirmation email job.", duration_ms: int | None = None,
+) -> None:
+    """The order is confirmed, what follows a final status is queued, the event recorded.
+    Every way to a confirmation (the shop's answer, its callback, asking it) ends here."""
+    order.confirm(shop_order_id=shop_order_id, now=now)
+    order_finalised.send(sender=Order, order=order)
+    record_event(
+        order, kind, at=now, duration_ms=duration_ms,
+        customer=f"Status page: confirmed, shop reference {shop_order_id}.", engine=engine, database=database,
+    )
+
+
+def fail_order(order: Order, *, reason: str, now, engine: str, duration_ms: int | None = None) -> None:
+    """The order failed; `reason` is for the customer, the technical detail stays on the attempts."""
+    order.fail(reason=reason, now=now)
+    order_finalised.send(sender=Order, order=order)
+    record_event(
+        order, EventKind.FAILED, at=now, duration_ms=duration_ms,
+        customer=f"Status page: failed ({reason}).", engine=engine,
+        database="Committed: order 'failed', failure email job.",
+    )
+
+
+def wait_for_retry(order: Order, *, now, policy: RetryPolicy, engine: str, duration_ms: int | None = None) -> None:
+    """The next attempt after the policy's backoff, as a one-off schedule: the worker is free at once."""
+    delay = policy.delay_after(order.attempts_made)
+    at = now + timedelta(seconds=delay)
+    order.wait_for_retry(at=at)
+    schedule_store_order(order, at=at)
+    record_event(
+        order,
+        EventKind.ATTEMPT_FAILED,
+        at=now,
+        duration_ms=duration_ms,
+        customer=f"Status page: attempt {order.attempts_made} did not get through, next try in {delay:.1f} s.",
+        engine=f"{engine} The worker is free again at once.",
+        database=f"Committed: attempt {order.attempts_made} failed, order 'waiting_retry', next attempt scheduled.",
+    )
+    logger.info("order %s: %s Next attempt at %s", order.short_id, engine, at)
+
+
+def await_callback(order: Order, *, now, for_s: float | None = None):
+    """The order waits for the shop's callback until `now + for_s` (SHOP_CALLBACK_DEADLINE_S by default),
+    when a check that asks the shop is scheduled. Holds no worker. Returns the deadline."""
+    until = now + timedelta(seconds=settings.SHOP_CALLBACK_DEADLINE_S if for_s is None else for_s)
+    order.await_callback(until=until)
+    schedule_callback_deadline(order, at=until)
+    return until
+
+
+def settle_by_answer(order: Order, answer: ShopAnswer | None, *, now, engine: str) -> bool:
+    """What the shop said it holds, where that decides: accepted → confirmed, pending → awaiting_callback.
+    False when it does not decide (nothing there, or the shop could not be asked)."""
+    if answer is not None and answer.holds == ShopHolds.ACCEPTED:
+        confirm_order(order, shop_order_id=answer.shop_order_id, now=now, engine=engine)
+        return True
+    if answer is not None and answer.holds == ShopHolds.PENDING:
+        until = await_callback(order, now=now)
+        record_event(
+            order, EventKind.CALLBACK_LATE, at=now,
+            customer="Status page: the shop has the order and will confirm it.",
+            engine=f"{engine} Waiting for it, without using an attempt.",
+            database=f"Committed: order 'awaiting_callback' until {until:%H:%M:%S}, a deadline check scheduled.",
+        )
+        return True
+    return False
+
+
+def retry_or_settle(
+    order: Order, *, now, policy: RetryPolicy, engine: str, give_up_reason: str,
+    shop: ShopAnswer | None = None, duration_ms: int | None = None,
+) -> None:
+    """After a failed try: the next attempt if the budget allows; else what the shop said decides:
+    accepted → confirmed, pending → awaiting_callback, anything else → failed."""
+    if order.attempts_left > 0:
+        wait_for_retry(order, now=now, policy=policy, engine=engine, duration_ms=duration_ms)
+        return
+    if settle_by_answer(order, shop, now=now, engine=f"{engine} Out of attempts, the app asked first: {shop}."):
+        return
+    asked = f" Out of attempts; asked first: {shop}." if shop is not None else ""
+    fail_order(order, reason=give_up_reason, now=now, engine=f"{engine}{asked}", duration_ms=duration_ms)
+    logger.warning("order %s failed after %s attempts: %s%s", order.short_id, order.attempts_made, engine, asked)
