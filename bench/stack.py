@@ -67,6 +67,13 @@ class Stack:
         self.processes = []
 
     def __enter__(self):
+        try:
+            return self._start_all()
+        except BaseException:
+            self.__exit__(None, None, None)  # whatever started, stop it: no process outlives a failed start
+            raise
+
+    def _start_all(self):
         shutil.rmtree(self.var_dir, ignore_errors=True)
         self.var_dir.mkdir(parents=True)
         (self.var_dir / "static").mkdir()  # STATIC_ROOT, which whitenoise looks at (empty: no collectstatic here)
