@@ -52,7 +52,7 @@ $(STAMP): requirements.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-# Installs Debian's chromium when it is missing and we may (root); otherwise says what to do.
+# Installs Debian's chromium (and npm, for axe-core) when missing and we may (root); otherwise says what to do.
 chromium:
 	@if [ ! -x $(CHROMIUM) ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -62,6 +62,16 @@ chromium:
 	    echo "The browser tests need Debian's Chromium at $(CHROMIUM). Install it as root:" >&2; \
 	    echo "    apt-get update && apt-get install -y chromium" >&2; \
 	    echo "or run all other tests: make test NO_BROWSER=1" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+	@# npm fetches axe-core (pinned in tests/browser/axe.py) for the browser tests' accessibility checks.
+	@if ! command -v npm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's npm for the accessibility checks (axe-core)"; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y npm; \
+	  else \
+	    echo "The browser tests need npm to fetch axe-core. Install it as root: apt-get install -y npm" >&2; \
 	    exit 1; \
 	  fi; \
 	fi

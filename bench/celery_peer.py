@@ -25,16 +25,16 @@ def configure():
 
 
 @app.task(name="bench.run_job")
-def run_job(func: str, *args):
+def run_job(func: str, *args, **kwargs):
     """Run the django-q2 task function `func` (dotted path) with `args`: the same code, another queue."""
     module, name = func.rsplit(".", 1)
-    return getattr(importlib.import_module(module), name)(*args)
+    return getattr(importlib.import_module(module), name)(*args, **kwargs)
 
 
-def enqueue_with_celery(func, *args, group: str, name: str) -> None:
+def enqueue_with_celery(func, *args, group: str, name: str, timeout: int | None = None, **kwargs) -> None:
     """workflow.jobs.enqueue's contract, on Celery: sent once the transaction has committed."""
     from workflow.jobs import task_path
 
     path = task_path(func)
-    transaction.on_commit(lambda: run_job.delay(path, *args), robust=True)
+    transaction.on_commit(lambda: run_job.apply_async(args=(path, *args), kwargs=kwargs, time_limit=timeout), robust=True)
 

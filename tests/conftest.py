@@ -91,3 +91,11 @@ def cluster(worker_cluster, transactional_db, shop, smtp, menu):
     if worker_cluster.process.poll() is not None:
         pytest.fail(f"the worker cluster has stopped:\n{worker_cluster.log_tail()}")
     return worker_cluster
+
+
+@pytest.fixture
+def cluster_stopped_for_a_while(cluster):
+    """The running cluster; `stop()` on the yielded object stops it, and it is started again after the test."""
+    yield cluster
+    if cluster.process.poll() is not None:
+        cluster.start()

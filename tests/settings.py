@@ -18,11 +18,18 @@ TEST_ENVIRONMENT = {
     "STORE_ORDER_BACKOFF_CAP_S": "2",
     "STORE_ORDER_MAX_ATTEMPTS": "6",
     "SHOP_TIMEOUT_S": "3",
+    # The largest shop timeout the live policy accepts: django-q2's retry (the worker-loss test waits for it)
+    # is sized for it.
+    "SHOP_TIMEOUT_MAX_S": "5",
     "Q_WORKERS": "2",
     # The worker-loss test waits for django-q2 to re-deliver the task: keep that wait short.
     "Q_TASK_MARGIN_S": "3",
     "Q_RETRY_MARGIN_S": "4",
     "Q_SCHEDULER_TICK_S": "0.2",
+    # The tests' notification receivers listen on loopback: opted in by name, as the README's local receiver is.
+    "API_CALLBACK_ALLOWED_HOSTS": "127.0.0.1",
+    # Generous: the suite places hundreds of orders a minute from 127.0.0.1; tests of the limit set their own.
+    "ORDER_RATE_LIMIT": "100000/m",
     "WORKFLOW_LOG_LEVEL": "WARNING",
     "SHOP_LOG_LEVEL": "WARNING",
 }

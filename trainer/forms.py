@@ -1,6 +1,7 @@
 from django import forms
 
 from orders.models import StoreMode
+from workflow.engine_policy import FIELDS, EnginePolicy, PolicyRefused, check_policy
 
 from .scenarios import SCENARIOS
 
@@ -31,3 +32,30 @@ class KnobsForm(forms.Form):
 
 class BatchForm(forms.Form):
     count = forms.IntegerField(min_value=1, max_value=MAX_BATCH, initial=10, label="Made-up customers")
+
+
+class PolicyForm(forms.Form):
+    """The engine's live policy. Its own limits are checked by workflow.engine_policy, whose reasons come
+    back onto these fields (a shop timeout above what the running cluster allows, a cap below the first wait)."""
+
+    max_attempts = forms.IntegerField(label="Attempts", min_value=1)
+    backoff_s = forms.FloatField(label="First wait (s)", min_value=0, widget=forms.NumberInput(attrs={"step": "0.5"}))
+    backoff_cap_s = forms.FloatField(label="Longest wait (s)", min_value=0, widget=forms.NumberInput(attrs={"step": "1"}))
+    shop_timeout_s = forms.FloatField(label="Shop timeout (s)", min_value=0, widget=forms.NumberInput(attrs={"step": "1"}))
+    callback_deadline_s = forms.FloatField(label="Callback deadline (s)", min_value=0, widget=forms.NumberInput(attrs={"step": "1"}))
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:  # the error is read with the field (its id is the template's)
+            if name in self.fields:
+                self.fields[name].widget.attrs.update({"aria-invalid": "true", "aria-describedby": f"id_{name}_error"})
+
+    def clean(self):
+        data = super().clean()
+        if all(name in data for name in FIELDS):
+            try:
+                check_policy(EnginePolicy(**{name: data[name] for name in FIELDS}))
+            except PolicyRefused as refusal:
+                for name, message in refusal.errors.items():
+                    self.add_error(name, message)
+        return data

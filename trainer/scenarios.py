@@ -1,7 +1,12 @@
-"""The classic scenarios of the seed text, as shop knobs, with what each should show in each mode."""
+"""The classic scenarios of the seed text: the shop's knobs, the engine's policy each needs, and what each
+should show in each mode. A scenario with no policy of its own restores the environment's defaults, so
+none inherits a short timeout or a small budget from the one before it."""
 
 from dataclasses import dataclass, field
 
+from workflow.engine_policy import EnginePolicy, check_policy, default_policy, reset_policy, set_policy
+
+from .batch import send_made_up_customers
 from .shop_control import ShopControl
 
 HEALTHY = {"failure_rate": 0.0, "latency_s": 0.0, "lost_response_rate": 0.0, "down": False, "mode": "sync"}
@@ -14,6 +19,8 @@ class Scenario:
     knobs: dict = field(default_factory=dict)
     in_sync: str = ""
     in_async: str = ""
+    policy: dict = field(default_factory=dict)  # changes to the default policy (workflow.engine_policy)
+    customers: int = 0  # made-up customers who order at once when the scenario starts
 
     @property
     def settings(self) -> dict:
@@ -36,8 +43,10 @@ SCENARIOS = {
         ),
         Scenario(
             "slow", "Slow shop (30 s a call)", {"latency_s": 30.0},
-            in_sync="The customer stares at a spinner for 30 s (needs SHOP_TIMEOUT_S above 30).",
-            in_async="The form completes at once; the confirmation arrives 30 s later (needs SHOP_TIMEOUT_S above 30).",
+            in_sync="The customer stares at a spinner for 30 s.",
+            in_async="The form completes at once; the confirmation arrives 30 s later, in one attempt.",
+            # Longer than the shop takes: one patient attempt, not three impatient ones.
+            policy={"shop_timeout_s": 40.0},
         ),
         Scenario(
             "slow-short", "Slow shop, short (5 s a call, for a live room)", {"latency_s": 5.0},
@@ -47,8 +56,11 @@ SCENARIOS = {
         Scenario(
             "down", "Shop down", {"down": True},
             in_sync="Every customer sees an error; nothing is kept.",
-            in_async="Orders are kept and retried; after the last attempt they fail and the customer is emailed.",
+            in_async="Orders are kept and retried 4 times over about 7 s; then they fail and the customer is emailed.",
+            # A short budget, so the room sees the end within seconds, not after the default 5 minutes.
+            policy={"max_attempts": 4, "backoff_s": 1.0, "backoff_cap_s": 4.0, "shop_timeout_s": 5.0},
         ),
+        # (issue 9 adds `outage` here: the shop down for a while, back by itself, within the default budget.)
         Scenario(
             "lost-responses", "Lost responses (30 % of answers lost)", {"lost_response_rate": 0.3},
             in_sync="The shop makes the pizza, the customer sees an error, submits again: a duplicate.",
@@ -59,10 +71,27 @@ SCENARIOS = {
             in_sync="The request gets the shop's 202 at once; the order waits for the callback like an asynchronous one.",
             in_async="Acknowledged, then 'waiting for the shop's answer' without holding a worker; the signed callback confirms it.",
         ),
+        Scenario(
+            "lunch-rush", "Lunch rush (20 customers at once, 5 s a call)", {"latency_s": 5.0},
+            in_sync="Each customer waits 5 s, and longer while the others' calls hold the request threads.",
+            in_async="Every form completes at once; the queue fills, and each worker confirms one order every 5 s: "
+            "with 4 workers the last customer waits about 30 s. More workers, shorter wait; callbacks free the workers.",
+            policy={"shop_timeout_s": 10.0},  # comfortably above the shop's 5 s, whatever SHOP_TIMEOUT_S says
+            customers=20,
+        ),
     ]
 }
 
 
-def apply_scenario(name: str, control: ShopControl | None = None) -> dict:
-    """Set the shop's knobs for a scenario; returns the knobs in force. KeyError for an unknown name."""
-    return (control or ShopControl()).configure(**SCENARIOS[name].settings)
+def apply_scenario(name: str, control: ShopControl | None = None) -> tuple[dict, EnginePolicy]:
+    """Set the shop's knobs and the engine's policy for a scenario, and send its customers; returns the
+    knobs and the policy in force. KeyError for an unknown name; PolicyRefused (before anything changed)
+    if the running cluster cannot take the scenario's policy; ShopControlError if the shop refuses."""
+    scenario = SCENARIOS[name]
+    check_policy(EnginePolicy(**{**default_policy().as_dict(), **scenario.policy}))
+    knobs = (control or ShopControl()).configure(**scenario.settings)
+    reset_policy()
+    policy = set_policy(**scenario.policy)
+    if scenario.customers:
+        send_made_up_customers(scenario.customers)
+    return knobs, policy

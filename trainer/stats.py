@@ -2,10 +2,9 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count
-
 from orders.models import CustomerWait, Order, OrderStatus, StoreMode, WaitOutcome
 from workflow.models import AttemptOutcome, StoreAttempt
+from workflow.snapshot import status_counts
 
 from .figures import percentile
 from .shop_control import ShopControl, ShopControlError
@@ -33,9 +32,7 @@ class ModeFigures:
 
 
 def mode_figures(mode: str) -> ModeFigures:
-    counts = dict.fromkeys(OrderStatus.values, 0)
-    for row in Order.objects.filter(mode=mode).values("status").annotate(n=Count("id")):
-        counts[row["status"]] = row["n"]
+    counts = status_counts(mode)  # the same counts the process diagram adds up by step
     waits = list(CustomerWait.objects.filter(mode=mode).values_list("duration_ms", "outcome")[:RECENT])
     waits_ms = [duration for duration, _ in waits]
     confirmations = [

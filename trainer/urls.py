@@ -11,4 +11,6 @@ urlpatterns = [
     path("scenario/", views.scenario, name="scenario"),
     path("knobs/", views.knobs, name="knobs"),
     path("batch/", views.batch, name="batch"),
+    path("policy/", views.policy, name="policy"),
+    path("diagram/", views.diagram, name="diagram"),
 ]

@@ -1,26 +1,31 @@
 """The trainer's page: the switch, the scenarios, the shop's knobs, a batch of customers, live figures.
 Staff only."""
 
-import secrets
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
-from workflow.jobs import enqueue
+
+from orders.models import Order
+from workflow.engine_policy import FIELDS, PolicyRefused, current_policy, describe, set_policy
 from workflow.models import current_store_mode, set_store_mode
+from workflow.snapshot import process_snapshot
 
 from . import stats
+from .batch import send_made_up_customers
 from .charts import wait_chart_svg
-from .forms import BatchForm, KnobsForm, ModeForm, ScenarioForm
+from .diagram import diagram_context
+from .forms import BatchForm, KnobsForm, ModeForm, PolicyForm, ScenarioForm
 from .scenarios import SCENARIOS, apply_scenario
 from .shop_control import ShopControl, ShopControlError
-from .tasks import place_made_up_order_task
+
+# htmx stops polling when the answer has this status (django_htmx.http.HttpResponseStopPolling).
+STOP_POLLING = 286
 
 
-def _page(request, *, knobs_form=None, batch_form=None, status=200):
+def _page(request, *, knobs_form=None, batch_form=None, policy_form=None, status=200):
     control = ShopControl(timeout_s=1)
+    policy = current_policy()
     shop_error = ""
     latency_s = 0.0
     if knobs_form is None:
@@ -33,12 +38,14 @@ def _page(request, *, knobs_form=None, batch_form=None, status=200):
         "mode_form": ModeForm(initial={"store_mode": current_store_mode()}),
         "knobs_form": knobs_form,
         "batch_form": batch_form or BatchForm(),
+        "policy_form": policy_form or PolicyForm(initial=policy.as_dict()),
         "scenarios": SCENARIOS.values(),
         "shop_error": shop_error,
-        "shop_timeout_s": settings.SHOP_TIMEOUT_S,
+        "shop_timeout_s": policy.shop_timeout_s,
         # A latency at or above the app's timeout makes every call time out: say so where the knob is.
-        "latency_times_out": latency_s >= settings.SHOP_TIMEOUT_S,
+        "latency_times_out": latency_s >= policy.shop_timeout_s,
         **_figures(control),
+        **diagram_context(process_snapshot()),
     }
     return render(request, "trainer/trainer.html", context, status=status)
 
@@ -83,7 +90,7 @@ def scenario(request):
         return redirect("trainer:page")
     try:
         apply_scenario(form.cleaned_data["scenario"])
-    except ShopControlError as error:
+    except (ShopControlError, PolicyRefused) as error:
         messages.error(request, f"Could not set the scenario: {error}.")
     else:
         messages.success(request, f"Scenario: {SCENARIOS[form.cleaned_data['scenario']].title}.")
@@ -114,8 +121,39 @@ def batch(request):
     form = BatchForm(request.POST)
     if not form.is_valid():
         return _page(request, batch_form=form)
-    first = secrets.randbelow(900_000) + 100_000  # made-up customers' numbers, distinct enough for a room
-    for number in range(first, first + form.cleaned_data["count"]):
-        enqueue(place_made_up_order_task, number, group="trainer batch", name=f"made-up customer {number}")
+    send_made_up_customers(form.cleaned_data["count"])
     messages.success(request, f"{form.cleaned_data['count']} made-up customers are ordering.")
     return redirect("trainer:page")
+
+
+@staff_member_required
+@require_POST
+def policy(request):
+    form = PolicyForm(request.POST)
+    if not form.is_valid():
+        return _page(request, policy_form=form)
+    in_force = set_policy(**{name: form.cleaned_data[name] for name in FIELDS})
+    messages.success(request, f"Policy: {describe(in_force)}. The next attempt uses it.")
+    return redirect("trainer:page")
+
+
+@staff_member_required
+@require_GET
+def diagram(request):
+    """The live process diagram (staff): the whole page, or its drawing alone for htmx's refresh."""
+    context = diagram_context(process_snapshot())
+    if request.htmx:
+        return render(request, "trainer/partials/diagram.html", context)
+    return render(request, "trainer/diagram.html", context)
+
+
+@require_GET
+def order_diagram(request, public_id):
+    """One order's place in the process, for its customer (the address is as unguessable as the status
+    page's). Polls until the order is done."""
+    order = get_object_or_404(Order, public_id=public_id)
+    context = diagram_context(process_snapshot(), order=order)
+    if request.htmx:
+        done = context["lit"] == "done"
+        return render(request, "trainer/partials/diagram.html", context, status=STOP_POLLING if done else 200)
+    return render(request, "trainer/order_diagram.html", context)

@@ -2,7 +2,7 @@ from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.urls import reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
 from orders.admin import OrderAdmin
 from orders.models import ConcurrentTransition, IllegalTransition, Order
@@ -18,7 +18,10 @@ class StoreAttemptInline(admin.TabularInline):
     model = StoreAttempt
     extra = 0
     can_delete = False
-    fields = ["number", "due_at", "started_at", "queue_delay", "duration_ms", "outcome", "http_status", "error"]
+    fields = [
+        "number", "due_at", "started_at", "queue_delay", "duration_ms", "outcome", "http_status", "error_type", "error",
+        "answer_start", "details",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -27,6 +30,16 @@ class StoreAttemptInline(admin.TabularInline):
     @admin.display(description="waited (ms)")
     def queue_delay(self, attempt):
         return attempt.queue_delay_ms
+
+    @admin.display(description="shop's answer (start)")
+    def answer_start(self, attempt):
+        body = attempt.response_body
+        return body[:120] + ("…" if len(body) > 120 else "") if body else "–"
+
+    @admin.display(description="details")
+    def details(self, attempt):
+        url = reverse("admin:workflow_storeattempt_change", args=[attempt.pk])
+        return format_html('<a href="{}">Attempt {}: traceback and answer</a>', url, attempt.number)
 
 
 class ExecutionEventInline(admin.TabularInline):
@@ -57,11 +70,23 @@ class WorkflowSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(StoreAttempt)
 class StoreAttemptAdmin(admin.ModelAdmin):
-    list_display = ["order", "number", "outcome", "http_status", "duration_ms", "started_at"]
+    list_display = ["order", "number", "outcome", "http_status", "error_type", "duration_ms", "started_at"]
     list_filter = ["outcome", "started_at"]
-    search_fields = ["order__public_id", "order__customer_email", "error"]
+    search_fields = ["order__public_id", "order__customer_email", "error", "error_type"]
     list_select_related = ["order__pizza"]
-    readonly_fields = ["order", "number", "due_at", "started_at", "finished_at", "duration_ms", "outcome", "http_status", "error"]
+    fields = [
+        "order", "number", "due_at", "started_at", "finished_at", "duration_ms", "outcome", "http_status",
+        "error_type", "error", "traceback_text", "answer_text",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="traceback")
+    def traceback_text(self, attempt):
+        return format_html('<pre style="white-space: pre-wrap; overflow-wrap: anywhere; max-height: 32em; overflow: auto; margin: 0">{}</pre>', attempt.traceback) if attempt.traceback else "–"
+
+    @admin.display(description="start of the shop's answer")
+    def answer_text(self, attempt):
+        return format_html('<pre style="white-space: pre-wrap; overflow-wrap: anywhere; max-height: 32em; overflow: auto; margin: 0">{}</pre>', attempt.response_body) if attempt.response_body else "–"
 
     def has_add_permission(self, request):
         return False
@@ -69,6 +94,8 @@ class StoreAttemptAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record of what happened stays
 
 # The order admin with the process's part: what the workflow did (attempts, execution table, django-q2
 # tasks) and the one thing an admin may do to the process, retry a failed order. orders.admin registered

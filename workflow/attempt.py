@@ -26,6 +26,8 @@ from django.utils import timezone
 
 from orders.models import ConcurrentTransition, IllegalTransition, Order, OrderStatus
 
+from .diagnostics import attempt_details, shop_error_details
+from .engine_policy import current_retry_policy, task_timeout_s
 from .events import record_event
 from .models import AttemptOutcome, EventKind, StoreAttempt
 from .outcomes import await_callback, confirm_order, fail_order, retry_or_settle
@@ -36,9 +38,10 @@ from .shop_lookup import ask_the_shop
 logger = logging.getLogger(__name__)
 
 
-def stale_after() -> timedelta:
-    """An attempt older than this cannot still be running: django-q2 kills a task at its timeout."""
-    return timedelta(seconds=settings.Q_TASK_TIMEOUT_S)
+def stale_after(attempt: StoreAttempt | None = None) -> timedelta:
+    """An attempt older than this cannot still be running: django-q2 kills a task at its timeout, which each
+    store-order task gets from the policy of its time (recorded on the attempt; older rows: the global one)."""
+    return timedelta(seconds=(attempt and attempt.task_timeout_s) or settings.Q_TASK_TIMEOUT_S)
 
 
 def shop_payload(order: Order) -> dict:
@@ -52,8 +55,11 @@ def shop_payload(order: Order) -> dict:
     }
 
 
-def call_the_shop(order: Order, client: ShopClient | None = None) -> ShopReceipt:
-    return (client or default_shop_client()).place_order(shop_payload(order), idempotency_key=str(order.idempotency_key))
+def call_the_shop(order: Order, client: ShopClient | None = None, *, timeout_s: float | None = None) -> ShopReceipt:
+    """`timeout_s`: the live policy's read timeout (None: the client's own)."""
+    return (client or default_shop_client()).place_order(
+        shop_payload(order), idempotency_key=str(order.idempotency_key), timeout_s=timeout_s
+    )
 
 
 # --- The asynchronous attempt ----------------------------------------------------------------------
@@ -62,20 +68,22 @@ def store_order(
     order_id: int, *, client: ShopClient | None = None, policy: RetryPolicy | None = None
 ) -> StoreAttempt | None:
     """Make the order's next attempt at the shop if one is due; returns it, or None if nothing was due."""
-    policy = policy or RetryPolicy.from_settings()
-    attempt = claim_attempt(order_id)
+    policy = policy or current_retry_policy()
+    attempt = claim_attempt(order_id, policy=policy)
     if attempt is None:
         return None
     try:
-        receipt = call_the_shop(attempt.order, client)
-    except ShopUnavailable as error:
-        seen = (AttemptOutcome.TRANSIENT_ERROR, error.http_status, str(error))
-        record = partial(record_transient_failure, attempt, error, policy=policy, client=client)
+        receipt = call_the_shop(attempt.order, client, timeout_s=policy.shop_timeout_s)
     except ShopRejected as error:
-        seen = (AttemptOutcome.REJECTED, error.http_status, str(error))
+        seen = (AttemptOutcome.REJECTED, error.http_status, str(error), shop_error_details(error))
         record = partial(record_rejection, attempt, error)
+    except Exception as error:  # ShopUnavailable, or a bug of ours: kept with its traceback, retried within the budget
+        error = error if isinstance(error, ShopUnavailable) else ShopUnavailable.unexpected(error)
+        seen = (AttemptOutcome.TRANSIENT_ERROR, error.http_status, str(error), shop_error_details(error))
+        record = partial(record_transient_failure, attempt, error, policy=policy, client=client)
     else:
-        seen = (AttemptOutcome.ACKNOWLEDGED if receipt.is_acknowledgement else AttemptOutcome.ACCEPTED, receipt.http_status, "")
+        seen = (AttemptOutcome.ACKNOWLEDGED if receipt.is_acknowledgement else AttemptOutcome.ACCEPTED, receipt.http_status, "",
+                attempt_details(body=receipt.body))
         record = partial(record_acknowledgement if receipt.is_acknowledgement else record_acceptance, attempt, receipt)
     try:
         record()
@@ -84,7 +92,8 @@ def store_order(
     return attempt
 
 
-def claim_attempt(order_id: int) -> StoreAttempt | None:
+def claim_attempt(order_id: int, *, policy: RetryPolicy | None = None) -> StoreAttempt | None:
+    policy = policy or current_retry_policy()
     now = timezone.now()
     with transaction.atomic():
         order = Order.objects.select_for_update().select_related("pizza").filter(pk=order_id).first()
@@ -108,7 +117,10 @@ def claim_attempt(order_id: int) -> StoreAttempt | None:
             number = order.begin_attempt(now=now)
         except ConcurrentTransition:
             return None
-        attempt = StoreAttempt.objects.create(order=order, number=number, due_at=min(due_at, now), started_at=now)
+        attempt = StoreAttempt.objects.create(
+            order=order, number=number, due_at=min(due_at, now), started_at=now,
+            task_timeout_s=task_timeout_s(policy.call_timeout_s),
+        )
         record_event(
             order,
             EventKind.ATTEMPT_STARTED,
@@ -125,7 +137,7 @@ def _take_over_stale_attempt(order: Order, now) -> bool:
     """Finish an attempt whose worker is gone; True if a new attempt may follow."""
     current = order.attempts.filter(number=order.attempts_made).first()
     if current is not None and current.outcome == AttemptOutcome.IN_PROGRESS:
-        if current.started_at > now - stale_after():
+        if current.started_at > now - stale_after(current):
             return False  # still running in another worker: leave it alone
         current.finish(outcome=AttemptOutcome.INTERRUPTED, now=now, error="the worker running it was lost")
     record_event(
@@ -150,7 +162,8 @@ def record_acceptance(attempt: StoreAttempt, receipt: ShopReceipt) -> None:
     now = timezone.now()
     repeat = " (it had the order already: an earlier answer was lost)" if receipt.was_repeat else ""
     with transaction.atomic():
-        attempt.finish(outcome=AttemptOutcome.ACCEPTED, now=now, http_status=receipt.http_status)
+        attempt.finish(outcome=AttemptOutcome.ACCEPTED, now=now, http_status=receipt.http_status,
+                       details=attempt_details(body=receipt.body))
         confirm_order(
             attempt.order, shop_order_id=receipt.shop_order_id, now=now, duration_ms=attempt.duration_ms,
             engine=f"Attempt {attempt.number}: the shop answered {receipt.http_status}{repeat}.",
@@ -163,7 +176,8 @@ def record_acknowledgement(attempt: StoreAttempt, receipt: ShopReceipt) -> None:
     """The shop took the order and will call back (workflow/callbacks.py): wait, with a deadline, holding no worker."""
     now = timezone.now()
     with transaction.atomic():
-        attempt.finish(outcome=AttemptOutcome.ACKNOWLEDGED, now=now, http_status=receipt.http_status)
+        attempt.finish(outcome=AttemptOutcome.ACKNOWLEDGED, now=now, http_status=receipt.http_status,
+                       details=attempt_details(body=receipt.body))
         until = await_callback(attempt.order, now=now)
         record_event(
             attempt.order,
@@ -182,10 +196,12 @@ def record_transient_failure(
 ) -> None:
     # Out of attempts: before giving up, ask the shop what it holds (a lost answer may hide an acceptance).
     # Asked before the transaction: no lock is held while the shop takes its time.
-    answer = ask_the_shop(attempt.order, client) if attempt.order.attempts_left == 0 else None
+    last = attempt.order.attempts_left == 0
+    answer = ask_the_shop(attempt.order, client, timeout_s=policy.shop_timeout_s) if last else None
     now = timezone.now()
     with transaction.atomic():
-        attempt.finish(outcome=AttemptOutcome.TRANSIENT_ERROR, now=now, http_status=error.http_status, error=str(error))
+        attempt.finish(outcome=AttemptOutcome.TRANSIENT_ERROR, now=now, http_status=error.http_status, error=str(error),
+                       details=shop_error_details(error))
         retry_or_settle(
             attempt.order, now=now, policy=policy, duration_ms=attempt.duration_ms, shop=answer,
             engine=f"Attempt {attempt.number} failed ({error}).",
@@ -196,21 +212,23 @@ def record_transient_failure(
 def record_rejection(attempt: StoreAttempt, error: ShopRejected) -> None:
     now = timezone.now()
     with transaction.atomic():
-        attempt.finish(outcome=AttemptOutcome.REJECTED, now=now, http_status=error.http_status, error=str(error))
+        attempt.finish(outcome=AttemptOutcome.REJECTED, now=now, http_status=error.http_status, error=str(error),
+                       details=shop_error_details(error))
         fail_order(attempt.order, reason=f"the shop refused the order (HTTP {error.http_status})", now=now,
                    engine=f"Attempt {attempt.number}: the shop refused the order ({error}); no retry can mend that.",
                    duration_ms=attempt.duration_ms)
     logger.warning("order %s rejected by the shop: %s", attempt.order.short_id, error)
 
 
-def _record_overtaken(attempt: StoreAttempt, outcome: str, http_status: int | None, error: str) -> None:
+def _record_overtaken(attempt: StoreAttempt, outcome: str, http_status: int | None, error: str, details: dict) -> None:
     """The order was settled while this attempt's call was in flight (the shop's callback confirmed it):
     keep what the attempt saw, and leave the order as it is."""
     attempt.refresh_from_db()  # its own transaction rolled back: still in progress in the database
     note = "the order was settled while this call was in flight; nothing changed"
     with transaction.atomic():
         attempt.finish(
-            outcome=outcome, now=timezone.now(), http_status=http_status, error=f"{error}; {note}" if error else note
+            outcome=outcome, now=timezone.now(), http_status=http_status, error=f"{error}; {note}" if error else note,
+            details=details,
         )
     logger.info("order %s: attempt %s overtaken (%s)", attempt.order.short_id, attempt.number, outcome)
 
@@ -227,7 +245,7 @@ def store_in_request(order: Order, *, client: ShopClient | None = None) -> Store
     now = timezone.now()
     number = order.begin_attempt(now=now)
     attempt = StoreAttempt.objects.create(order=order, number=number, due_at=now, started_at=now)
-    receipt = call_the_shop(order, client)
+    receipt = call_the_shop(order, client, timeout_s=current_retry_policy().shop_timeout_s)
     if receipt.is_acknowledgement:
         record_acknowledgement(attempt, receipt)  # synchronous execution, asynchronous integration
     else:

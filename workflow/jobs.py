@@ -19,6 +19,7 @@ from django_q.tasks import async_task
 from orders.models import Order
 
 from .broker import enqueue_broker
+from .engine_policy import current_policy
 from .tasks import check_callback_deadline_task, requeue_stalled_orders_task, send_status_email_task, store_order_task
 
 RECOVERY_SCHEDULE_NAME = "requeue stalled orders"
@@ -37,7 +38,27 @@ def task_group(order: Order) -> str:
 
 
 def enqueue_store_order(order: Order) -> None:
-    enqueue_task(store_order_task, order)
+    timeout = store_task_timeout_s()
+    enqueue_task(store_order_task, order, timeout=timeout, budget_s=timeout)
+
+
+def requeue_with_longer_timeout(order_id: int, budget_s: int | None) -> str | None:
+    """If the policy's shop timeout has grown past what a store-order task was queued for (`budget_s`),
+    queue the order's task again with the new timeout and say so; None if the task may run as it is."""
+    needed = store_task_timeout_s()
+    if budget_s is None or budget_s >= needed:
+        return None
+    order = Order.objects.filter(pk=order_id).first()
+    if order is not None:
+        enqueue_store_order(order)
+    return f"queued again with the policy's longer timeout ({needed} s, was {budget_s} s)"
+
+
+def store_task_timeout_s() -> int:
+    """The store-order task's own django-q2 timeout, from the live policy's shop timeout. The task gets it
+    as `budget_s` too: if the policy has grown past it by the time the task runs, the task queues itself
+    again with the new one (workflow.tasks) rather than call the shop with a timeout it may not outlive."""
+    return current_policy().task_timeout_s
 
 
 def enqueue_status_email(order: Order) -> None:
@@ -48,15 +69,17 @@ def enqueue_callback_deadline_check(order: Order) -> None:
     enqueue_task(check_callback_deadline_task, order)
 
 
-def enqueue_task(func: Callable, order: Order, *extra_args) -> None:
+def enqueue_task(func: Callable, order: Order, *extra_args, timeout: int | None = None, **kwargs) -> None:
     """Queue one of an order's tasks (args: the order's id, then `extra_args`), grouped with its others."""
-    enqueue(func, order.pk, *extra_args, group=task_group(order), name=f"{func.__name__} {order.short_id}")
+    enqueue(func, order.pk, *extra_args, group=task_group(order), name=f"{func.__name__} {order.short_id}",
+            timeout=timeout, **kwargs)
 
 
 def schedule_store_order(order: Order, *, at) -> None:
     """Run the next attempt at `at` without holding a worker until then."""
+    timeout = store_task_timeout_s()
     schedule_once(store_order_task, order.pk, at=at, name=f"store order {order.public_id} attempt {order.attempts_made + 1}",
-                  group=task_group(order))
+                  group=task_group(order), timeout=timeout, budget_s=timeout)
 
 
 def schedule_callback_deadline(order: Order, *, at) -> None:
@@ -65,27 +88,31 @@ def schedule_callback_deadline(order: Order, *, at) -> None:
                   name=f"callback deadline {order.public_id} attempt {order.attempts_made}", group=task_group(order))
 
 
-def schedule_once(func: Callable, *args, at, name: str, group: str) -> Schedule:
-    """A task that runs once at `at` (a one-off django-q2 schedule), created in the caller's transaction."""
+def schedule_once(func: Callable, *args, at, name: str, group: str, timeout: int | None = None, **kwargs) -> Schedule:
+    """A task that runs once at `at` (a one-off django-q2 schedule), created in the caller's transaction.
+    `timeout`: the task's own django-q2 timeout (else Q_CLUSTER's); `kwargs` go to the task."""
+    q_options = {"group": group, **({"timeout": timeout} if timeout else {})}
     return Schedule.objects.create(
         name=name[:100],
         func=task_path(func),
         args=repr(tuple(args)),
-        kwargs=repr({"q_options": {"group": group}}),
+        kwargs=repr({**kwargs, "q_options": q_options}),
         schedule_type=Schedule.ONCE,
         repeats=-1,  # django-q2 deletes a ONCE schedule with negative repeats once it has made the task
         next_run=at,
     )
 
 
-def enqueue(func: Callable, *args, group: str, name: str) -> None:
-    """Queue a task: in the caller's transaction with the ORM broker, after it commits with Redis."""
-    path, q_options = task_path(func), {"group": group, "task_name": name}
+def enqueue(func: Callable, *args, group: str, name: str, timeout: int | None = None, **kwargs) -> None:
+    """Queue a task: in the caller's transaction with the ORM broker, after it commits with Redis.
+    `timeout`: the task's own django-q2 timeout (else Q_CLUSTER's); `kwargs` go to the task."""
+    path = task_path(func)
+    q_options = {"group": group, "task_name": name, **({"timeout": timeout} if timeout else {})}
     if settings.REDIS_URL:
         q_options["broker"] = enqueue_broker()  # one Redis connection pool per process, not one per task
-        transaction.on_commit(lambda: async_task(path, *args, q_options=q_options), robust=True)
+        transaction.on_commit(lambda: async_task(path, *args, q_options=q_options, **kwargs), robust=True)
     else:
-        async_task(path, *args, q_options=q_options)
+        async_task(path, *args, q_options=q_options, **kwargs)
 
 
 def ensure_recovery_schedule() -> Schedule:

@@ -25,7 +25,15 @@ class StoreAttempt(models.Model):
     outcome = models.CharField(max_length=20, choices=AttemptOutcome.choices, default=AttemptOutcome.IN_PROGRESS)
     http_status = models.PositiveSmallIntegerField("HTTP status", null=True, blank=True)
     error = models.TextField(blank=True)
+    # What the console shows of a failure (workflow/diagnostics.py bounds each): the exception's type and
+    # traceback when our code (or a library under it) raised, the start of the shop's answer when it answered.
+    error_type = models.CharField(max_length=200, blank=True)
+    traceback = models.TextField(blank=True)
+    response_body = models.TextField("start of the shop's answer", blank=True)
     duration_ms = models.PositiveIntegerField("duration (ms)", null=True, blank=True)
+    # django-q2's timeout for the task that ran it (from the policy at the time): an attempt still in
+    # progress after this long has lost its worker (workflow.store.stale_after). Empty on older rows.
+    task_timeout_s = models.PositiveIntegerField("task timeout (s)", null=True, blank=True)
 
     class Meta:
         ordering = ["order", "number"]
@@ -41,15 +49,20 @@ class StoreAttempt(models.Model):
     def queue_delay_ms(self) -> int:
         return max(0, round((self.started_at - self.due_at).total_seconds() * 1000))
 
-    def finish(self, *, outcome: str, now, http_status: int | None = None, error: str = "") -> None:
+    def finish(
+        self, *, outcome: str, now, http_status: int | None = None, error: str = "", details: dict | None = None
+    ) -> None:
+        """`details`: error_type, traceback and response_body (workflow.diagnostics.attempt_details)."""
         if self.outcome != AttemptOutcome.IN_PROGRESS:
             raise ValueError(f"{self} has already finished")
         self.outcome = outcome
         self.finished_at = now
         self.http_status = http_status
         self.error = error
+        for name, value in (details or {}).items():
+            setattr(self, name, value)
         self.duration_ms = max(0, round((now - self.started_at).total_seconds() * 1000))
-        self.save(update_fields=["outcome", "finished_at", "http_status", "error", "duration_ms"])
+        self.save(update_fields=["outcome", "finished_at", "http_status", "error", "duration_ms", *(details or {})])
 
 
 class WebhookDelivery(models.Model):
@@ -74,6 +87,12 @@ class WorkflowSettings(models.Model):
     workers agree on them without a restart."""
 
     store_mode = models.CharField(max_length=5, choices=StoreMode.choices, default=StoreMode.ASYNC)
+    # The engine's policy (workflow.engine_policy); empty: the environment's default.
+    max_attempts = models.PositiveSmallIntegerField("attempts", null=True, blank=True)
+    backoff_s = models.FloatField("first wait (s)", null=True, blank=True)
+    backoff_cap_s = models.FloatField("longest wait (s)", null=True, blank=True)
+    shop_timeout_s = models.FloatField("shop timeout (s)", null=True, blank=True)
+    callback_deadline_s = models.FloatField("callback deadline (s)", null=True, blank=True)
     changed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

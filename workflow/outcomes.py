@@ -12,11 +12,11 @@ into its next state, each called inside the caller's transaction and named after
 import logging
 from datetime import timedelta
 
-from django.conf import settings
 
 from orders.models import Order
 from orders.signals import order_finalised
 
+from .engine_policy import current_retry_policy
 from .events import record_event
 from .jobs import schedule_callback_deadline, schedule_store_order
 from .models import EventKind
@@ -70,9 +70,9 @@ def wait_for_retry(order: Order, *, now, policy: RetryPolicy, engine: str, durat
 
 
 def await_callback(order: Order, *, now, for_s: float | None = None):
-    """The order waits for the shop's callback until `now + for_s` (SHOP_CALLBACK_DEADLINE_S by default),
-    when a check that asks the shop is scheduled. Holds no worker. Returns the deadline."""
-    until = now + timedelta(seconds=settings.SHOP_CALLBACK_DEADLINE_S if for_s is None else for_s)
+    """The order waits for the shop's callback until `now + for_s` (the live policy's callback deadline by
+    default), when a check that asks the shop is scheduled. Holds no worker. Returns the deadline."""
+    until = now + timedelta(seconds=current_retry_policy().wait_for_callback_s if for_s is None else for_s)
     order.await_callback(until=until)
     schedule_callback_deadline(order, at=until)
     return until

@@ -14,6 +14,7 @@ from orders.models import Order, OrderStatus
 
 from .attempt import stale_after
 from .jobs import enqueue_callback_deadline_check, enqueue_status_email, enqueue_store_order
+from .models import AttemptOutcome, StoreAttempt
 
 # Long enough that a healthy cluster has surely picked the job up by then.
 GRACE = timedelta(seconds=60)
@@ -24,8 +25,19 @@ def stalled_orders(now=None):
     return Order.objects.filter(
         Q(status=OrderStatus.RECEIVED, updated_at__lt=now - GRACE)
         | Q(status=OrderStatus.WAITING_RETRY, next_attempt_at__lt=now - GRACE)
-        | Q(status=OrderStatus.SENDING, updated_at__lt=now - stale_after())
+        | Q(pk__in=_lost_sending(now))
     )
+
+
+def _lost_sending(now) -> list[int]:
+    """Orders 'sending' whose attempt has outlived its own task's timeout (each task has the policy's of
+    its time), or that have no attempt in progress and have not moved for the longest timeout."""
+    running = StoreAttempt.objects.filter(order__status=OrderStatus.SENDING, outcome=AttemptOutcome.IN_PROGRESS)
+    lost = [attempt.order_id for attempt in running.only("order_id", "started_at", "task_timeout_s")
+            if attempt.started_at < now - stale_after(attempt)]
+    orphans = Order.objects.filter(status=OrderStatus.SENDING, updated_at__lt=now - stale_after()).exclude(
+        pk__in=running.values("order_id"))
+    return lost + list(orphans.values_list("pk", flat=True))
 
 
 def unmailed_final_orders(now):

@@ -18,6 +18,10 @@ class RetryPolicy:
     base_delay_s: float
     max_delay_s: float
     jitter: float = 0.2
+    # How long one call to the shop may take, and how long an acknowledged order waits for the shop's
+    # callback; None: the settings' values (SHOP_TIMEOUT_S, SHOP_CALLBACK_DEADLINE_S).
+    shop_timeout_s: float | None = None
+    callback_deadline_s: float | None = None
 
     def __post_init__(self):
         if self.max_attempts < 1:
@@ -29,10 +33,26 @@ class RetryPolicy:
 
     @classmethod
     def from_settings(cls) -> "RetryPolicy":
+        """The environment's defaults; the live policy is workflow.engine_policy.current_retry_policy()."""
         return cls(
             max_attempts=settings.STORE_ORDER_MAX_ATTEMPTS,
             base_delay_s=settings.STORE_ORDER_BACKOFF_S,
             max_delay_s=settings.STORE_ORDER_BACKOFF_CAP_S,
+        )
+
+    @property
+    def call_timeout_s(self) -> float:
+        return self.shop_timeout_s if self.shop_timeout_s is not None else settings.SHOP_TIMEOUT_S
+
+    @property
+    def wait_for_callback_s(self) -> float:
+        return self.callback_deadline_s if self.callback_deadline_s is not None else settings.SHOP_CALLBACK_DEADLINE_S
+
+    def shortest_window_s(self) -> float:
+        """How long the retries keep going at the least: every wait at its shortest (jitter at -jitter),
+        the attempts themselves taking no time. What an outage may last without failing an order."""
+        return sum(
+            min(self.nominal_delay_after(n) * (1 - self.jitter), self.max_delay_s) for n in range(1, self.max_attempts)
         )
 
     def nominal_delay_after(self, failed_attempts: int) -> float:

@@ -7,6 +7,14 @@ import requests
 from urllib3.exceptions import NewConnectionError
 from django.conf import settings
 
+from asyncpizza.strict_json import JsonRejected, loads_strict
+from orders.models import Order
+
+from .diagnostics import body_start
+
+# The longest reference the order keeps: a longer one is a broken answer, never stored cut short.
+SHOP_ORDER_ID_MAX_LENGTH = Order._meta.get_field("shop_order_id").max_length
+
 
 class ShopError(Exception):
     """A call to the shop did not get the order confirmed.
@@ -16,14 +24,23 @@ class ShopError(Exception):
     not take it (it answered with an error, or we never got through to it).
     """
 
-    def __init__(self, message: str, *, http_status: int | None = None, may_be_placed: bool = False):
+    def __init__(self, message: str, *, http_status: int | None = None, may_be_placed: bool = False, body: str = ""):
         super().__init__(message)
         self.http_status = http_status
         self.may_be_placed = may_be_placed
+        self.body = body  # the start of the shop's answer, when it answered (workflow.diagnostics bounds it)
 
 
 class ShopUnavailable(ShopError):
     """A transient failure (timeout, connection error, 5xx, 429): the same call may work later."""
+
+    @classmethod
+    def unexpected(cls, error: Exception) -> "ShopUnavailable":
+        """An error of our own code during an attempt: treated as transient, its cause (and traceback) kept."""
+        # It may have come after the request was sent: the shop may hold the order.
+        wrapped = cls(f"unexpected error in our code: {error.__class__.__name__}: {error}"[:300], may_be_placed=True)
+        wrapped.__cause__ = error
+        return wrapped
 
 
 class ShopRejected(ShopError):
@@ -34,6 +51,7 @@ class ShopRejected(ShopError):
 class ShopReceipt:
     shop_order_id: str
     http_status: int
+    body: str = ""  # the start of the shop's answer
 
     @property
     def was_repeat(self) -> bool:
@@ -62,13 +80,19 @@ class ShopClient:
             read_timeout_s=settings.SHOP_TIMEOUT_S,
         )
 
-    def place_order(self, payload: dict, *, idempotency_key: str) -> ShopReceipt:
+    def timeout_for(self, read_timeout_s: float | None) -> tuple[float, float]:
+        """(connect, read) for one call: the live policy's read timeout when given, else the client's."""
+        if read_timeout_s is None:
+            return self.timeout
+        return (min(self.timeout[0], read_timeout_s), read_timeout_s)
+
+    def place_order(self, payload: dict, *, idempotency_key: str, timeout_s: float | None = None) -> ShopReceipt:
         try:
             response = self.session.post(
                 f"{self.base_url}/orders",
                 json=payload,
                 headers={"Idempotency-Key": idempotency_key},
-                timeout=self.timeout,
+                timeout=self.timeout_for(timeout_s),
                 allow_redirects=False,
             )
         except requests.ConnectTimeout as error:
@@ -83,44 +107,66 @@ class ShopClient:
             raise ShopUnavailable(f"the shop's answer was lost: {_root_cause(error)}", may_be_placed=True) from error
         return classify_response(response)
 
-    def look_up(self, idempotency_key: str) -> dict | None:
+    def look_up(self, idempotency_key: str, *, timeout_s: float | None = None) -> dict | None:
         """What the shop knows of an order (its `status`: pending or accepted), or None if nothing."""
         try:
-            response = self.session.get(f"{self.base_url}/orders/{idempotency_key}", timeout=self.timeout)
+            response = self.session.get(f"{self.base_url}/orders/{idempotency_key}", timeout=self.timeout_for(timeout_s))
         except requests.RequestException as error:
             raise ShopUnavailable(f"could not ask the shop about the order: {_root_cause(error)}") from error
         if response.status_code == 404:
             return None
         if response.status_code != 200:
             raise ShopUnavailable(f"the shop answered {response.status_code} when asked about the order", http_status=response.status_code)
-        try:
-            return response.json()
-        except ValueError:
-            raise ShopUnavailable("the shop's answer about the order was not JSON", http_status=200) from None
+        known = _json_object(response)
+        if known is None:
+            raise ShopUnavailable("the shop's answer about the order was not a JSON object", http_status=200)
+        if "shop_order_id" in known and (problem := _reference_problem(known["shop_order_id"], "shop_order_id")):
+            raise ShopUnavailable(f"the shop's answer about the order had {problem}", http_status=200)
+        return known
 
 
 def classify_response(response: requests.Response) -> ShopReceipt:
     """Turn the shop's answer into a receipt, or the error that says whether to try again."""
     status = response.status_code
+    body = body_start(response.text)
     if status in (200, 201, 202):
         reference_field = "ticket" if status == 202 else "shop_order_id"
-        try:
-            shop_order_id = response.json()[reference_field]
-        except (ValueError, KeyError, TypeError):
-            # The shop may have placed the order; a repeat under the same key is safe and will tell us.
+        answer = _json_object(response)
+        # The shop may have placed the order; a repeat under the same key is safe and will tell us.
+        if answer is None or reference_field not in answer:
             raise ShopUnavailable(
-                f"the shop's answer had no {reference_field}", http_status=status, may_be_placed=True
-            ) from None
-        if not isinstance(shop_order_id, str) or not shop_order_id:
-            raise ShopUnavailable(
-                f"the shop's answer had an empty {reference_field}", http_status=status, may_be_placed=True
+                f"the shop's answer had no {reference_field}", http_status=status, may_be_placed=True, body=body
             )
-        return ShopReceipt(shop_order_id=shop_order_id, http_status=status)
+        if problem := _reference_problem(answer[reference_field], reference_field):
+            raise ShopUnavailable(f"the shop's answer had {problem}", http_status=status, may_be_placed=True, body=body)
+        return ShopReceipt(shop_order_id=answer[reference_field], http_status=status, body=body)
     if status == 429 or status >= 500:
-        raise ShopUnavailable(f"the shop answered {status}: {_short_body(response)}", http_status=status)
+        raise ShopUnavailable(f"the shop answered {status}: {_short_body(response)}", http_status=status, body=body)
     # Other 4xx (and any 1xx/3xx, which a well-behaved shop never sends here) mean the request itself
     # is wrong: sending it again would get the same answer.
-    raise ShopRejected(f"the shop refused the order ({status}): {_short_body(response)}", http_status=status)
+    raise ShopRejected(f"the shop refused the order ({status}): {_short_body(response)}", http_status=status, body=body)
+
+
+def _json_object(response: requests.Response) -> dict | None:
+    """The answer's JSON object, read as strictly as the app reads its own requests; None if it is not one."""
+    try:
+        answer = loads_strict(response.content)
+    except JsonRejected:
+        return None
+    return answer if isinstance(answer, dict) else None
+
+
+def _reference_problem(reference, name: str) -> str | None:
+    """What keeps a reference from the shop from being stored ("an empty shop_order_id"), or None."""
+    if reference is None or reference == "":
+        return f"an empty {name}"
+    if not isinstance(reference, str):
+        return f"a {name} that is not text"
+    if len(reference) > SHOP_ORDER_ID_MAX_LENGTH:
+        return f"a {name} of {len(reference)} characters (at most {SHOP_ORDER_ID_MAX_LENGTH} are kept)"
+    if any(ord(character) < 32 or ord(character) == 127 for character in reference):
+        return f"a {name} with control characters"
+    return None
 
 
 def _short_body(response: requests.Response, limit: int = 200) -> str:

@@ -33,9 +33,9 @@ class ShopAnswer:
         }[self.holds]
 
 
-def ask_the_shop(order: Order, client: ShopClient | None = None) -> ShopAnswer:
+def ask_the_shop(order: Order, client: ShopClient | None = None, *, timeout_s: float | None = None) -> ShopAnswer:
     try:
-        known = (client or default_shop_client()).look_up(str(order.idempotency_key))
+        known = (client or default_shop_client()).look_up(str(order.idempotency_key), timeout_s=timeout_s)
     except ShopUnavailable as error:
         return ShopAnswer(ShopHolds.UNREACHABLE, detail=str(error))
     if not known:

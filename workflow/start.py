@@ -18,6 +18,7 @@ from orders.models import CustomerWait, Order, Pizza, StoreMode, WaitOutcome
 from orders.process import OrderNotPlaced
 
 from .attempt import store_in_request
+from .engine_policy import current_retry_policy
 from .events import elapsed_ms, record_event
 from .idempotency import Source, shop_key_for
 from .jobs import enqueue_store_order
@@ -61,7 +62,7 @@ def place_order(
     order = Order(
         pizza=pizza, size=size, quantity=quantity, customer_name=name, customer_email=email,
         delivery_address=address, callback_url=callback_url, unit_price=unit_price, total_price=total_price,
-        attempt_limit=RetryPolicy.from_settings().max_attempts, mode=mode or current_store_mode(),
+        attempt_limit=current_retry_policy().max_attempts, mode=mode or current_store_mode(),
         idempotency_key=shop_key,
     )
     order.full_clean(validate_unique=False)  # the unique key is the database's to enforce, race-free
@@ -146,7 +147,7 @@ def _record_wait(mode, source, started_at, started, outcome, *, order=None, erro
 
 def retry_failed_order(order: Order, *, policy: RetryPolicy | None = None) -> None:
     """An admin's retry: a fresh budget of attempts, and a job to start them, in one transaction."""
-    policy = policy or RetryPolicy.from_settings()
+    policy = policy or current_retry_policy()
     with transaction.atomic():
         order.reopen(extra_attempts=policy.max_attempts)
         enqueue_store_order(order)

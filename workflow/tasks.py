@@ -5,9 +5,13 @@ queue these very tasks (workflow.jobs imports them to name them), so a top-level
 """
 
 
-def store_order_task(order_id: int) -> str:
+def store_order_task(order_id: int, budget_s: int | None = None) -> str:
+    """`budget_s`: the django-q2 timeout this task was queued with (None: Q_CLUSTER's, the largest)."""
     from .attempt import store_order
+    from .jobs import requeue_with_longer_timeout
 
+    if (requeued := requeue_with_longer_timeout(order_id, budget_s)) is not None:
+        return requeued
     attempt = store_order(order_id)
     return "nothing due" if attempt is None else f"attempt {attempt.number}: {attempt.outcome}"
 

@@ -17,7 +17,10 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The operations console first, so its admin/base_site.html (the console's stylesheet on every admin
+    # page) is found before the admin's own; then the admin, with the console's AdminSite (console/sites.py).
+    "console",
+    "console.apps.OperationsAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -26,6 +29,7 @@ INSTALLED_APPS = [
     "asyncpizza",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",  # django-axes: locks out repeated failed logins (see "Login throttling" below)
     # workflow comes before django_q so that its qcluster command (which adds a fast scheduler tick) wins.
     "workflow",
     "orders",
@@ -48,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "asyncpizza.urls"
@@ -152,9 +158,16 @@ SHOP_CONNECT_TIMEOUT_S = min(3.05, SHOP_TIMEOUT_S)
 # details): the shop requires it, the trainer and its commands send it. Unset, they are closed to all;
 # `manage.py demo` makes a random one for its three processes.
 SHOP_CONTROL_TOKEN = env_str("SHOP_CONTROL_TOKEN", "")
-STORE_ORDER_MAX_ATTEMPTS = env_int("STORE_ORDER_MAX_ATTEMPTS", 3, minimum=1)
+# The defaults of the engine's policy; the live policy (workflow.engine_policy, `manage.py policy`, the
+# trainer page) starts from these and may change them without a restart. 13 attempts with waits of
+# 1, 2, 4, 8, 16, 32, then 60 s (±20 % jitter) keep trying for at least 338 s (every wait at its shortest)
+# and 423 s nominally: an outage of up to five minutes costs no order (docs/ARCHITECTURE.md, "The default retry window").
+STORE_ORDER_MAX_ATTEMPTS = env_int("STORE_ORDER_MAX_ATTEMPTS", 13, minimum=1)
 STORE_ORDER_BACKOFF_S = env_float("STORE_ORDER_BACKOFF_S", 1, minimum=0)
-STORE_ORDER_BACKOFF_CAP_S = env_float("STORE_ORDER_BACKOFF_CAP_S", 300, minimum=0)
+STORE_ORDER_BACKOFF_CAP_S = env_float("STORE_ORDER_BACKOFF_CAP_S", 60, minimum=0)
+# The largest shop timeout the live policy accepts. django-q2's `retry` is fixed when the cluster starts
+# (PITFALLS.md), so it is sized for this value (see Q_TASK_RETRY_S); a policy asking for more is refused.
+SHOP_TIMEOUT_MAX_S = env_float("SHOP_TIMEOUT_MAX_S", max(60.0, SHOP_TIMEOUT_S), minimum=SHOP_TIMEOUT_S)
 
 # --- Callbacks, both ways ---------------------------------------------------------------------------
 # The shop signs its callbacks with this secret (HMAC-SHA256 over "<timestamp>.<body>"); the app checks it.
@@ -166,9 +179,11 @@ SHOP_CALLBACK_DEADLINE_S = env_float("SHOP_CALLBACK_DEADLINE_S", 60, minimum=1)
 # A signed request older (or newer) than this is refused: it is a replay, or a clock far off.
 WEBHOOK_TOLERANCE_S = env_int("WEBHOOK_TOLERANCE_S", 300, minimum=1)
 # Our own notifications to API clients' callback_url are signed with this secret.
-# API clients' callback_url may point at loopback and private addresses only in the demo: elsewhere that
-# would let anyone make the app call its own network.
-API_CALLBACK_ALLOW_PRIVATE = env_bool("API_CALLBACK_ALLOW_PRIVATE", DEBUG)
+# API clients' callback_url must lead to a public address, in the demo too: anything else would let anyone
+# make the app call its own network (the shop's /reset on loopback). An operator opts in explicitly, for
+# named hosts (API_CALLBACK_ALLOWED_HOSTS=127.0.0.1 for a local receiver) or for all (the flag).
+API_CALLBACK_ALLOW_PRIVATE = env_bool("API_CALLBACK_ALLOW_PRIVATE", False)
+API_CALLBACK_ALLOWED_HOSTS = env_list("API_CALLBACK_ALLOWED_HOSTS", [])
 API_CALLBACK_SECRET = env_str("API_CALLBACK_SECRET", "demo-only-api-callback-secret-change-me")
 # Delivering those notifications: the HTTP timeout of one try (one try is one task: keep it well under
 # Q_TASK_TIMEOUT_S), how many tries, and the backoff between them (first wait, doubling after each failure,
@@ -178,8 +193,11 @@ API_CALLBACK_MAX_TRIES = env_int("API_CALLBACK_MAX_TRIES", 8, minimum=1)
 API_CALLBACK_BACKOFF_S = env_float("API_CALLBACK_BACKOFF_S", 1, minimum=0)
 API_CALLBACK_BACKOFF_CAP_S = env_float("API_CALLBACK_BACKOFF_CAP_S", 300, minimum=0)
 
-# The demo's secrets are public (they are in this file): outside the demo, refuse to start with them.
-if not env_bool("DJANGO_ALLOW_DEMO_SECRETS", DEBUG):
+# The demo's secrets are public (they are in this file): outside the demo, refuse to start with them, and
+# refuse the demo admin's public password (asyncpizza.checks, `prepare --demo-admin`). A local benchmark on
+# loopback with DJANGO_DEBUG off says DJANGO_ALLOW_DEMO_SECRETS=true.
+ALLOW_DEMO_SECRETS = env_bool("DJANGO_ALLOW_DEMO_SECRETS", DEBUG)
+if not ALLOW_DEMO_SECRETS:
     _demo_secrets = [
         name
         for name, value in {
@@ -196,22 +214,44 @@ if not env_bool("DJANGO_ALLOW_DEMO_SECRETS", DEBUG):
         )
 
 # --- django-q2 --------------------------------------------------------------------------------------
-# One store-order task makes exactly one call to the shop (backoff between attempts is a scheduled
-# task, not a sleep), so its longest honest run is one connect plus one read timeout and a few short
-# database writes. `timeout` kills a worker stuck beyond that. `retry` re-delivers an unacknowledged task
-# (a killed worker's), counting from when the cluster pulled it: with at most one task waiting per worker
-# (queue_limit below), a pulled task starts within one `timeout` and ends within two. `retry` stays above
-# that, or a slow but live task would be handed out twice.
-Q_TASK_TIMEOUT_S = math.ceil(SHOP_CONNECT_TIMEOUT_S + SHOP_TIMEOUT_S + env_float("Q_TASK_MARGIN_S", 30, minimum=1))
+# A store-order task makes at most two calls to the shop (the attempt, and on the last attempt a look-up
+# of what the shop holds), each one connect plus one read timeout, and a few short database writes (backoff
+# between attempts is a scheduled task, not a sleep). Each store-order task carries its own `timeout`,
+# derived from the live policy's shop timeout (workflow.engine_policy.task_timeout_s); this global one, for
+# every other task, is the one for the largest shop timeout accepted. `retry` re-delivers an unacknowledged
+# task (a killed worker's), counting from when the cluster pulled it: with at most one task waiting per
+# worker (queue_limit below), a pulled task starts within one `timeout` and ends within two. `retry` is one
+# value for the whole cluster, fixed at its start, so it stays above that for the largest shop timeout the
+# policy accepts, or a slow but live task would be handed out twice.
+Q_TASK_MARGIN_S = env_float("Q_TASK_MARGIN_S", 30, minimum=1)
+Q_TASK_TIMEOUT_S = math.ceil(2 * (min(3.05, SHOP_TIMEOUT_MAX_S) + SHOP_TIMEOUT_MAX_S) + Q_TASK_MARGIN_S)
 Q_TASK_RETRY_S = 2 * Q_TASK_TIMEOUT_S + math.ceil(env_float("Q_RETRY_MARGIN_S", 30, minimum=1))
 # django-q2's own scheduler looks for due schedules every 30 s; our qcluster also ticks it this often, so
 # a retry due in 2 s starts about on time (see docs/ARCHITECTURE.md).
 Q_SCHEDULER_TICK_S = env_float("Q_SCHEDULER_TICK_S", 0.5, minimum=0.1)
 REDIS_URL = env_str("REDIS_URL", "")
 
+# A cache every process shares: django-q2 keeps its cluster status (`Stat`: clusters, workers, heartbeats)
+# there, read by the console's health panel, and the order rate limit counts there. With the default
+# local-memory cache each process would see only itself. Redis when there is one; otherwise a table in the
+# app's database, made by `prepare` (createcachetable).
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    # Room for many clients' counters: past MAX_ENTRIES the table drops a third of them (and their counts).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "asyncpizza_cache",
+                          "OPTIONS": {"MAX_ENTRIES": 50_000}}}
+
+# 4 workers, from a measurement (bench/capacity.py, docs/TRAINING.md "Capacity"): a worker spends its
+# store-order task waiting for the shop, so confirmations per second grow with the workers (20 orders, a
+# 5 s shop: 0.37 orders/s with 2, 0.69 with 4, and still 0.69 with 8 on 2 cores and SQLite's one writer),
+# at about 18 MiB (PSS) a worker. 4 halves the lunch rush's last confirmation (52 s to 27 s) and still
+# shows a queue; 8 gains nothing more here.
+Q_WORKERS = env_int("Q_WORKERS", 4, minimum=1)
+
 Q_CLUSTER = {
     "name": "asyncpizza",
-    "workers": env_int("Q_WORKERS", 2, minimum=1),
+    "workers": Q_WORKERS,
     "timeout": Q_TASK_TIMEOUT_S,
     "retry": Q_TASK_RETRY_S,
     # A task that raised is not acknowledged, so the broker hands it out again after `retry`; after this
@@ -219,11 +259,12 @@ Q_CLUSTER = {
     "ack_failures": False,
     "max_attempts": 5,
     "bulk": 1,
-    "queue_limit": env_int("Q_WORKERS", 2, minimum=1),  # one task waiting per worker: see Q_TASK_RETRY_S
+    "queue_limit": Q_WORKERS,  # one task waiting per worker: see Q_TASK_RETRY_S
     "poll": 0.2,
     "catch_up": False,
     "save_limit": 5000,
     "label": "Tasks (django-q2)",
+    "cache": "default",  # where the cluster's status goes: the shared cache above
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
@@ -232,9 +273,17 @@ else:
     # that will store it commit in one transaction.
     Q_CLUSTER["orm"] = "default"
 
+# --- Operations console ---------------------------------------------------------------------------
+# A bearer token that may read /metrics (Prometheus); unset, only staff sessions may.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+
+# TLS at the proxy, client addresses, login throttling, the order rate limit.
+from .security import *  # noqa: E402,F403
+
 # --- Demo ------------------------------------------------------------------------------------------
 DEMO_ADMIN_USERNAME = env_str("DEMO_ADMIN_USERNAME", "admin")
-DEMO_ADMIN_PASSWORD = env_str("DEMO_ADMIN_PASSWORD", "pizza-demo-admin")
+PUBLIC_DEMO_ADMIN_PASSWORD = "pizza-demo-admin"  # printed by `make demo` and in the README: public
+DEMO_ADMIN_PASSWORD = env_str("DEMO_ADMIN_PASSWORD", PUBLIC_DEMO_ADMIN_PASSWORD)
 
 LOGGING = {
     "version": 1,

@@ -79,8 +79,13 @@ def test_gunicorn_serves_the_form_and_whitenoise_its_hashed_compressed_styleshee
     assert css_body[:2] == b"\x1f\x8b"
 
 
-def test_serve_refuses_to_start_while_check_deploy_finds_problems(tmp_path):
-    env = {**production_env(tmp_path), "DJANGO_SECURE_COOKIES": "false"}
+def test_serve_refuses_to_start_a_demo_database_in_production(tmp_path):
+    # The demo's admin, with its public password, in a database then started as production: check --deploy's
+    # error (asyncpizza.E002) stops `serve` before gunicorn or a worker starts.
+    manage({**os.environ, "DJANGO_SETTINGS_MODULE": "asyncpizza.settings", "ASYNCPIZZA_VAR_DIR": str(tmp_path),
+            "DJANGO_DEBUG": "true"}, "prepare", "--demo-admin")
+    env = {**production_env(tmp_path), "DJANGO_ALLOW_DEMO_SECRETS": "false", "DJANGO_SECRET_KEY": "k" * 60,
+           "SHOP_WEBHOOK_SECRET": "w" * 40, "API_CALLBACK_SECRET": "c" * 40}
     result = manage(env, "serve", "--bind", f"127.0.0.1:{free_port()}", check=False)
     assert result.returncode != 0
-    assert "security.W" in result.stderr  # what check --deploy found, for the person starting it
+    assert "asyncpizza.E002" in result.stderr  # what check --deploy found, for the person starting it

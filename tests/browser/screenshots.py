@@ -120,7 +120,10 @@ def staff_pages(browser, stack: Stack, orders: dict) -> None:
     page = context.new_page()
     page.goto("/admin/login/?next=/admin/")
     log_in(page, username=ADMIN_USERNAME, password=ADMIN_PASSWORD)
-    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+    expect(page.get_by_role("heading", name="Operations", level=1)).to_be_visible()
+    # The console's index: the engine's health first (workers alive, queue, sweeps, orders by status).
+    reload_until(page, page.get_by_text(re.compile(r"^Running: \d+ workers? alive")))
+    shoot(page, "admin-console")
 
     # The demo's mailbox: both customers were told.
     page.goto("/mailbox/")
@@ -131,6 +134,21 @@ def staff_pages(browser, stack: Stack, orders: dict) -> None:
     page.goto("/trainer/")
     expect(page.get_by_role("heading", name="Trainer", level=1)).to_be_visible()
     shoot(page, "trainer")
+
+    # The lunch rush: 20 customers at once against a 5 s shop fill the queue; one more orders by hand.
+    stack.manage("scenario", "lunch-rush", capture_output=True)
+    page.goto("/trainer/diagram/")
+    expect(page.locator('#diagram [data-step="wait"]')).to_have_attribute("data-count", re.compile(r"^(1[0-9]|[5-9])$"), timeout=20_000)
+    expect(page.locator("#diagram .lane--busy").first).to_be_visible(timeout=20_000)
+    shoot(page, "diagram")
+    customer = browser.new_context(base_url=stack.web_url, **DESKTOP_SHOT)
+    mine = customer.new_page()
+    OrderForm(mine).open().place(Order(pizza="Marinara", quantity="1", name="Last In Line", email="last@example.com"))
+    mine.get_by_role("link", name="See where your order is in our process").click()
+    expect(mine.locator('#diagram .step--lit[data-step="wait"]')).to_be_visible()
+    shoot(mine, "order-diagram")
+    customer.close()
+    stack.manage("scenario", "happy", capture_output=True)
 
     # The order API's interactive docs (Swagger UI, from the app's own static files).
     page.goto("/api/docs")
@@ -145,10 +163,21 @@ def staff_pages(browser, stack: Stack, orders: dict) -> None:
     page.get_by_role("link", name=orders["failed"][:8]).click()
     expect(page.locator(".inline-group").get_by_role("row").filter(has_text="Transient error")).to_have_count(3)
     shoot(page, "admin-order-attempts")
+    page.locator("#order-timeline").screenshot(path=str(OUTPUT / "admin-order-timeline.png"), animations="disabled")
+    print("  docs/screenshots/admin-order-timeline.png")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Attempt 3: traceback and answer").click()
+    expect(page.get_by_text("workflow.shop_client.ShopUnavailable").first).to_be_visible()
+    shoot(page, "admin-attempt")
+    page.go_back()
 
     page.get_by_role("link", name="Successful", exact=True).click()
     expect(page.locator("#result_list tbody").get_by_role("row").first).to_be_visible()
     shoot(page, "admin-django-q2-tasks")
+
+    page.goto("/admin/needs-attention/")
+    expect(page.locator('[data-section="failed"]').get_by_role("link", name=orders["failed"][:8])).to_be_visible()
+    shoot(page, "admin-needs-attention")
     context.close()
 
 

@@ -35,7 +35,7 @@ def test_staff_find_a_failed_order_retry_it_and_follow_its_tasks(page, staff_pag
     admin = staff_page
     admin.goto("/admin/")
     log_in(admin, username="rosa", password=STAFF_PASSWORD)
-    expect(admin.get_by_role("heading", name="Site administration")).to_be_visible()
+    expect(admin.get_by_role("heading", name="Operations", level=1)).to_be_visible()
 
     # They find the order by the customer's email.
     admin.get_by_role("rowheader").get_by_role("link", name="Orders", exact=True).click()

@@ -12,6 +12,8 @@ import uuid
 import psycopg
 import pytest
 import redis
+import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench.stack import Stack
 from trainer.simulation import FormCustomer, made_up_customer
@@ -63,6 +65,7 @@ def test_two_clusters_on_postgres_and_redis_place_every_order_exactly_once(postg
         STORE_ORDER_BACKOFF_CAP_S=2,
         SHOP_TIMEOUT_S=3,
         Q_SCHEDULER_TICK_S=0.2,
+        METRICS_TOKEN="scale-out-metrics-token",
     ) as stack:
         # 28 % of calls fail or lose their answer: 10 attempts leave about 3 in a million orders failed.
         stack.configure_shop(failure_rate=0.2, lost_response_rate=0.1, seed=11)
@@ -80,8 +83,20 @@ def test_two_clusters_on_postgres_and_redis_place_every_order_exactly_once(postg
             time.sleep(1)
         ledger = stack.shop_ledger()
         stats = stack.shop_stats()
+        # The console sees both clusters through the shared cache (Redis here) and the Redis queue.
+        metrics = requests.get(f"{stack.web_url}/metrics", headers={"Authorization": "Bearer scale-out-metrics-token"},
+                               timeout=10)
+        figures = {
+            (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(metrics.text)
+            for sample in family.samples
+        }
 
     assert list(statuses.values()) == ["confirmed"] * orders
     assert len(ledger) == orders  # one shop order per customer order: none lost, none twice
     assert stats["duplicate_references"] == 0
     assert stats["failed_injected"] > 0 and stats["lost_response"] > 0  # the faults really happened
+    assert figures[("asyncpizza_clusters_alive", ())] == 2
+    assert figures[("asyncpizza_workers_alive", ())] == 2 * 2  # Q_WORKERS each
+    assert figures[("asyncpizza_orders", (("status", "confirmed"),))] == orders
+    assert figures[("asyncpizza_time_to_final_seconds_count", (("status", "confirmed"),))] == orders

@@ -11,7 +11,7 @@ from workflow.models import current_store_mode
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("path", ["/trainer/", "/trainer/figures/"])
+@pytest.mark.parametrize("path", ["/trainer/", "/trainer/figures/", "/trainer/diagram/"])
 def test_the_trainer_pages_need_a_staff_login(client, django_user_model, path):
     assert "/admin/login/" in client.get(path)["Location"]
     customer = django_user_model.objects.create_user("customer", password="not-staff-1234")

@@ -189,8 +189,8 @@ def test_an_attempt_overtaken_by_the_shops_callback_keeps_what_it_saw(menu, shop
     order = make_order(menu)
     real_place_order = shop_client.place_order
 
-    def call_while_the_callback_lands(payload, *, idempotency_key):
-        receipt = real_place_order(payload, idempotency_key=idempotency_key)
+    def call_while_the_callback_lands(payload, *, idempotency_key, **options):
+        receipt = real_place_order(payload, idempotency_key=idempotency_key, **options)
         landed = Order.objects.get(pk=order.pk)  # meanwhile, the webhook confirms the order
         landed.confirm(shop_order_id=receipt.shop_order_id, now=timezone.now())
         return receipt

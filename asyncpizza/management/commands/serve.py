@@ -1,6 +1,6 @@
 """The production profile: gunicorn (asyncpizza/gunicorn.conf.py) and the django-q2 worker cluster, until
-Ctrl-C or SIGTERM stops both. It refuses to start while `check --deploy` finds anything (a production
-environment is in the README), then collects the static files whitenoise serves and prepares the databases.
+Ctrl-C or SIGTERM stops both. It refuses to start while `check --deploy` finds an error (the README's
+production environment leaves two warnings, about TLS, which the reverse proxy answers), then collects the static files whitenoise serves and prepares the databases.
 """
 
 import os
@@ -33,7 +33,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, bind, web_workers, **options):
         handle_stop_signals()
-        call_command("check", deploy=True, fail_level="WARNING")
+        call_command("check", deploy=True)  # an error stops us; the TLS warnings a proxy answers are shown
         call_command("collectstatic", interactive=False, verbosity=0)
         call_command("prepare")
         children = {

@@ -1,0 +1,90 @@
+"""The bulk actions of the needs-attention page. Each one goes through the workflow's own functions (the
+same state machine and claims the workers use), and says per order whether it applies, so the
+confirmation page can show what will happen before anything does."""
+
+from dataclasses import dataclass
+from typing import Callable
+
+from django.db import transaction
+
+from orders.models import ConcurrentTransition, IllegalTransition, Order, OrderStatus
+from workflow.jobs import enqueue_status_email, enqueue_store_order
+from workflow.mail import STATUS_EMAILS
+from workflow.start import retry_failed_order
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    key: str
+    label: str  # the button
+    done: str  # the message afterwards, with {n}
+    why_not: Callable[[Order], str]  # "" when the action applies to the order
+    run: Callable[[Order], None]
+
+
+def _not_failed(order: Order) -> str:
+    return "" if order.status == OrderStatus.FAILED else f"it is {order.get_status_display().lower()}, not failed"
+
+
+def _not_open(order: Order) -> str:
+    return f"it is {order.get_status_display().lower()} already" if order.is_final else ""
+
+
+def _mail_not_due(order: Order) -> str:
+    if order.status not in STATUS_EMAILS:
+        return "it has no final status yet, so no mail to send"
+    sent_field, _ = STATUS_EMAILS[order.status]
+    return "its mail has been sent" if getattr(order, sent_field) else ""
+
+
+def _requeue(order: Order) -> None:
+    with transaction.atomic():
+        enqueue_store_order(order)  # a job that finds nothing due does nothing (workflow.attempt's claim)
+
+
+def _resend_mail(order: Order) -> None:
+    with transaction.atomic():
+        enqueue_status_email(order)  # the send is claimed, so it cannot go twice
+
+
+ACTIONS = {
+    action.key: action
+    for action in [
+        BulkAction("retry", "Retry with a fresh budget of attempts", "Retrying {n} order(s).", _not_failed, retry_failed_order),
+        BulkAction("requeue", "Queue the store-order job again", "Queued the job of {n} order(s) again.", _not_open, _requeue),
+        BulkAction("resend_mail", "Send the mail again", "Queued the mail of {n} order(s).", _mail_not_due, _resend_mail),
+    ]
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    action: BulkAction
+    applies: list[Order]
+    skipped: list[tuple[Order, str]]
+
+
+def plan(action_key: str, order_ids: list[str]) -> Plan:
+    action = ACTIONS[action_key]
+    orders = Order.objects.filter(pk__in=[i for i in order_ids if i.isdigit()]).select_related("pizza").order_by("pk")
+    applies, skipped = [], []
+    for order in orders:
+        reason = action.why_not(order)
+        if reason:
+            skipped.append((order, reason))
+        else:
+            applies.append(order)
+    return Plan(action, applies, skipped)
+
+
+def carry_out(plan: Plan) -> tuple[int, list[tuple[Order, str]]]:
+    """Run the action on each order it applies to; returns how many it did and what it skipped, and why
+    (a worker may have moved an order between the confirmation page and now)."""
+    done, skipped = 0, list(plan.skipped)
+    for order in plan.applies:
+        try:
+            plan.action.run(order)
+            done += 1
+        except (IllegalTransition, ConcurrentTransition):
+            skipped.append((order, "it changed in the meantime"))
+    return done, skipped

@@ -1,0 +1,173 @@
+"""The needs-attention page as a list of sections, each made by one small query function.
+
+A section says what is wrong, lists the rows, and names the bulk actions (console/actions.py) that fit
+them. To add one (compensations pending, once cancellation exists), write a function that returns a
+Section and append it to SECTIONS.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django_q.models import Failure
+
+from api.models import CallbackDelivery, DeliveryState
+from orders.models import Order, OrderStatus
+from workflow.jobs import task_group, task_path
+from workflow.recovery import unmailed_final_orders
+from workflow.tasks import send_status_email_task
+
+from .stuck import stuck_orders
+
+ROW_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str  # what a bulk action receives (an order's pk); empty when the row cannot be selected
+    link: str
+    label: str
+    cells: list[str]
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    why: str  # what the rows have in common, and what to do about them
+    columns: list[str]
+    rows: list[Row] = field(default_factory=list)
+    total: int = 0
+    actions: list[str] = field(default_factory=list)  # keys of console.actions.ACTIONS
+
+    @property
+    def count(self) -> int:
+        return max(self.total, len(self.rows))
+
+
+def _when(moment) -> str:
+    return date_format(timezone.localtime(moment), "Y-m-d H:i:s") if moment else "–"
+
+
+def _order_link(order: Order) -> str:
+    return reverse("admin:orders_order_change", args=[order.pk])
+
+
+def failed_orders() -> Section:
+    failed = Order.objects.filter(status=OrderStatus.FAILED).select_related("pizza").order_by("-failed_at")
+    return Section(
+        key="failed",
+        title="Failed orders",
+        why="Given up: the shop refused them, or could not be reached within the attempts allowed. Once the "
+        "shop is well again, retry them with a fresh budget of attempts.",
+        columns=["Customer", "Failed at", "Attempts", "Why"],
+        rows=[
+            Row(str(o.pk), _order_link(o), o.short_id,
+                [o.customer_email, _when(o.failed_at), f"{o.attempts_made}/{o.attempt_limit}", o.failure_reason])
+            for o in failed[:ROW_LIMIT]
+        ],
+        total=failed.count(),
+        actions=["retry", "resend_mail"],
+    )
+
+
+def stuck() -> Section:
+    found = stuck_orders(limit=ROW_LIMIT)
+    return Section(
+        key="stuck",
+        title="Stuck orders",
+        why="Open longer than the engine's policy allows: the recovery sweep should have moved them. Check the "
+        "health panel (are workers alive?), then queue their store-order job again.",
+        columns=["Status", "Open for", "Why it counts as stuck"],
+        rows=[
+            Row(str(s.order.pk), _order_link(s.order), s.order.short_id,
+                [s.order.get_status_display(), _duration(s.age), "; ".join(s.reasons)])
+            for s in found
+        ],
+        actions=["requeue"],
+    )
+
+
+def mails_not_sent() -> Section:
+    unmailed = unmailed_final_orders(timezone.now()).select_related("pizza").order_by("-updated_at")
+    rows = []
+    for order in unmailed[:ROW_LIMIT]:
+        failure = last_failure(order, task_path(send_status_email_task))
+        rows.append(Row(str(order.pk), _order_link(order), order.short_id,
+                        [order.customer_email, order.get_status_display(), failure]))
+    return Section(
+        key="mails",
+        title="Mails not sent",
+        why="Final orders whose customer has not been mailed yet, a minute after: the mail server refused "
+        "and django-q2 gave up, or the job was lost. Send them again once the mail server is back.",
+        columns=["Customer", "Status", "Last error"],
+        rows=rows,
+        total=unmailed.count(),
+        actions=["resend_mail"],
+    )
+
+
+def notifications_given_up() -> Section:
+    given_up = CallbackDelivery.objects.filter(state=DeliveryState.GAVE_UP).select_related("order").order_by("-last_tried_at")
+    return Section(
+        key="notifications",
+        title="Notifications given up",
+        why="Signed notifications to API clients' callback_url that failed every try. The client can still "
+        "read the order with GET /api/orders/{id}; tell them, or fix their endpoint.",
+        columns=["Order", "Announces", "Tries", "Last answer"],
+        rows=[
+            Row("", reverse("admin:api_callbackdelivery_change", args=[d.pk]), d.url,
+                [d.order.short_id, d.status, f"{d.tries}/{d.max_tries}",
+                 f"HTTP {d.last_http_status}" if d.last_http_status else (d.last_error[:200] or "–")])
+            for d in given_up[:ROW_LIMIT]
+        ],
+        total=given_up.count(),
+    )
+
+
+def task_failures() -> Section:
+    failures = Failure.objects.order_by("-stopped")
+    return Section(
+        key="task_failures",
+        title="django-q2 task failures",
+        why="Tasks that raised. Each order's own trouble is in the sections above; a failure here with no "
+        "order behind it is a bug to look at. Its page has the whole traceback.",
+        columns=["Function", "Group", "Failed at", "Tries", "Error"],
+        rows=[
+            Row("", reverse("admin:django_q_failure_change", args=[f.pk]), f.name,
+                [f.func, f.group or "–", _when(f.stopped), str(f.attempt_count), _last_line(f.result)])
+            for f in failures[:50]
+        ],
+        total=failures.count(),
+    )
+
+
+# The page, in order. Compensations pending (cancellation) will go here as one more function.
+SECTIONS = [failed_orders, stuck, mails_not_sent, notifications_given_up, task_failures]
+
+
+def sections() -> list[Section]:
+    return [make() for make in SECTIONS]
+
+
+def attention_summary() -> list[tuple[str, str, int]]:
+    """(key, title, count) of each section, for the admin index's link to the page."""
+    return [(section.key, section.title, section.count) for section in sections()]
+
+
+def last_failure(order: Order, task: str) -> str:
+    failure = Failure.objects.filter(group=task_group(order), func=task).order_by("-stopped").first()
+    return _last_line(failure.result) if failure else "no failed task recorded (the job may have been lost)"
+
+
+def _last_line(result) -> str:
+    lines = [line for line in str(result or "").strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "–"
+
+
+def _duration(delta: timedelta) -> str:
+    minutes, seconds = divmod(int(delta.total_seconds()), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min {seconds} s"

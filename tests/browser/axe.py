@@ -1,0 +1,46 @@
+"""axe-core in the browser tests: injected into a page, it reports what a screen reader or a keyboard user
+would trip over. Serious and critical violations fail the test.
+
+axe-core comes from npm, pinned here, installed on first use into var/npm/ (kept between runs).
+"""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+AXE_VERSION = "4.14.1"
+NPM_DIR = Path(__file__).resolve().parents[2] / "var" / "npm"
+AXE_SCRIPT = NPM_DIR / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING = {"serious", "critical"}
+
+
+def axe_script() -> Path:
+    installed = NPM_DIR / "node_modules" / "axe-core" / "package.json"
+    if not (installed.exists() and json.loads(installed.read_text())["version"] == AXE_VERSION):
+        if shutil.which("npm") is None:
+            raise RuntimeError("The accessibility checks need npm (apt-get install -y npm) to fetch axe-core.")
+        NPM_DIR.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--no-save", "--prefix", str(NPM_DIR), f"axe-core@{AXE_VERSION}"],
+            check=True, capture_output=True, timeout=300,
+        )
+    return AXE_SCRIPT
+
+
+def serious_violations(page) -> list[str]:
+    """Run axe-core on the page as it is now; the serious and critical violations, one line each."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(axe_script()))
+    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{violation['impact']}: {violation['id']} ({violation['help']}) at "
+        + ", ".join(" ".join(map(str, node["target"])) for node in violation["nodes"][:5])
+        for violation in results["violations"]
+        if violation["impact"] in BLOCKING
+    ]
+
+
+def assert_accessible(page) -> None:
+    problems = serious_violations(page)
+    assert not problems, f"axe-core found serious problems on {page.url}:\n" + "\n".join(problems)

@@ -1,0 +1,103 @@
+"""The operations console in a real Chromium: staff read the engine's health on the admin index as the
+cluster goes down, and from needs-attention retry failed orders in bulk after a confirmation page, then
+read one order's timeline. axe-core checks each of these pages."""
+
+import re
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
+
+from .axe import assert_accessible
+from .pages import Order, OrderForm, log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.cluster]
+
+STAFF_PASSWORD = "a-long-staff-password-2"
+
+
+@pytest.fixture
+def staff_user(transactional_db):
+    return get_user_model().objects.create_superuser("ops", "ops@asyncpizza.example", STAFF_PASSWORD)
+
+
+def open_the_console(page):
+    page.goto("/admin/")
+    log_in(page, username="ops", password=STAFF_PASSWORD)
+    expect(page.get_by_role("heading", name="Engine health")).to_be_visible()
+
+
+def test_the_health_panel_shows_the_cluster_up_then_down(staff_page, staff_user, cluster_stopped_for_a_while):
+    cluster = cluster_stopped_for_a_while
+    admin = staff_page
+    open_the_console(admin)
+    expect(admin).to_have_title("Operations | Async Pizza operations")
+    expect(admin.get_by_role("link", name="Async Pizza operations")).to_be_visible()
+    workers = settings.Q_CLUSTER["workers"]
+    state = admin.locator("#engine-state")
+    for _ in range(20):  # the cluster may still be starting: reload as a person would
+        if f"{workers} workers alive" in state.inner_text():
+            break
+        admin.wait_for_timeout(500)
+        admin.reload()
+    expect(state).to_have_text(re.compile(rf"^Running: {workers} workers alive in 1 cluster\."))
+    clusters = admin.get_by_role("table", name="Clusters (django-q2's own status)")
+    expect(clusters.locator('tr[data-cluster-alive="true"]')).to_have_count(1)
+    expect(clusters.locator('tr[data-cluster-alive="true"]')).to_contain_text(re.compile(r"Idle|Working"))
+    assert_accessible(admin)
+
+    cluster.stop()
+    admin.reload()
+    expect(state).to_have_text(re.compile(r"^Stopped: no worker is alive"))
+    expect(admin.locator("#health-panel")).to_have_attribute("data-workers-alive", "0")
+    assert_accessible(admin)
+
+
+def test_needs_attention_retries_failed_orders_in_bulk(page, staff_page, staff_user, cluster, shop):
+    shop.configure(down=True)
+    refs = []
+    for name, email in [("Ada Lovelace", "ada.bulk@example.com"), ("Alan Turing", "alan.bulk@example.com")]:
+        status = OrderForm(page).open().place(Order(name=name, email=email))
+        expect(status.in_status("failed")).to_be_visible(timeout=45_000)
+        refs.append(page.url.rstrip("/").rsplit("/", 1)[1][:8])
+    shop.configure(down=False)
+
+    admin = staff_page
+    open_the_console(admin)
+    admin.get_by_role("link", name="Failed orders: 2").click()
+    expect(admin).to_have_url(re.compile(r"/admin/needs-attention/#failed$"))
+    failed = admin.locator('[data-section="failed"]')
+    expect(failed.get_by_role("heading", name="Failed orders (2)")).to_be_visible()
+    assert_accessible(admin)
+
+    for ref in refs:
+        failed.get_by_role("checkbox", name=f"Select {ref}").check()
+    failed.get_by_role("button", name="Retry with a fresh budget of attempts…").click()
+    expect(admin.get_by_role("heading", name="Retry with a fresh budget of attempts?")).to_be_visible()
+    expect(admin.locator("#will-apply").get_by_role("listitem")).to_have_count(2)
+    assert_accessible(admin)
+    admin.get_by_role("button", name="Yes, retry with a fresh budget of attempts").click()
+    expect(admin.get_by_text("Retrying 2 order(s).")).to_be_visible()
+
+    for _ in range(30):  # the orders go through; the page shows it on reload
+        if admin.locator('[data-section="failed"]').get_attribute("data-count") == "0":
+            break
+        admin.wait_for_timeout(1000)
+        admin.reload()
+    expect(admin.locator('[data-section="failed"]')).to_have_attribute("data-count", "0")
+
+    admin.goto("/admin/orders/order/?status__exact=confirmed")
+    admin.get_by_role("link", name=refs[0]).click()
+    timeline = admin.locator("#order-timeline")
+    expect(timeline.get_by_role("img", name=re.compile(rf"^Timeline of order {refs[0]}: Confirmed"))).to_be_visible()
+    timeline.get_by_text("The timeline as text").click()
+    expect(timeline.get_by_role("listitem").filter(has_text="Attempt 1 took")).to_be_visible()
+    expect(timeline.get_by_role("listitem").filter(has_text=re.compile(r"^Confirmed at"))).to_be_visible()
+    assert_accessible(admin)
+
+    # Each attempt's own page: the error's type and the start of the shop's answer.
+    admin.get_by_role("link", name="Attempt 1: traceback and answer").click()
+    expect(admin.get_by_text("workflow.shop_client.ShopUnavailable", exact=True)).to_be_visible()
+    expect(admin.locator("pre").filter(has_text="shop is down")).to_be_visible()
+    assert_accessible(admin)

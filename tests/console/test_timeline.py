@@ -1,0 +1,69 @@
+"""The order's timeline on its admin page: an SVG drawn on the server, with a text alternative."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from console.timeline import timeline_items
+from workflow.models import AttemptOutcome
+
+from ..factories import make_order
+
+pytestmark = pytest.mark.django_db
+
+
+def retried_then_confirmed(menu):
+    """Received; attempt 1 fails after 200 ms; 2 s backoff, picked up 300 ms late; attempt 2 confirms; mailed."""
+    t0 = timezone.now() - timedelta(seconds=30)
+    order = make_order(menu, attempt_limit=3, created_at=t0)
+    order.begin_attempt(now=t0)
+    order.attempts.create(number=1, due_at=t0, started_at=t0, finished_at=t0 + timedelta(milliseconds=200),
+                          outcome=AttemptOutcome.TRANSIENT_ERROR, http_status=503, error="the shop answered 503")
+    order.wait_for_retry(at=t0 + timedelta(seconds=2.2))
+    order.begin_attempt(now=t0 + timedelta(seconds=2.5))
+    order.attempts.create(number=2, due_at=t0 + timedelta(seconds=2.2), started_at=t0 + timedelta(seconds=2.5),
+                          finished_at=t0 + timedelta(seconds=2.6), outcome=AttemptOutcome.ACCEPTED, http_status=201)
+    order.confirm(shop_order_id="SHOP-9", now=t0 + timedelta(seconds=2.6))
+    order.confirmation_email_sent_at = t0 + timedelta(seconds=3)
+    order.save(update_fields=["confirmation_email_sent_at"])
+    return order
+
+
+def test_each_attempt_its_wait_the_final_status_and_the_mail(menu):
+    items = [(item.label, item.text) for item in timeline_items(retried_then_confirmed(menu))]
+    labels = [label for label, _ in items]
+    assert labels == [
+        "Received", "Attempt 1: Transient error", "Wait before attempt 2", "Attempt 2: Accepted by the shop",
+        "Confirmed", "Mail sent",
+    ]
+    texts = dict(items)
+    assert texts["Wait before attempt 2"] == (
+        "Waited 2.3 s before attempt 2: 2.0 s until it was due, 300 ms for the scheduler and a free worker."
+    )
+    assert texts["Attempt 1: Transient error"].startswith("Attempt 1 took 200 ms: Transient error, HTTP 503.")
+    assert "2.6 s after it was received" in texts["Confirmed"]
+
+
+def test_an_acknowledged_attempt_shows_the_wait_for_the_callback(menu):
+    t0 = timezone.now() - timedelta(seconds=5)
+    order = make_order(menu, created_at=t0)
+    order.begin_attempt(now=t0)
+    order.attempts.create(number=1, due_at=t0, started_at=t0, finished_at=t0 + timedelta(milliseconds=100),
+                          outcome=AttemptOutcome.ACKNOWLEDGED, http_status=202)
+    order.await_callback(until=t0 + timedelta(seconds=60))
+    [wait] = [item for item in timeline_items(order) if item.kind == "callback"]
+    assert wait.text.endswith("(still waiting).") and 4 < wait.seconds < 6
+
+
+def test_the_order_page_draws_it_accessibly(admin_client, menu):
+    order = retried_then_confirmed(menu)
+    page = admin_client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    svg = re.search(r"<svg class=\"console-timeline\".*?</svg>", page, re.S).group(0)
+    assert 'role="img"' in svg and 'aria-labelledby="timeline-title timeline-desc"' in svg
+    assert f"<title id=\"timeline-title\">Timeline of order {order.short_id}: Confirmed</title>" in svg
+    assert svg.count("<rect") == 3 and svg.count("<circle") == 3  # two attempts and a wait; three moments
+    assert "The timeline as text" in page and "Waited 2.3 s before attempt 2" in page
+    # It stands above the attempts and the execution table.
+    assert page.index('id="order-timeline"') < page.index("How this worked (execution table)")
