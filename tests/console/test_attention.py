@@ -143,3 +143,17 @@ def test_a_bad_action_is_a_clear_400(admin_client, menu):
     assert response.status_code == 400 and b"Unknown action" in response.content
     nothing = admin_client.post(CONFIRM, {"action": "retry"}, follow=True)
     assert "Select at least one order first." in nothing.content.decode()
+
+
+def test_odd_order_ids_select_nothing_instead_of_a_500(admin_client, menu):
+    order = failed_order(menu)
+    # Too large for the database's integer, not digits, or digits of another script (int("１") is 1).
+    odd = ["99999999999999999999999", "-1", "abc", "", "１"]
+    response = admin_client.post(CONFIRM, {"action": "retry", "order": odd})
+    assert response.status_code == 200
+    assert response.context["plan"].applies == [] and response.context["plan"].skipped == []
+    done = admin_client.post(CONFIRM, {"action": "retry", "order": odd, "confirmed": "yes"})
+    assert done.status_code == 302
+    order.refresh_from_db()
+    assert order.status == OrderStatus.FAILED and OrmQ.objects.count() == 0
+
