@@ -2,7 +2,9 @@
 
 Nothing is counted in a process's memory: any web process answers a scrape with the same figures, however
 many there are, and a restart loses nothing. `asyncpizza_store_attempts_total` is a counter made from the
-attempt rows (it only goes down if orders are deleted, which Prometheus reads as a counter reset).
+attempt rows that have an outcome (an attempt's outcome never changes once set, so it only goes down if
+orders are deleted, which Prometheus reads as a counter reset); attempts still under way are the gauge
+`asyncpizza_store_attempts_in_progress`, as a counter they would drop each time one finished.
 """
 
 import math
@@ -29,6 +31,8 @@ class AsyncPizzaCollector:
         now = timezone.now()
         yield self._orders()
         yield self._attempts()
+        yield _gauge("asyncpizza_store_attempts_in_progress", "Attempts under way (a worker is calling the shop).",
+                     StoreAttempt.objects.filter(outcome=AttemptOutcome.IN_PROGRESS).count())
         yield self._time_to_final()
         queue = queue_figures(now)
         found = clusters(now)
@@ -56,7 +60,8 @@ class AsyncPizzaCollector:
     def _attempts(self):
         metric = CounterMetricFamily("asyncpizza_store_attempts", "Attempts to place an order at the shop, by outcome.",
                                      labels=["outcome"])
-        return _by_choice(metric, StoreAttempt.objects.all(), "outcome", AttemptOutcome)
+        finished = [outcome for outcome in AttemptOutcome if outcome != AttemptOutcome.IN_PROGRESS]
+        return _by_choice(metric, StoreAttempt.objects.all(), "outcome", finished)
 
     def _time_to_final(self):
         metric = HistogramMetricFamily("asyncpizza_time_to_final_seconds",
