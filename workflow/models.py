@@ -32,7 +32,7 @@ class StoreAttempt(models.Model):
     response_body = models.TextField("start of the shop's answer", blank=True)
     duration_ms = models.PositiveIntegerField("duration (ms)", null=True, blank=True)
     # django-q2's timeout for the task that ran it (from the policy at the time): an attempt still in
-    # progress after this long has lost its worker (workflow.store.stale_after). Empty on older rows.
+    # progress after this long has lost its worker (workflow.attempt.stale_after). Empty on older rows.
     task_timeout_s = models.PositiveIntegerField("task timeout (s)", null=True, blank=True)
 
     class Meta:
