@@ -31,10 +31,7 @@ class Command(BaseCommand):
         # given to all three (the web process's trainer page sends it).
         control_token = settings.SHOP_CONTROL_TOKEN or secrets.token_urlsafe(32)
         environment = {**os.environ, "SHOP_CONTROL_TOKEN": control_token}
-        children = {
-            name: subprocess.Popen([sys.executable, "manage.py", *argv], cwd=settings.BASE_DIR, env=environment)
-            for name, argv in PROCESSES
-        }
+        children = {name: start_child(argv, env=environment) for name, argv in PROCESSES}
         self.stdout.write(
             self.style.SUCCESS("\nAsync Pizza is running. Ctrl-C stops it.\n")
             + "  Order a pizza:   http://127.0.0.1:8000/\n"
@@ -66,6 +63,14 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def start_child(argv: list[str], *, env: dict) -> subprocess.Popen:
+    """`manage.py <argv>` in a process group of its own. A terminal's Ctrl-C then reaches the demo alone,
+    which stops each child with exactly one SIGTERM: django-q2's cluster can deadlock in its signal handler
+    when a second signal arrives during the first one's stop (SIGINT from the terminal, then our SIGTERM;
+    django-q2/django-q2#346), and then outlives the demo with its sentinel and workers."""
+    return subprocess.Popen([sys.executable, "manage.py", *argv], cwd=settings.BASE_DIR, env=env, process_group=0)
+
+
 def stop_all(children, grace_s: float = 10) -> None:
     for child in children:
         if child.poll() is None:
@@ -77,3 +82,8 @@ def stop_all(children, grace_s: float = 10) -> None:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
+        # Whatever the child started and left behind (a cluster's sentinel and workers) goes with it.
+        try:
+            os.killpg(child.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
