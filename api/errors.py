@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from ninja.errors import HttpError, ValidationError
 
 from orders.process import OrderNotPlaced
+from orders.rate_limit import RateLimited
 from workflow.start import ShopAnswerLost, ShopRefusedInRequest
 
 from .parsers import UnsupportedMediaType
@@ -45,6 +46,10 @@ def install(api) -> None:
     @api.exception_handler(OrderRejected)
     def rejected(request, exc: OrderRejected):
         return answer(request, 422, "The request is not a valid order.", exc.errors)
+
+    @api.exception_handler(RateLimited)
+    def rate_limited(request, exc: RateLimited):
+        return answer(request, 429, f"{exc} Nothing was placed.", headers={"Retry-After": str(exc.retry_after_s)})
 
     @api.exception_handler(IdempotencyKeyReused)
     def key_reused(request, exc: IdempotencyKeyReused):

@@ -26,7 +26,7 @@ API_FIELDS = {form_field: api_field for api_field, form_field in FORM_FIELDS.ite
 class ApiOrderForm(OrderForm):
     """OrderForm, so that an order through the API obeys exactly the rules of one through the page."""
 
-    # Public addresses only, unless API_CALLBACK_ALLOW_PRIVATE (the demo's default) says otherwise.
+    # Public addresses only, unless the operator opted in (API_CALLBACK_ALLOWED_HOSTS, API_CALLBACK_ALLOW_PRIVATE).
     callback_url = forms.CharField(
         required=False,
         max_length=Order._meta.get_field("callback_url").max_length,

@@ -14,6 +14,7 @@ API_CALLBACK_MAX_TRIES tries in all. A worker lost in the middle of a try can ma
 notification twice (it cannot know whether the POST arrived): clients deduplicate by id and status.
 """
 
+import contextlib
 import json
 import logging
 import time
@@ -29,8 +30,9 @@ from workflow.jobs import enqueue_task, schedule_once, task_group
 from workflow.retry_policy import RetryPolicy
 from workflow.signing import signature
 
-from .destinations import PrivateDestination, check_destination
+from .destinations import PrivateDestination
 from .models import CallbackDelivery, DeliveryState
+from .pinned_http import pinned_session
 from .tasks import deliver_callback_task, notify_callback_task
 
 logger = logging.getLogger(__name__)
@@ -136,13 +138,14 @@ def _post(delivery: CallbackDelivery, *, session=None) -> tuple[int | None, str]
     }
     timeout = settings.API_CALLBACK_TIMEOUT_S
     try:
-        check_destination(delivery.url)  # again: the name may resolve elsewhere now than when the order came
+        # The pinned session checks the address again (the name may resolve elsewhere now than when the order
+        # came) and connects to exactly the address it checked.
+        with pinned_session() if session is None else contextlib.nullcontext(session) as http:
+            response = http.post(
+                delivery.url, data=body, headers=headers, timeout=(min(3.05, timeout), timeout), allow_redirects=False
+            )
     except PrivateDestination as error:
         return None, f"refused: {error}"
-    try:
-        response = (session or requests).post(
-            delivery.url, data=body, headers=headers, timeout=(min(3.05, timeout), timeout), allow_redirects=False
-        )
     except (requests.RequestException, ValueError) as error:
         return None, f"{error.__class__.__name__}: {error}"
     if 200 <= response.status_code < 300:

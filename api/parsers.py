@@ -1,10 +1,11 @@
 """Reading request bodies: JSON only, and only JSON a database can store."""
 
-import json
 import re
 
 from django.http import HttpRequest
 from ninja.parser import Parser
+
+from asyncpizza.strict_json import loads_strict
 
 JSON_MEDIA_TYPE = re.compile(r"application/(json|[\w.+-]+\+json)")
 
@@ -20,7 +21,5 @@ class JsonParser(Parser):
         content_type = request.content_type or ""
         if not JSON_MEDIA_TYPE.fullmatch(content_type):
             raise UnsupportedMediaType(f"send the body as application/json, not {content_type or 'with no type'}")
-        data = json.loads(request.body)
-        # JSON may escape lone surrogates ("\ud800"), which are not text UTF-8 can encode: refuse them here.
-        json.dumps(data, ensure_ascii=False).encode()
-        return data
+        # Not UTF-8, NaN, too deep, a lone surrogate...: JsonRejected (a ValueError), a 400 naming why (api.errors).
+        return loads_strict(request.body)

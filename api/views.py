@@ -5,6 +5,8 @@ authentication is configured): a browser's cookies give a forged request nothing
 """
 
 from django.http import HttpRequest, HttpResponse
+
+from orders.rate_limit import count_order_request
 from ninja import Header, NinjaAPI, Path, Status, Swagger
 
 from . import errors
@@ -31,6 +33,7 @@ api = NinjaAPI(
 )
 errors.install(api)
 
+RETRY_AFTER = {"Retry-After": {"description": "Seconds until an order is taken again.", "schema": {"type": "integer"}}}
 ORDER_ANSWERS = {
     "Location": {"description": "The order's `status_url`.", "schema": {"type": "string", "format": "uri"}},
 }
@@ -39,7 +42,8 @@ ORDER_ANSWERS = {
 @api.post(
     "/orders",
     response={
-        200: OrderAccepted, 202: OrderAccepted, 400: Error, 413: Error, 415: Error, 422: Error, 502: Error, 503: Error
+        200: OrderAccepted, 202: OrderAccepted, 400: Error, 413: Error, 415: Error, 422: Error, 429: Error, 502: Error,
+        503: Error,
     },
     url_name="orders",
     operation_id="placeOrder",
@@ -51,10 +55,13 @@ ORDER_ANSWERS = {
         "body; nothing new was placed (the answer shows the order as it is now). **422** with the field "
         "`Idempotency-Key`: the key came before with a different body. **400**: the body is not a JSON object. "
         "**415**: the body is not `application/json`. **422**: the fields named in `errors` are wrong. "
+        "**429**: too many orders from this address (`ORDER_RATE_LIMIT`); `Retry-After` says when to try again. "
         "**502**/**503** (only when the store-order step runs inside the request): the shop did not take the "
         "order, or we are too busy; nothing was kept."
     ),
-    openapi_extra={"responses": {202: {"headers": ORDER_ANSWERS}, 200: {"headers": ORDER_ANSWERS}}},
+    openapi_extra={"responses": {
+        202: {"headers": ORDER_ANSWERS}, 200: {"headers": ORDER_ANSWERS}, 429: {"headers": RETRY_AFTER},
+    }},
 )
 def create_order(
     request: HttpRequest,
@@ -67,6 +74,7 @@ def create_order(
         description="Makes a retry safe: the same key with the same body answers with the same order.",
     ),
 ):
+    count_order_request(request)  # raises RateLimited: 429 (api.errors)
     placement = place_api_order(body=body.model_dump(), idempotency_key=idempotency_key)
     response["Location"] = status_url(placement.order, request)
     return Status(200 if placement.replayed else 202, placement.order)

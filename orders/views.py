@@ -10,6 +10,7 @@ from .mailbox import read_mailbox
 from .menu import quote
 from .models import Order, Pizza
 from .process import OrderNotPlaced, process
+from .rate_limit import RateLimited, count_order_request
 
 class HttpResponseSeeOther(HttpResponseRedirect):
     """303: the browser follows with a GET, so reloading the status page never submits the order again."""
@@ -25,7 +26,14 @@ STOP_POLLING = 286
 def order_form(request):
     """The form; its POST starts the order process (through orders.process: the workflow registers it)."""
     form = OrderForm(request.POST or None, initial={"submission": uuid.uuid4()})
-    if request.method == "POST" and form.is_valid():
+    limited = None
+    if request.method == "POST":
+        try:
+            count_order_request(request)
+        except RateLimited as error:
+            limited = error
+            form.add_error(None, str(error))  # the input stays: the customer submits it again after the wait
+    if request.method == "POST" and not limited and form.is_valid():
         fields = dict(form.cleaned_data)
         submission = fields.pop("submission")
         try:
@@ -35,7 +43,10 @@ def order_form(request):
         else:
             return HttpResponseSeeOther(order.get_absolute_url())
     context = {"form": form, "menu": Pizza.objects.available(), "store_mode": process().store_mode()}
-    return render(request, "orders/order_form.html", context)
+    response = render(request, "orders/order_form.html", context, status=429 if limited else 200)
+    if limited:
+        response["Retry-After"] = str(limited.retry_after_s)
+    return response
 
 
 @require_GET

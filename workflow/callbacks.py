@@ -5,9 +5,7 @@ Signing: the shop sends `X-Shop-Timestamp: <unix seconds>` and
 `X-Shop-Signature: sha256=<hex HMAC-SHA256(SHOP_WEBHOOK_SECRET, "<timestamp>." + body)>`.
 """
 
-import json
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone as dt_timezone
 
@@ -24,6 +22,7 @@ from .shop_client import ShopClient
 from .signing import signature_matches
 from .outcomes import confirm_order, retry_or_settle, settle_by_answer
 from .shop_lookup import ShopHolds, ask_the_shop
+from .webhook_body import BadCallbackBody, parse_callback
 
 logger = logging.getLogger(__name__)
 
@@ -62,29 +61,17 @@ def verify_signature(*, body: bytes, timestamp: str | None, signature: str | Non
     return signed_at
 
 
-def parse_callback(body: bytes) -> dict:
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        raise WebhookRejected(400, "the body is not JSON") from None
-    if not isinstance(payload, dict):
-        raise WebhookRejected(400, "the body must be a JSON object")
-    missing = [f for f in ("delivery_id", "idempotency_key", "shop_order_id", "status") if not isinstance(payload.get(f), str) or not payload.get(f)]
-    if missing:
-        raise WebhookRejected(400, f"missing or empty: {', '.join(missing)}")
-    if payload["status"] != "accepted":
-        raise WebhookRejected(422, f"unknown status {payload['status']!r}")
-    return payload
-
-
 def process_shop_callback(*, body: bytes, timestamp: str | None, signature: str | None) -> WebhookResult:
     """Verify and apply one callback. A repeat of a processed delivery is refused (409) and changes nothing."""
     signed_at = verify_signature(body=body, timestamp=timestamp, signature=signature)
-    payload = parse_callback(body)
+    try:
+        payload = parse_callback(body)
+    except BadCallbackBody as error:
+        raise WebhookRejected(error.status, str(error)) from None
     now = timezone.now()
     try:
         with transaction.atomic():
-            order = Order.objects.select_for_update().filter(idempotency_key=_uuid_or_none(payload["idempotency_key"])).first()
+            order = Order.objects.select_for_update().filter(idempotency_key=payload["idempotency_key"]).first()
             if order is None:
                 raise WebhookRejected(404, "no order has that idempotency key")
             outcome = _apply(order, payload, now=now)
@@ -111,13 +98,6 @@ def _apply(order: Order, payload: dict, *, now) -> str:
     except (IllegalTransition, ConcurrentTransition) as error:
         raise WebhookRejected(409, f"the order moved on: {error}") from None
     return "confirmed"
-
-
-def _uuid_or_none(value: str):
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 # --- The deadline ----------------------------------------------------------------------------------

@@ -7,7 +7,13 @@ import requests
 from urllib3.exceptions import NewConnectionError
 from django.conf import settings
 
+from asyncpizza.strict_json import JsonRejected, loads_strict
+from orders.models import Order
+
 from .diagnostics import body_start
+
+# The longest reference the order keeps: a longer one is a broken answer, never stored cut short.
+SHOP_ORDER_ID_MAX_LENGTH = Order._meta.get_field("shop_order_id").max_length
 
 
 class ShopError(Exception):
@@ -111,10 +117,12 @@ class ShopClient:
             return None
         if response.status_code != 200:
             raise ShopUnavailable(f"the shop answered {response.status_code} when asked about the order", http_status=response.status_code)
-        try:
-            return response.json()
-        except ValueError:
-            raise ShopUnavailable("the shop's answer about the order was not JSON", http_status=200) from None
+        known = _json_object(response)
+        if known is None:
+            raise ShopUnavailable("the shop's answer about the order was not a JSON object", http_status=200)
+        if "shop_order_id" in known and (problem := _reference_problem(known["shop_order_id"], "shop_order_id")):
+            raise ShopUnavailable(f"the shop's answer about the order had {problem}", http_status=200)
+        return known
 
 
 def classify_response(response: requests.Response) -> ShopReceipt:
@@ -123,23 +131,42 @@ def classify_response(response: requests.Response) -> ShopReceipt:
     body = body_start(response.text)
     if status in (200, 201, 202):
         reference_field = "ticket" if status == 202 else "shop_order_id"
-        try:
-            shop_order_id = response.json()[reference_field]
-        except (ValueError, KeyError, TypeError):
-            # The shop may have placed the order; a repeat under the same key is safe and will tell us.
+        answer = _json_object(response)
+        # The shop may have placed the order; a repeat under the same key is safe and will tell us.
+        if answer is None or reference_field not in answer:
             raise ShopUnavailable(
                 f"the shop's answer had no {reference_field}", http_status=status, may_be_placed=True, body=body
-            ) from None
-        if not isinstance(shop_order_id, str) or not shop_order_id:
-            raise ShopUnavailable(
-                f"the shop's answer had an empty {reference_field}", http_status=status, may_be_placed=True, body=body
             )
-        return ShopReceipt(shop_order_id=shop_order_id, http_status=status, body=body)
+        if problem := _reference_problem(answer[reference_field], reference_field):
+            raise ShopUnavailable(f"the shop's answer had {problem}", http_status=status, may_be_placed=True, body=body)
+        return ShopReceipt(shop_order_id=answer[reference_field], http_status=status, body=body)
     if status == 429 or status >= 500:
         raise ShopUnavailable(f"the shop answered {status}: {_short_body(response)}", http_status=status, body=body)
     # Other 4xx (and any 1xx/3xx, which a well-behaved shop never sends here) mean the request itself
     # is wrong: sending it again would get the same answer.
     raise ShopRejected(f"the shop refused the order ({status}): {_short_body(response)}", http_status=status, body=body)
+
+
+def _json_object(response: requests.Response) -> dict | None:
+    """The answer's JSON object, read as strictly as the app reads its own requests; None if it is not one."""
+    try:
+        answer = loads_strict(response.content)
+    except JsonRejected:
+        return None
+    return answer if isinstance(answer, dict) else None
+
+
+def _reference_problem(reference, name: str) -> str | None:
+    """What keeps a reference from the shop from being stored ("an empty shop_order_id"), or None."""
+    if reference is None or reference == "":
+        return f"an empty {name}"
+    if not isinstance(reference, str):
+        return f"a {name} that is not text"
+    if len(reference) > SHOP_ORDER_ID_MAX_LENGTH:
+        return f"a {name} of {len(reference)} characters (at most {SHOP_ORDER_ID_MAX_LENGTH} are kept)"
+    if any(ord(character) < 32 or ord(character) == 127 for character in reference):
+        return f"a {name} with control characters"
+    return None
 
 
 def _short_body(response: requests.Response, limit: int = 200) -> str:

@@ -25,9 +25,11 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # asyncpizza comes before staticfiles so that its runserver (staticfiles' own, plus TCP_NODELAY) wins.
+    "asyncpizza",
     "django.contrib.staticfiles",
     "django_htmx",
-    "asyncpizza",
+    "axes",  # django-axes: locks out repeated failed logins (see "Login throttling" below)
     # workflow comes before django_q so that its qcluster command (which adds a fast scheduler tick) wins.
     "workflow",
     "orders",
@@ -40,6 +42,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves /static/ from the web process itself under gunicorn (the production profile), compressed and,
+    # with DJANGO_STATIC_MANIFEST, with hashed names cached for a year.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -47,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "asyncpizza.urls"
@@ -68,8 +75,13 @@ TEMPLATES = [
 ]
 
 
+# Seconds a web thread or worker keeps its database connection (0: a new one per request). PostgreSQL starts a
+# process per connection, so the production profile keeps them (see docs/PERFORMANCE.md).
+DATABASE_CONN_MAX_AGE = env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0)
+
+
 def _database(url: str) -> dict:
-    config = dj_database_url.parse(url, conn_max_age=0)
+    config = dj_database_url.parse(url, conn_max_age=DATABASE_CONN_MAX_AGE, conn_health_checks=DATABASE_CONN_MAX_AGE > 0)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # Web, workers and shop write to SQLite from several processes: WAL lets readers go on while one
         # writes, IMMEDIATE takes the write lock at BEGIN (no lock-upgrade deadlocks), and the timeout makes
@@ -105,6 +117,16 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Production (`make serve`, after collectstatic): hashed, compressed names whitenoise may cache forever.
+    # The demo, the tests and the benchmarks' runserver serve the files as they are, with no collectstatic.
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if env_bool("DJANGO_STATIC_MANIFEST", False)
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 
 LOGIN_URL = "admin:login"
 
@@ -157,9 +179,11 @@ SHOP_CALLBACK_DEADLINE_S = env_float("SHOP_CALLBACK_DEADLINE_S", 60, minimum=1)
 # A signed request older (or newer) than this is refused: it is a replay, or a clock far off.
 WEBHOOK_TOLERANCE_S = env_int("WEBHOOK_TOLERANCE_S", 300, minimum=1)
 # Our own notifications to API clients' callback_url are signed with this secret.
-# API clients' callback_url may point at loopback and private addresses only in the demo: elsewhere that
-# would let anyone make the app call its own network.
-API_CALLBACK_ALLOW_PRIVATE = env_bool("API_CALLBACK_ALLOW_PRIVATE", DEBUG)
+# API clients' callback_url must lead to a public address, in the demo too: anything else would let anyone
+# make the app call its own network (the shop's /reset on loopback). An operator opts in explicitly, for
+# named hosts (API_CALLBACK_ALLOWED_HOSTS=127.0.0.1 for a local receiver) or for all (the flag).
+API_CALLBACK_ALLOW_PRIVATE = env_bool("API_CALLBACK_ALLOW_PRIVATE", False)
+API_CALLBACK_ALLOWED_HOSTS = env_list("API_CALLBACK_ALLOWED_HOSTS", [])
 API_CALLBACK_SECRET = env_str("API_CALLBACK_SECRET", "demo-only-api-callback-secret-change-me")
 # Delivering those notifications: the HTTP timeout of one try (one try is one task: keep it well under
 # Q_TASK_TIMEOUT_S), how many tries, and the backoff between them (first wait, doubling after each failure,
@@ -169,8 +193,11 @@ API_CALLBACK_MAX_TRIES = env_int("API_CALLBACK_MAX_TRIES", 8, minimum=1)
 API_CALLBACK_BACKOFF_S = env_float("API_CALLBACK_BACKOFF_S", 1, minimum=0)
 API_CALLBACK_BACKOFF_CAP_S = env_float("API_CALLBACK_BACKOFF_CAP_S", 300, minimum=0)
 
-# The demo's secrets are public (they are in this file): outside the demo, refuse to start with them.
-if not env_bool("DJANGO_ALLOW_DEMO_SECRETS", DEBUG):
+# The demo's secrets are public (they are in this file): outside the demo, refuse to start with them, and
+# refuse the demo admin's public password (asyncpizza.checks, `prepare --demo-admin`). A local benchmark on
+# loopback with DJANGO_DEBUG off says DJANGO_ALLOW_DEMO_SECRETS=true.
+ALLOW_DEMO_SECRETS = env_bool("DJANGO_ALLOW_DEMO_SECRETS", DEBUG)
+if not ALLOW_DEMO_SECRETS:
     _demo_secrets = [
         name
         for name, value in {
@@ -205,12 +232,15 @@ Q_SCHEDULER_TICK_S = env_float("Q_SCHEDULER_TICK_S", 0.5, minimum=0.1)
 REDIS_URL = env_str("REDIS_URL", "")
 
 # A cache every process shares: django-q2 keeps its cluster status (`Stat`: clusters, workers, heartbeats)
-# there, and the console's health panel reads it from the web process. With the default local-memory cache
-# each process would see only itself. The database cache's table is made by `prepare` (createcachetable).
+# there, read by the console's health panel, and the order rate limit counts there. With the default
+# local-memory cache each process would see only itself. Redis when there is one; otherwise a table in the
+# app's database, made by `prepare` (createcachetable).
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "asyncpizza_cache"}}
+    # Room for many clients' counters: past MAX_ENTRIES the table drops a third of them (and their counts).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "asyncpizza_cache",
+                          "OPTIONS": {"MAX_ENTRIES": 50_000}}}
 
 # 4 workers, from a measurement (bench/capacity.py, docs/TRAINING.md "Capacity"): a worker spends its
 # store-order task waiting for the shop, so confirmations per second grow with the workers (20 orders, a
@@ -247,9 +277,13 @@ else:
 # A bearer token that may read /metrics (Prometheus); unset, only staff sessions may.
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 
+# TLS at the proxy, client addresses, login throttling, the order rate limit.
+from .security import *  # noqa: E402,F403
+
 # --- Demo ------------------------------------------------------------------------------------------
 DEMO_ADMIN_USERNAME = env_str("DEMO_ADMIN_USERNAME", "admin")
-DEMO_ADMIN_PASSWORD = env_str("DEMO_ADMIN_PASSWORD", "pizza-demo-admin")
+PUBLIC_DEMO_ADMIN_PASSWORD = "pizza-demo-admin"  # printed by `make demo` and in the README: public
+DEMO_ADMIN_PASSWORD = env_str("DEMO_ADMIN_PASSWORD", PUBLIC_DEMO_ADMIN_PASSWORD)
 
 LOGGING = {
     "version": 1,

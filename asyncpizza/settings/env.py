@@ -46,3 +46,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None or raw == "":
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+RATE_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def env_rate(name: str, default: str) -> tuple[int, int] | None:
+    """A rate such as "60/m" as (count, period in seconds); None for "off"."""
+    raw = (os.environ.get(name) or default).strip().lower()
+    if raw in {"off", "0", "none"}:
+        return None
+    count, _, period = raw.partition("/")
+    if not count.isdigit() or int(count) < 1 or period not in RATE_PERIODS:
+        raise ImproperlyConfigured(f"{name} must look like 60/m (a count per s, m, h or d) or be off, not {raw!r}")
+    return int(count), RATE_PERIODS[period]

@@ -35,3 +35,16 @@ def test_a_bad_value_names_the_variable(monkeypatch, reader, raw, message):
     monkeypatch.setenv("AP_TEST", raw)
     with pytest.raises(ImproperlyConfigured, match=f"AP_TEST {message}"):
         reader()
+
+
+def test_a_rate_reads_as_count_and_period(monkeypatch):
+    from asyncpizza.settings.env import env_rate
+
+    monkeypatch.setenv("AP_TEST", "60/m")
+    assert env_rate("AP_TEST", "1/s") == (60, 60)
+    monkeypatch.setenv("AP_TEST", "off")
+    assert env_rate("AP_TEST", "1/s") is None
+    for raw in ("60", "0/m", "ten/m", "60/week"):
+        monkeypatch.setenv("AP_TEST", raw)
+        with pytest.raises(ImproperlyConfigured, match="AP_TEST must look like 60/m"):
+            env_rate("AP_TEST", "1/s")

@@ -41,3 +41,34 @@ def test_other_client_errors_are_final(status):
 def test_a_garbled_acceptance_is_retried_under_the_same_key(body):
     with pytest.raises(ShopUnavailable):
         classify_response(response(201, body))
+
+
+@pytest.mark.parametrize("body, reason", [
+    ({"shop_order_id": "S" * 65}, "a shop_order_id of 65 characters (at most 64 are kept)"),
+    ({"shop_order_id": "S" * 5000}, "a shop_order_id of 5000 characters"),
+    ({"shop_order_id": "SHOP\x001"}, "a shop_order_id with control characters"),
+    ('{"shop_order_id": "SHOP-1", "total": NaN}', "no shop_order_id"),
+    ("[" * 100_000 + "]" * 100_000, "no shop_order_id"),
+    (["SHOP-1"], "no shop_order_id"),
+])
+def test_an_acceptance_whose_reference_could_not_be_stored_is_retried_never_stored(body, reason):
+    with pytest.raises(ShopUnavailable) as caught:
+        classify_response(response(201, body))
+    assert reason in str(caught.value)
+
+
+def test_a_reference_exactly_as_long_as_the_column_is_taken():
+    assert classify_response(response(201, {"shop_order_id": "S" * 64})).shop_order_id == "S" * 64
+
+
+@pytest.mark.parametrize("body", [["accepted"], "[" * 100_000, {"status": "accepted", "shop_order_id": "S" * 65}])
+def test_a_look_up_answer_that_could_not_be_stored_is_the_shop_being_unavailable(body):
+    from workflow.shop_client import ShopClient
+
+    class OneAnswer:
+        def get(self, url, timeout):
+            return response(200, body)
+
+    client = ShopClient("http://127.0.0.1:9", connect_timeout_s=1, read_timeout_s=1, session=OneAnswer())
+    with pytest.raises(ShopUnavailable):
+        client.look_up("key")

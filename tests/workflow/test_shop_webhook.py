@@ -131,8 +131,9 @@ def test_a_callback_for_an_unknown_order_is_refused(client, menu):
     order = awaiting_order(menu)
     body = callback_body(order, idempotency_key=str(uuid.uuid4()))
     assert post(client, body, signed(body)).status_code == 404
-    body = callback_body(order, idempotency_key="not-a-uuid")
-    assert post(client, body, signed(body)).status_code == 404
+    body = callback_body(order, idempotency_key="not-a-uuid")  # no order could have it: a malformed field
+    response = post(client, body, signed(body))
+    assert response.status_code == 400 and response.json() == {"error": "idempotency_key is not a UUID"}
     assert_unchanged(order)
 
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from orders.menu import load_menu
 from api.recovery import ensure_notification_sweep
@@ -19,12 +19,18 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, demo_admin=False, verbosity=1, **options):
+        if demo_admin and settings.DEMO_ADMIN_PASSWORD == settings.PUBLIC_DEMO_ADMIN_PASSWORD and not settings.ALLOW_DEMO_SECRETS:
+            raise CommandError(
+                f"Refusing to create the demo admin with the public password {settings.PUBLIC_DEMO_ADMIN_PASSWORD!r}: "
+                "DJANGO_DEBUG is off, so this looks like production. Set DEMO_ADMIN_PASSWORD to a password of your "
+                "own, or create a staff user with `manage.py createsuperuser`."
+            )
         settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
         for database in settings.DATABASES:
             call_command("migrate", database=database, interactive=False, verbosity=max(0, verbosity - 1))
             self.stdout.write(f"Database {database!r} is migrated.")
-        # The database cache's table (django-q2's cluster status lives there); it exists already on a repeat.
-        call_command("createcachetable", verbosity=max(0, verbosity - 1))
+        # The shared cache's table (django-q2's cluster status, the order rate limit); on a repeat it exists already.
+        call_command("createcachetable", database="default", verbosity=max(0, verbosity - 1))
         self.stdout.write(f"Menu: {load_menu()} pizzas.")
         ensure_recovery_schedule()
         ensure_notification_sweep()

@@ -1,13 +1,17 @@
-"""`make demo` stops everything it started on Ctrl-C (shared/README.md): each child runs in a process group of
-its own, gets exactly one SIGTERM from the demo, and whatever it leaves behind goes with it."""
+"""`make demo` (and `make serve`) stop everything they started on Ctrl-C (shared/README.md): each child runs in
+a process group of its own, gets exactly one SIGTERM from the supervisor, and whatever it leaves behind goes
+with it (asyncpizza/processes.py)."""
 
 import os
 import signal
+import sys
 import time
 
 import pytest
 
-from asyncpizza.management.commands.demo import start_child, stop_all
+from django.conf import settings
+
+from asyncpizza.processes import start, stop_all
 
 # A child that ignores SIGTERM and starts a grandchild that ignores it too (as a cluster's sentinel and
 # workers outlive a deadlocked qcluster), writing the grandchild's pid where the test can read it.
@@ -16,6 +20,11 @@ STUBBORN = (
     "g = subprocess.Popen([sys.executable, '-c', 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(120)']); "
     "open(os.environ['GRANDCHILD_PID_FILE'], 'w').write(str(g.pid)); time.sleep(120)"
 )
+
+
+def start_child(argv: list[str], env: dict | None = None):
+    """`manage.py <argv>`, started as the demo starts its three."""
+    return start([sys.executable, "manage.py", *argv], cwd=settings.BASE_DIR, env=env)
 
 
 def alive(pid: int) -> bool:
@@ -28,7 +37,7 @@ def alive(pid: int) -> bool:
 
 
 def test_a_terminals_ctrl_c_reaches_the_demo_only(tmp_path):
-    child = start_child(["shell", "-c", "import time; time.sleep(120)"], env=dict(os.environ))
+    child = start_child(["shell", "-c", "import time; time.sleep(120)"])
     try:
         assert os.getpgid(child.pid) == child.pid != os.getpgid(0)
     finally:
