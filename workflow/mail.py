@@ -44,6 +44,25 @@ STATUS_EMAILS = {
     "too_late": StatusMail(OrderStatus.CONFIRMED, "too_late_email_sent_at", "Too late to cancel your pizza order", "too_late",
                            "too-late-to-cancel", ~Q(cancel_refused_reason="")),
 }
+# When an order reached each final status (a too-late order: when the shop's refusal came, its updated_at).
+FINAL_AT = {OrderStatus.CONFIRMED: "confirmed_at", OrderStatus.FAILED: "failed_at", OrderStatus.CANCELLED: "cancelled_at"}
+
+
+def mail_pending(*, final_before=None) -> Q:
+    """Orders in a final status whose mail has not been sent and is neither given up on (undeliverable) nor
+    waiting for its next try (only those final before `final_before`, if given): the one definition the
+    recovery sweep, the process diagram and /metrics count by."""
+    pending = Q(pk__in=[])
+    for kind, mail in STATUS_EMAILS.items():
+        condition = Q(status=mail.status, **{f"{mail.sent_field}__isnull": True}) & mail.condition
+        if final_before is not None:
+            final_at = "updated_at" if kind == "too_late" else FINAL_AT[mail.status]
+            condition &= Q(**{f"{final_at}__lt": final_before})
+        pending |= condition
+    pending &= ~Q(mail_status=MailStatus.UNDELIVERABLE)
+    if final_before is not None:
+        pending &= ~Q(mail_status=MailStatus.RETRYING, mail_next_try_at__gte=final_before)
+    return pending
 
 
 RetryLater = Callable[[Order, object], None]

@@ -10,10 +10,11 @@ from datetime import timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from orders.models import MailStatus, Order, OrderStatus
+from orders.models import Order, OrderStatus
 
 from .attempt import stale_after
 from .jobs import enqueue_callback_deadline_check, enqueue_compensation, enqueue_status_email, enqueue_store_order
+from .mail import mail_pending
 from .models import AttemptOutcome, StoreAttempt
 
 # Long enough that a healthy cluster has surely picked the job up by then.
@@ -45,15 +46,7 @@ def _lost_sending(now) -> list[int]:
 
 def unmailed_final_orders(now):
     """Final orders whose mail never went and is neither given up on nor waiting for its next try."""
-    return Order.objects.filter(
-        Q(status=OrderStatus.CONFIRMED, cancel_refused_reason="", confirmation_email_sent_at__isnull=True, confirmed_at__lt=now - GRACE)
-        | (Q(status=OrderStatus.CONFIRMED, too_late_email_sent_at__isnull=True, updated_at__lt=now - GRACE)
-           & ~Q(cancel_refused_reason=""))
-        | Q(status=OrderStatus.FAILED, failure_email_sent_at__isnull=True, failed_at__lt=now - GRACE)
-        | Q(status=OrderStatus.CANCELLED, cancellation_email_sent_at__isnull=True, cancelled_at__lt=now - GRACE)
-    ).exclude(mail_status=MailStatus.UNDELIVERABLE).exclude(
-        mail_status=MailStatus.RETRYING, mail_next_try_at__gte=now - GRACE
-    )
+    return Order.objects.filter(mail_pending(final_before=now - GRACE))
 
 
 def requeue_stalled_orders(now=None) -> int:
