@@ -8,6 +8,7 @@ from typing import Callable
 from django.db import transaction
 
 from orders.models import ConcurrentTransition, IllegalTransition, MailStatus, Order, OrderStatus
+from workflow.cancellation import NotCancellable, request_cancellation
 from workflow.jobs import enqueue_status_email, enqueue_store_order
 from workflow.mail import STATUS_EMAILS
 from workflow.start import retry_failed_order
@@ -20,6 +21,7 @@ class BulkAction:
     done: str  # the message afterwards, with {n}
     why_not: Callable[[Order], str]  # "" when the action applies to the order
     run: Callable[[Order], None]
+    will: Callable[[Order], str] = lambda order: ""  # what it will do to an order it applies to, if not obvious
 
 
 def _not_failed(order: Order) -> str:
@@ -49,12 +51,37 @@ def _resend_mail(order: Order) -> None:
         enqueue_status_email(order)  # the send is claimed, so it cannot go twice
 
 
+def _not_cancellable(order: Order) -> str:
+    if order.status == OrderStatus.FAILED:
+        return "it has failed: the shop does not have it, so there is nothing to cancel"
+    if order.status == OrderStatus.CANCELLED:
+        return "it is cancelled already"
+    if order.status == OrderStatus.CANCELLING:
+        return "it is being cancelled already (the shop is being asked)"
+    if order.cancel_refused_reason:
+        return f"the shop said it was too late to cancel ({order.cancel_refused_reason})"
+    return ""
+
+
+def _how_cancelled(order: Order) -> str:
+    if order.can_cancel_at_once:
+        return "cancelled at once: the shop cannot hold it yet"
+    return ("the shop may hold it: it becomes cancelling, and a compensating call asks the shop to cancel it; "
+            "if the shop says it is too late, it stays confirmed and the customer is told")
+
+
+def _cancel(order: Order) -> None:
+    request_cancellation(order.pk, by="admin")  # the one path every cancellation takes (workflow.cancellation)
+
+
 ACTIONS = {
     action.key: action
     for action in [
         BulkAction("retry", "Retry with a fresh budget of attempts", "Retrying {n} order(s).", _not_failed, retry_failed_order),
         BulkAction("requeue", "Queue the store-order job again", "Queued the job of {n} order(s) again.", _not_open, _requeue),
         BulkAction("resend_mail", "Send the mail again", "Queued the mail of {n} order(s).", _mail_not_due, _resend_mail),
+        BulkAction("cancel", "Cancel", "Cancelled {n} order(s), or asked the shop to cancel them.", _not_cancellable, _cancel,
+                   _how_cancelled),
     ]
 }
 
@@ -64,6 +91,11 @@ class Plan:
     action: BulkAction
     applies: list[Order]
     skipped: list[tuple[Order, str]]
+
+    @property
+    def described(self) -> list[tuple[Order, str]]:
+        """Each order the action applies to, with what it will do to it (may be empty)."""
+        return [(order, self.action.will(order)) for order in self.applies]
 
 
 # The largest primary key a database stores (a signed 64-bit integer); a larger one would not be a 404
@@ -100,4 +132,6 @@ def carry_out(plan: Plan) -> tuple[int, list[tuple[Order, str]]]:
             done += 1
         except (IllegalTransition, ConcurrentTransition):
             skipped.append((order, "it changed in the meantime"))
+        except NotCancellable as refusal:
+            skipped.append((order, str(refusal)))
     return done, skipped

@@ -1,8 +1,7 @@
 """The needs-attention page as a list of sections, each made by one small query function.
 
 A section says what is wrong, lists the rows, and names the bulk actions (console/actions.py) that fit
-them. To add one (compensations pending, once cancellation exists), write a function that returns a
-Section and append it to SECTIONS.
+them. To add one, write a function that returns a Section and append it to SECTIONS.
 """
 
 from dataclasses import dataclass, field
@@ -14,9 +13,12 @@ from django.utils.formats import date_format
 from django_q.models import Failure
 
 from api.models import CallbackDelivery, DeliveryState
-from orders.models import Order, OrderStatus
+from orders.models import MailStatus, Order, OrderStatus
+from workflow.engine_policy import current_retry_policy
 from workflow.jobs import task_group, task_path
-from workflow.recovery import unmailed_final_orders
+from workflow.mail import STATUS_EMAILS
+from workflow.models import EventKind, ExecutionEvent
+from workflow.recovery import GRACE, unmailed_final_orders
 from workflow.tasks import send_status_email_task
 
 from .stuck import stuck_orders
@@ -86,7 +88,7 @@ def stuck() -> Section:
                 [s.order.get_status_display(), _duration(s.age), "; ".join(s.reasons)])
             for s in found
         ],
-        actions=["requeue"],
+        actions=["requeue", "cancel"],
     )
 
 
@@ -106,6 +108,53 @@ def mails_not_sent() -> Section:
         rows=rows,
         total=unmailed.count(),
         actions=["resend_mail"],
+    )
+
+
+def compensations_pending() -> Section:
+    now, policy = timezone.now(), current_retry_policy()
+    # A healthy compensating call settles within seconds; one still cancelling after the sweep's grace is
+    # retrying, or out of tries (then the reconciliation sweep asks the shop again every minute).
+    pending = Order.objects.filter(status=OrderStatus.CANCELLING, cancel_requested_at__lt=now - GRACE).order_by("cancel_requested_at")
+    rows = []
+    for order in pending[:ROW_LIMIT]:
+        if order.cancel_tries >= policy.max_attempts:
+            why = (f"out of tries ({order.cancel_tries} of {policy.max_attempts}): the shop could not be reached; "
+                   "the reconciliation sweep asks again every minute")
+        else:
+            why = (f"still cancelling after {_duration(GRACE)}: try {order.cancel_tries} of {policy.max_attempts} "
+                   "failed, the next one is scheduled" if order.cancel_tries else
+                   f"no compensating call has answered after {_duration(GRACE)} (are workers alive?)")
+        rows.append(Row(str(order.pk), _order_link(order), order.short_id,
+                        [order.customer_email, _duration(now - order.cancel_requested_at), last_compensation_try(order), why]))
+    return Section(
+        key="compensations",
+        title="Compensations pending",
+        why="Cancelling: the shop may hold these orders, and the compensating call asking it to cancel has not "
+        "settled yet (cancelled, or too late). Check the shop and the workers; the calls go on by themselves.",
+        columns=["Customer", "Cancelling for", "Last compensating call", "Why it counts"],
+        rows=rows,
+        total=pending.count(),
+    )
+
+
+def mails_undeliverable() -> Section:
+    given_up = Order.objects.filter(mail_status=MailStatus.UNDELIVERABLE).order_by("-updated_at")
+    rows = []
+    for order in given_up[:ROW_LIMIT]:
+        mail = STATUS_EMAILS.get(order.mail_kind)
+        rows.append(Row(str(order.pk), _order_link(order), order.short_id, [
+            order.customer_email, f"“{mail.subject}”" if mail else order.mail_kind or "–", order.mail_error or "–",
+            f"No mail; the status page shows {order.get_status_display().lower()} and says we could not email them.",
+        ]))
+    return Section(
+        key="mails_undeliverable",
+        title="Mails undeliverable",
+        why="The mail server refused these for good (a bad address, say), so they are not sent again by "
+        "themselves. The customer only knows what the status page says: reach them another way.",
+        columns=["Customer", "Mail not delivered", "Mail server said", "What the customer was told"],
+        rows=rows,
+        total=given_up.count(),
     )
 
 
@@ -144,8 +193,9 @@ def task_failures() -> Section:
     )
 
 
-# The page, in order. Compensations pending (cancellation) will go here as one more function.
-SECTIONS = [failed_orders, stuck, mails_not_sent, notifications_given_up, task_failures]
+# The page, in order.
+SECTIONS = [failed_orders, stuck, compensations_pending, mails_not_sent, mails_undeliverable, notifications_given_up,
+            task_failures]
 
 
 def sections() -> list[Section]:
@@ -160,6 +210,14 @@ def attention_summary() -> list[tuple[str, str, int]]:
 def last_failure(order: Order, task: str) -> str:
     failure = Failure.objects.filter(group=task_group(order), func=task).order_by("-stopped").first()
     return _last_line(failure.result) if failure else "no failed task recorded (the job may have been lost)"
+
+
+def last_compensation_try(order: Order) -> str:
+    """What the last compensating call's try recorded (cancellation records each one as an event)."""
+    if not order.cancel_tries:
+        return "none answered yet"
+    event = ExecutionEvent.objects.filter(order=order, kind=EventKind.CANCEL_REQUESTED).order_by("-at", "-pk").first()
+    return event.engine_did if event else "–"
 
 
 def _last_line(result) -> str:
