@@ -1,14 +1,20 @@
 """The operations console in a real Chromium: staff read the engine's health on the admin index as the
 cluster goes down, and from needs-attention retry failed orders in bulk after a confirmation page, then
-read one order's timeline. axe-core checks each of these pages."""
+read one order's timeline, and cancel a stuck order the same way. axe-core checks each of these pages."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from orders.models import Order as OrderRow
+from orders.models import OrderStatus
+
+from ..console.helpers import aged
+from ..factories import make_order
 from .axe import assert_accessible
 from .pages import Order, OrderForm, log_in
 
@@ -100,4 +106,23 @@ def test_needs_attention_retries_failed_orders_in_bulk(page, staff_page, staff_u
     admin.get_by_role("link", name="Attempt 1: traceback and answer").click()
     expect(admin.get_by_text("workflow.shop_client.ShopUnavailable", exact=True)).to_be_visible()
     expect(admin.locator("pre").filter(has_text="shop is down")).to_be_visible()
+    assert_accessible(admin)
+
+
+def test_needs_attention_cancels_a_stuck_order_after_a_confirmation_page(staff_page, staff_user, menu):
+    # Received two minutes ago and never started (no workers): stuck, and the shop cannot hold it yet.
+    stuck = aged(make_order(menu, customer_email="stuck.cancel@example.com"), updated_at=timedelta(minutes=2))
+    admin = staff_page
+    open_the_console(admin)
+    admin.goto("/admin/needs-attention/#stuck")
+    section = admin.locator('[data-section="stuck"]')
+    section.get_by_role("checkbox", name=f"Select {stuck.short_id}").check()
+    section.get_by_role("button", name="Cancel…").click()
+    expect(admin.get_by_role("heading", name="Cancel?")).to_be_visible()
+    expect(admin.locator("#will-apply")).to_contain_text("cancelled at once: the shop cannot hold it yet")
+    assert_accessible(admin)
+    admin.get_by_role("button", name="Yes, cancel").click()
+    expect(admin.get_by_text("Cancelled 1 order(s), or asked the shop to cancel them.")).to_be_visible()
+    assert OrderRow.objects.get(pk=stuck.pk).status == OrderStatus.CANCELLED
+    expect(admin.locator('[data-section="stuck"]')).to_have_attribute("data-count", "0")
     assert_accessible(admin)
