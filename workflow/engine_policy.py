@@ -72,7 +72,17 @@ def default_policy() -> EnginePolicy:
 
 
 def current_policy() -> EnginePolicy:
+    return policy_of(WorkflowSettings.load())
+
+
+def current_mode_and_policy() -> tuple[str, EnginePolicy]:
+    """The store mode and the policy in force, from one read of their row (the order form needs both)."""
     row = WorkflowSettings.load()
+    return row.store_mode, policy_of(row)
+
+
+def policy_of(row: WorkflowSettings) -> EnginePolicy:
+    """The policy a settings row states, its empty fields filled from the environment's defaults."""
     defaults = default_policy()
     return EnginePolicy(**{
         name: getattr(row, name) if getattr(row, name) is not None else getattr(defaults, name) for name in FIELDS

@@ -37,8 +37,9 @@ def task_group(order: Order) -> str:
     return f"order {order.public_id}"
 
 
-def enqueue_store_order(order: Order) -> None:
-    timeout = store_task_timeout_s()
+def enqueue_store_order(order: Order, *, timeout: int | None = None) -> None:
+    """`timeout`: the store task's timeout if the caller has the policy at hand (else read from it)."""
+    timeout = timeout or store_task_timeout_s()
     enqueue_task(store_order_task, order, timeout=timeout, budget_s=timeout)
 
 
