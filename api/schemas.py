@@ -15,7 +15,7 @@ from django.urls import reverse
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-from orders.models import Order, OrderStatus, Pizza, Size, StoreMode
+from orders.models import MailStatus, Order, OrderStatus, Pizza, Size, StoreMode
 from workflow.models import AttemptOutcome
 
 from .forms import ApiOrderForm
@@ -151,7 +151,23 @@ class OrderOut(OrderAccepted):
     first_sent_at: datetime | None
     confirmed_at: datetime | None
     failed_at: datetime | None
+    cancel_requested_at: datetime | None = Field(description="When a cancellation was asked for.")
+    cancelled_at: datetime | None
+    cancel_refused_reason: str | None = Field(
+        description="Set when the shop said it was too late to cancel: the order stays `confirmed`."
+    )
+    mail_status: MailStatus | None = Field(
+        description="The customer's status mail: `sent`, `retrying` (refused for now), `undeliverable` (refused for good)."
+    )
     updated_at: datetime
+
+    @staticmethod
+    def resolve_cancel_refused_reason(order: Order) -> str | None:
+        return order.cancel_refused_reason or None
+
+    @staticmethod
+    def resolve_mail_status(order: Order) -> str | None:
+        return order.mail_status or None
 
     @staticmethod
     def resolve_notifications(order: Order):

@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from orders.rate_limit import count_order_request
 from ninja import Header, NinjaAPI, Path, Status, Swagger
 
+from workflow.cancellation import NotCancellable, request_cancellation
+
 from . import errors
 from .parsers import JsonParser
 from .schemas import Error, MenuOut, OrderAccepted, OrderIn, OrderOut, status_url
@@ -96,6 +98,36 @@ def get_order(
     if order is None:
         return Status(404, errors.error_body("No order has this id."))
     return order
+
+
+@api.post(
+    "/orders/{order_id}/cancel",
+    response={202: OrderOut, 404: Error, 409: Error},
+    url_name="cancel-order",
+    operation_id="cancelOrder",
+    tags=["orders"],
+    summary="Cancel an order",
+    description=(
+        "No body. **202**: the cancellation is under way or done; the answer shows the order as it is now. "
+        "`cancelled`: the shop could not hold it yet, or has agreed. `cancelling`: the shop may hold it, so the "
+        "app asks it to cancel (retried with backoff); poll `status_url` or wait for the notification. It ends "
+        "`cancelled`, or `confirmed` with `cancel_refused_reason` set when the shop says it is too late. Asking "
+        "again changes nothing and answers 202 again. **409**: too late (the shop refused a cancellation "
+        "before), or the order failed (nothing to cancel); `message` says which. **404**: no such order."
+    ),
+)
+def cancel_order(
+    request: HttpRequest,
+    order_id: str = Path(description="The order's public id: `id` in the answer to `POST /api/orders`."),
+):
+    order = find_order(order_id)
+    if order is None:
+        return Status(404, errors.error_body("No order has this id."))
+    try:
+        request_cancellation(order.pk, by="api")
+    except NotCancellable as refusal:
+        return Status(409, errors.error_body(str(refusal)))
+    return Status(202, find_order(order_id))
 
 
 @api.get("/menu", response=MenuOut, url_name="menu", operation_id="getMenu", tags=["menu"],

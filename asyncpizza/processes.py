@@ -1,15 +1,25 @@
 """Running a few long-lived processes together (the demo's three, the production profile's two) until
 Ctrl-C or SIGTERM, or until one of them stops: then all are stopped."""
 
+import os
 import signal
 import subprocess
 import time
 
 
+def start(argv: list[str], *, cwd, env: dict | None = None) -> subprocess.Popen:
+    """Start one of the processes in a process group of its own. A terminal's Ctrl-C then reaches the
+    supervisor alone, which stops each child with exactly one SIGTERM: django-q2's cluster can deadlock in
+    its signal handler when a second signal arrives during the first one's stop (SIGINT from the terminal,
+    then our SIGTERM; django-q2/django-q2#346), and its sentinel and workers then outlive us."""
+    return subprocess.Popen(argv, cwd=cwd, env=env, process_group=0)
+
+
 def supervise(children: dict[str, subprocess.Popen], report) -> int:
     """Wait until Ctrl-C/SIGTERM (exit code 0) or a child's exit (its code, at least 1); stop them all.
 
-    `report(text)` is told which child stopped. Call `handle_stop_signals()` before starting the children."""
+    `report(text)` is told which child stopped. Call `handle_stop_signals()` before starting the children
+    (each with `start`)."""
     exit_code = 0
     try:
         while True:
@@ -48,3 +58,8 @@ def stop_all(children, grace_s: float = 10) -> None:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
+        # Whatever the child started and left behind (a cluster's sentinel and workers) goes with it.
+        try:
+            os.killpg(child.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass

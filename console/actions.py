@@ -7,7 +7,7 @@ from typing import Callable
 
 from django.db import transaction
 
-from orders.models import ConcurrentTransition, IllegalTransition, Order, OrderStatus
+from orders.models import ConcurrentTransition, IllegalTransition, MailStatus, Order, OrderStatus
 from workflow.jobs import enqueue_status_email, enqueue_store_order
 from workflow.mail import STATUS_EMAILS
 from workflow.start import retry_failed_order
@@ -31,9 +31,11 @@ def _not_open(order: Order) -> str:
 
 
 def _mail_not_due(order: Order) -> str:
-    if order.status not in STATUS_EMAILS:
+    if not order.is_final or order.status_mail_kind not in STATUS_EMAILS:
         return "it has no final status yet, so no mail to send"
-    sent_field, _ = STATUS_EMAILS[order.status]
+    if order.mail_status == MailStatus.UNDELIVERABLE and order.mail_kind == order.status_mail_kind:
+        return f"its mail is undeliverable ({order.mail_error})"
+    sent_field = STATUS_EMAILS[order.status_mail_kind].sent_field
     return "its mail has been sent" if getattr(order, sent_field) else ""
 
 
@@ -64,9 +66,20 @@ class Plan:
     skipped: list[tuple[Order, str]]
 
 
+# The largest primary key a database stores (a signed 64-bit integer); a larger one would not be a 404
+# but an OverflowError, a 500.
+_LARGEST_PK = 2**63 - 1
+
+
+def order_pks(values: list[str]) -> list[int]:
+    """The order ids among the posted values: ASCII digits that fit the database (str.isdigit() also takes
+    other scripts' digits, which int() reads); anything else selects nothing."""
+    return [int(value) for value in values if value.isascii() and value.isdigit() and 0 < int(value) <= _LARGEST_PK]
+
+
 def plan(action_key: str, order_ids: list[str]) -> Plan:
     action = ACTIONS[action_key]
-    orders = Order.objects.filter(pk__in=[i for i in order_ids if i.isdigit()]).select_related("pizza").order_by("pk")
+    orders = Order.objects.filter(pk__in=order_pks(order_ids)).select_related("pizza").order_by("pk")
     applies, skipped = [], []
     for order in orders:
         reason = action.why_not(order)

@@ -18,7 +18,7 @@ class PizzaAdmin(admin.ModelAdmin):
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = ["short_id", "customer_name", "customer_email", "line", "total_price", "status", "mode", "attempts", "created_at"]
-    list_filter = ["status", "mode", "created_at", "pizza"]
+    list_filter = ["status", "mail_status", "mode", "created_at", "pizza"]
     date_hierarchy = "created_at"
     search_fields = ["customer_email", "customer_name", "=public_id", "=shop_order_id"]
     list_select_related = ["pizza"]
@@ -31,6 +31,15 @@ class OrderAdmin(admin.ModelAdmin):
                 "fields": [
                     "status", "attempts_made", "attempt_limit", "next_attempt_at", "shop_order_id",
                     "failure_reason", "idempotency_key",
+                ]
+            },
+        ),
+        (
+            "Cancellation and mail",
+            {
+                "fields": [
+                    "may_be_at_shop", "cancel_requested_at", "cancel_requested_by", "cancel_tries", "cancelled_at",
+                    "cancel_refused_reason", "mail_status", "mail_kind", "mail_tries", "mail_error", "mail_next_try_at",
                 ]
             },
         ),
@@ -52,6 +61,8 @@ class OrderAdmin(admin.ModelAdmin):
         "status", "attempts_made", "attempt_limit", "next_attempt_at", "shop_order_id", "failure_reason",
         "idempotency_key", "created_at", "first_sent_at", "confirmed_at", "failed_at",
         "confirmation_email_sent_at", "failure_email_sent_at", "updated_at",
+        "may_be_at_shop", "cancel_requested_at", "cancel_requested_by", "cancel_tries", "cancelled_at",
+        "cancel_refused_reason", "mail_status", "mail_kind", "mail_tries", "mail_error", "mail_next_try_at",
     ]
 
     def has_add_permission(self, request):

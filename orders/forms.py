@@ -2,6 +2,7 @@ import uuid
 
 from django import forms
 
+from .mail_delivery import ascii_address, has_line_break_or_control
 from .models import MAX_QUANTITY, Order, Pizza, Size
 
 
@@ -37,7 +38,23 @@ class OrderForm(forms.Form):
             return None
 
     def clean_name(self):
-        return self._not_blank("name")
+        name = self._not_blank("name")
+        # The name goes into the mail's To header: a line break there is a header injection (Django refuses
+        # the mail with BadHeaderError), so it is refused here, where the customer can mend it.
+        if has_line_break_or_control(name):
+            raise forms.ValidationError("Your name must fit on one line: no line breaks, tabs or control characters.")
+        return name
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        # A non-ASCII domain is sent IDNA-encoded; a non-ASCII part before the @ cannot be sent at all.
+        try:
+            ascii_address(email)
+        except UnicodeError:
+            raise forms.ValidationError(
+                "We cannot send mail to this address: use only Latin letters, digits and . _ + - before the @."
+            ) from None
+        return email
 
     def clean_address(self):
         return self._not_blank("address")

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 # The state machine's vocabulary lives in orders.states; the names stay importable from here.
+from .cancellable import CancellableOrder, MailState
 from .states import (  # noqa: F401 (re-exported)
-    ALLOWED_TRANSITIONS, FINAL_STATUSES, ConcurrentTransition, IllegalTransition, OrderStatus,
+    ALLOWED_TRANSITIONS, FINAL_STATUSES, ConcurrentTransition, IllegalTransition, MailStatus, OrderStatus,
 )
 
 MAX_QUANTITY = 20
@@ -70,7 +71,7 @@ class OrderQuerySet(models.QuerySet):
         return self.exclude(status__in=FINAL_STATUSES)
 
 
-class Order(models.Model):
+class Order(CancellableOrder, MailState):
     """One customer's order of one menu line, and its journey to the shop."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -98,6 +99,9 @@ class Order(models.Model):
         help_text="Attempts allowed in all; an admin's retry raises it by a fresh budget."
     )
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    retrying_until = models.DateTimeField(
+        null=True, blank=True, help_text="While waiting to retry: when the attempts run out if every one fails."
+    )
     callback_deadline_at = models.DateTimeField(
         null=True, blank=True, help_text="In callback mode: when we stop waiting for the shop and ask it."
     )
@@ -180,22 +184,34 @@ class Order(models.Model):
             attempts_made=self.attempts_made + 1,
             next_attempt_at=None,
             first_sent_at=self.first_sent_at or now,
+            # Taking over an attempt whose worker was lost: that one may have reached the shop.
+            may_be_at_shop=self.may_be_at_shop or self.status == OrderStatus.SENDING,
         )
         return self.attempts_made
 
-    def wait_for_retry(self, *, at) -> None:
-        self._move(OrderStatus.WAITING_RETRY, next_attempt_at=at, callback_deadline_at=None)
+    def wait_for_retry(self, *, at, may_have_reached: bool = True, until=None) -> None:
+        """`may_have_reached`: False only when the failed attempt certainly did not reach the shop
+        (connection refused, or the shop's own 503/429). `until`: when the budget of attempts runs out."""
+        self._move(
+            OrderStatus.WAITING_RETRY, next_attempt_at=at, callback_deadline_at=None, retrying_until=until or at,
+            may_be_at_shop=self.may_be_at_shop or may_have_reached,
+        )
 
     def await_callback(self, *, until) -> None:
-        self._move(OrderStatus.AWAITING_CALLBACK, callback_deadline_at=until)
+        self._move(OrderStatus.AWAITING_CALLBACK, callback_deadline_at=until, may_be_at_shop=True)
 
     def confirm(self, *, shop_order_id: str, now) -> None:
         self._move(
-            OrderStatus.CONFIRMED, shop_order_id=shop_order_id, confirmed_at=now, next_attempt_at=None, callback_deadline_at=None
+            OrderStatus.CONFIRMED, shop_order_id=shop_order_id, confirmed_at=now, next_attempt_at=None,
+            callback_deadline_at=None, may_be_at_shop=True,
         )
 
-    def fail(self, *, reason: str, now) -> None:
-        self._move(OrderStatus.FAILED, failure_reason=reason, failed_at=now, next_attempt_at=None, callback_deadline_at=None)
+    def fail(self, *, reason: str, now, may_have_reached: bool = False) -> None:
+        """`may_have_reached`: the last attempt may have placed it (its answer lost): compensation follows."""
+        self._move(
+            OrderStatus.FAILED, failure_reason=reason, failed_at=now, next_attempt_at=None, callback_deadline_at=None,
+            may_be_at_shop=self.may_be_at_shop or may_have_reached,
+        )
 
     def reopen(self, *, extra_attempts: int) -> None:
         """An admin's retry of a failed order: back to the start with a fresh budget of attempts."""

@@ -18,6 +18,8 @@ TEST_ENVIRONMENT = {
     "STORE_ORDER_BACKOFF_CAP_S": "2",
     "STORE_ORDER_MAX_ATTEMPTS": "6",
     "SHOP_TIMEOUT_S": "3",
+    "MAIL_RETRY_BACKOFF_S": "0.5",
+    "MAIL_RETRY_BACKOFF_CAP_S": "2",
     # The largest shop timeout the live policy accepts: django-q2's retry (the worker-loss test waits for it)
     # is sized for it.
     "SHOP_TIMEOUT_MAX_S": "5",

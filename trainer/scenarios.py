@@ -60,7 +60,12 @@ SCENARIOS = {
             # A short budget, so the room sees the end within seconds, not after the default 5 minutes.
             policy={"max_attempts": 4, "backoff_s": 1.0, "backoff_cap_s": 4.0, "shop_timeout_s": 5.0},
         ),
-        # (issue 9 adds `outage` here: the shop down for a while, back by itself, within the default budget.)
+        Scenario(
+            "outage", "Shop outage (down for 60 s, then back by itself)", {"down_for_s": 60.0},
+            in_sync="Every customer during the minute sees an error; nothing is kept; they must come back.",
+            in_async="Orders are kept; the status page says the shop is not answering and until when we keep "
+            "trying; the retries (backoff capped, a window of minutes) outlive the outage and every order is confirmed.",
+        ),
         Scenario(
             "lost-responses", "Lost responses (30 % of answers lost)", {"lost_response_rate": 0.3},
             in_sync="The shop makes the pizza, the customer sees an error, submits again: a duplicate.",

@@ -7,6 +7,7 @@ from django.utils.html import format_html, format_html_join
 from orders.admin import OrderAdmin
 from orders.models import ConcurrentTransition, IllegalTransition, Order
 
+from .cancellation import NotCancellable, request_cancellation
 from .jobs import task_group
 from .models import ExecutionEvent, StoreAttempt, WorkflowSettings
 from .start import retry_failed_order
@@ -106,7 +107,7 @@ admin.site.unregister(Order)
 @admin.register(Order)
 class OrderProcessAdmin(OrderAdmin):
     inlines = [StoreAttemptInline, ExecutionEventInline]
-    actions = ["retry_failed"]
+    actions = ["retry_failed", "cancel_orders"]
     fieldsets = [
         *OrderAdmin.fieldsets[:2],
         (OrderAdmin.fieldsets[2][0], {"fields": [*OrderAdmin.fieldsets[2][1]["fields"], "tasks"]}),
@@ -124,7 +125,7 @@ class OrderProcessAdmin(OrderAdmin):
         ]
         return format_html_join(" · ", '<a href="{}?{}">{}</a>', ((url, urlencode(query), label) for label, url, query in links))
 
-    @admin.action(description="Retry selected failed orders (fresh budget of attempts)")
+    @admin.action(description="Retry selected failed orders (fresh budget of attempts)", permissions=["change"])
     def retry_failed(self, request, queryset):
         selected = list(queryset)
         retried = 0
@@ -139,3 +140,23 @@ class OrderProcessAdmin(OrderAdmin):
             self.message_user(request, f"Retrying {retried} order(s).", messages.SUCCESS)
         if skipped:
             self.message_user(request, f"Skipped {skipped} order(s) that were not failed.", messages.WARNING)
+
+    @admin.action(description="Cancel selected orders (at the shop too, if it may hold them)")
+    def cancel_orders(self, request, queryset):
+        outcomes = {"cancelled": 0, "cancelling": 0}
+        refused = []
+        for order in queryset:
+            try:
+                order = request_cancellation(order.pk, by="admin")
+            except NotCancellable as refusal:
+                refused.append(f"{order.short_id}: {refusal}")
+                continue
+            outcomes[order.status] = outcomes.get(order.status, 0) + 1
+        if outcomes["cancelled"] or outcomes["cancelling"]:
+            self.message_user(
+                request,
+                f"Cancelled {outcomes['cancelled']} order(s) at once; asking the shop to cancel {outcomes['cancelling']}.",
+                messages.SUCCESS,
+            )
+        if refused:
+            self.message_user(request, "Not cancelled: " + "; ".join(refused), messages.WARNING)

@@ -29,6 +29,7 @@ from orders.models import ConcurrentTransition, IllegalTransition, Order, OrderS
 from .diagnostics import attempt_details, shop_error_details
 from .engine_policy import current_retry_policy, task_timeout_s
 from .events import record_event
+from .jobs import enqueue_compensation
 from .models import AttemptOutcome, EventKind, StoreAttempt
 from .outcomes import await_callback, confirm_order, fail_order, retry_or_settle
 from .retry_policy import RetryPolicy
@@ -204,7 +205,7 @@ def record_transient_failure(
                        details=shop_error_details(error))
         retry_or_settle(
             attempt.order, now=now, policy=policy, duration_ms=attempt.duration_ms, shop=answer,
-            engine=f"Attempt {attempt.number} failed ({error}).",
+            may_be_placed=error.may_be_placed, engine=f"Attempt {attempt.number} failed ({error}).",
             give_up_reason=f"the shop could not be reached after {attempt.order.attempts_made} attempts",
         )
 
@@ -221,8 +222,9 @@ def record_rejection(attempt: StoreAttempt, error: ShopRejected) -> None:
 
 
 def _record_overtaken(attempt: StoreAttempt, outcome: str, http_status: int | None, error: str, details: dict) -> None:
-    """The order was settled while this attempt's call was in flight (the shop's callback confirmed it):
-    keep what the attempt saw, and leave the order as it is."""
+    """The order was settled while this attempt's call was in flight (the shop's callback confirmed it, or
+    a cancellation was asked for): keep what the attempt saw, and leave the order as it is. A cancellation
+    waits for this attempt, so its compensating call is queued now that the attempt is over."""
     attempt.refresh_from_db()  # its own transaction rolled back: still in progress in the database
     note = "the order was settled while this call was in flight; nothing changed"
     with transaction.atomic():
@@ -230,6 +232,16 @@ def _record_overtaken(attempt: StoreAttempt, outcome: str, http_status: int | No
             outcome=outcome, now=timezone.now(), http_status=http_status, error=f"{error}; {note}" if error else note,
             details=details,
         )
+        order = Order.objects.get(pk=attempt.order_id)
+        if order.status == OrderStatus.CANCELLING:
+            enqueue_compensation(order)
+            record_event(
+                order, EventKind.CANCEL_REQUESTED,
+                customer="Status page: cancelling; we are asking the shop.",
+                engine=f"Attempt {attempt.number} ended ({outcome}) after the cancellation was asked for: it changed "
+                "nothing, and the compensating call, which waited for it, is queued now.",
+                database="Committed: the attempt overtaken, the compensating call's job.",
+            )
     logger.info("order %s: attempt %s overtaken (%s)", attempt.order.short_id, attempt.number, outcome)
 
 

@@ -16,12 +16,13 @@ from django.utils import timezone
 from orders.models import ConcurrentTransition, IllegalTransition, Order, OrderStatus
 
 from .engine_policy import current_retry_policy
+from .jobs import enqueue_orphan_cancellation
 from .models import EventKind, WebhookDelivery
+from .outcomes import confirm_order, retry_or_settle, settle_by_answer
 from .retry_policy import RetryPolicy
 from .shop_client import ShopClient
-from .signing import signature_matches
-from .outcomes import confirm_order, retry_or_settle, settle_by_answer
 from .shop_lookup import ShopHolds, ask_the_shop
+from .signing import signature_matches
 from .webhook_body import BadCallbackBody, parse_callback
 
 logger = logging.getLogger(__name__)
@@ -30,11 +31,13 @@ WAITING_FOR_SHOP = (OrderStatus.AWAITING_CALLBACK, OrderStatus.WAITING_RETRY, Or
 
 
 class WebhookRejected(Exception):
-    """The callback is refused and changes nothing; `status` is the 4xx to answer, the message says why."""
+    """The callback is refused and changes nothing; `status` is the 4xx to answer, the message says why.
+    `orphan`: the order the shop accepted but we do not stand behind (failed or cancelled here)."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, orphan: Order | None = None):
         super().__init__(message)
         self.status = status
+        self.orphan = orphan
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,13 @@ def process_shop_callback(*, body: bytes, timestamp: str | None, signature: str 
             )
     except IntegrityError:
         raise WebhookRejected(409, "this delivery was processed already") from None
+    except WebhookRejected as rejection:
+        if rejection.orphan is not None:
+            # Refused, so the shop's records show it; and cancelled there, so nobody makes a pizza we
+            # told the customer is not coming (its own transaction: the rejection rolled the other back).
+            with transaction.atomic():
+                enqueue_orphan_cancellation(rejection.orphan)
+        raise
     return WebhookResult(200, outcome)
 
 
@@ -87,8 +97,9 @@ def _apply(order: Order, payload: dict, *, now) -> str:
     if order.status == OrderStatus.CONFIRMED:
         return "no change: the order was confirmed already"
     if order.status not in WAITING_FOR_SHOP:
-        # A shop that accepts an order we gave up on: refuse, so the shop's own records show it.
-        raise WebhookRejected(409, f"the order is {order.status}; nothing was changed")
+        # A shop that accepts an order we gave up on or that was cancelled: refuse, and cancel it there.
+        orphan = order if order.status in (OrderStatus.FAILED, OrderStatus.CANCELLED) else None
+        raise WebhookRejected(409, f"the order is {order.status}; nothing was changed", orphan=orphan)
     try:
         confirm_order(
             order, shop_order_id=payload["shop_order_id"], now=now, kind=EventKind.CALLBACK_RECEIVED,

@@ -20,9 +20,13 @@ from orders.models import Order
 
 from .broker import enqueue_broker
 from .engine_policy import current_policy
-from .tasks import check_callback_deadline_task, requeue_stalled_orders_task, send_status_email_task, store_order_task
+from .tasks import (
+    cancel_at_shop_task, cancel_orphan_task, check_callback_deadline_task, reconcile_with_shop_task,
+    requeue_stalled_orders_task, send_status_email_task, store_order_task,
+)
 
 RECOVERY_SCHEDULE_NAME = "requeue stalled orders"
+RECONCILE_SCHEDULE_NAME = "reconcile with the shop's ledger"
 
 
 def task_path(func: Callable) -> str:
@@ -63,7 +67,13 @@ def store_task_timeout_s() -> int:
 
 
 def enqueue_status_email(order: Order) -> None:
-    enqueue_task(send_status_email_task, order, order.status)
+    enqueue_task(send_status_email_task, order, order.status_mail_kind)
+
+
+def schedule_status_email(order: Order, at) -> None:
+    """Try a mail the server refused for now again at `at` (workflow.mail backs off and counts the tries)."""
+    schedule_once(send_status_email_task, order.pk, order.status_mail_kind, at=at,
+                  name=f"mail {order.status_mail_kind} {order.public_id} at {at:%H:%M:%S}", group=task_group(order))
 
 
 def enqueue_callback_deadline_check(order: Order) -> None:
@@ -74,6 +84,26 @@ def enqueue_task(func: Callable, order: Order, *extra_args, timeout: int | None 
     """Queue one of an order's tasks (args: the order's id, then `extra_args`), grouped with its others."""
     enqueue(func, order.pk, *extra_args, group=task_group(order), name=f"{func.__name__} {order.short_id}",
             timeout=timeout, **kwargs)
+
+
+def enqueue_compensation(order: Order) -> None:
+    """The compensating call of a cancellation (workflow.cancellation.cancel_at_shop)."""
+    enqueue_task(cancel_at_shop_task, order)
+
+
+def schedule_compensation(order: Order, *, at) -> None:
+    schedule_once(cancel_at_shop_task, order.pk, at=at, name=f"cancel at shop {order.public_id} try {order.cancel_tries + 1}",
+                  group=task_group(order))
+
+
+def enqueue_orphan_cancellation(order: Order, *, tries: int = 0) -> None:
+    """Cancel at the shop an order we do not stand behind (failed or cancelled here)."""
+    enqueue_task(cancel_orphan_task, order, tries)
+
+
+def schedule_orphan_cancellation(order: Order, *, tries: int, at) -> None:
+    schedule_once(cancel_orphan_task, order.pk, tries, at=at, name=f"cancel orphan {order.public_id} try {tries + 1}",
+                  group=task_group(order))
 
 
 def schedule_store_order(order: Order, *, at) -> None:
@@ -126,3 +156,8 @@ def ensure_every_minute(name: str, func: Callable) -> Schedule:
         name=name, defaults={"func": task_path(func), "schedule_type": Schedule.MINUTES, "minutes": 1, "repeats": -1}
     )
     return schedule
+
+
+def ensure_reconciliation_schedule() -> Schedule:
+    """The reconciliation sweep (workflow.reconciliation), every minute."""
+    return ensure_every_minute(RECONCILE_SCHEDULE_NAME, reconcile_with_shop_task)

@@ -18,7 +18,7 @@ from orders.signals import order_finalised
 
 from .engine_policy import current_retry_policy
 from .events import record_event
-from .jobs import schedule_callback_deadline, schedule_store_order
+from .jobs import enqueue_orphan_cancellation, schedule_callback_deadline, schedule_store_order
 from .models import EventKind
 from .retry_policy import RetryPolicy
 from .shop_lookup import ShopAnswer, ShopHolds
@@ -40,10 +40,16 @@ def confirm_order(
     )
 
 
-def fail_order(order: Order, *, reason: str, now, engine: str, duration_ms: int | None = None) -> None:
-    """The order failed; `reason` is for the customer, the technical detail stays on the attempts."""
-    order.fail(reason=reason, now=now)
+def fail_order(
+    order: Order, *, reason: str, now, engine: str, duration_ms: int | None = None, may_be_placed: bool = False
+) -> None:
+    """The order failed; `reason` is for the customer, the technical detail stays on the attempts.
+    `may_be_placed`: the last attempt's answer was lost, so the shop may hold it: it is cancelled there."""
+    order.fail(reason=reason, now=now, may_have_reached=may_be_placed)
     order_finalised.send(sender=Order, order=order)
+    if order.may_be_at_shop:
+        # We do not stand behind it: if a lost answer hid an acceptance, the shop must not make it.
+        enqueue_orphan_cancellation(order)
     record_event(
         order, EventKind.FAILED, at=now, duration_ms=duration_ms,
         customer=f"Status page: failed ({reason}).", engine=engine,
@@ -51,11 +57,15 @@ def fail_order(order: Order, *, reason: str, now, engine: str, duration_ms: int 
     )
 
 
-def wait_for_retry(order: Order, *, now, policy: RetryPolicy, engine: str, duration_ms: int | None = None) -> None:
-    """The next attempt after the policy's backoff, as a one-off schedule: the worker is free at once."""
+def wait_for_retry(
+    order: Order, *, now, policy: RetryPolicy, engine: str, duration_ms: int | None = None, may_be_placed: bool = True
+) -> None:
+    """The next attempt after the policy's backoff, as a one-off schedule: the worker is free at once.
+    `may_be_placed`: whether the failed try may have placed the order (see ShopUnavailable); the status page
+    promises to keep trying until the budget's last attempt (RetryPolicy.retrying_until)."""
     delay = policy.delay_after(order.attempts_made)
     at = now + timedelta(seconds=delay)
-    order.wait_for_retry(at=at)
+    order.wait_for_retry(at=at, may_have_reached=may_be_placed, until=policy.retrying_until(order, next_at=at))
     schedule_store_order(order, at=at)
     record_event(
         order,
@@ -98,15 +108,17 @@ def settle_by_answer(order: Order, answer: ShopAnswer | None, *, now, engine: st
 
 def retry_or_settle(
     order: Order, *, now, policy: RetryPolicy, engine: str, give_up_reason: str,
-    shop: ShopAnswer | None = None, duration_ms: int | None = None,
+    shop: ShopAnswer | None = None, duration_ms: int | None = None, may_be_placed: bool = True,
 ) -> None:
     """After a failed try: the next attempt if the budget allows; else what the shop said decides:
     accepted → confirmed, pending → awaiting_callback, anything else → failed."""
     if order.attempts_left > 0:
-        wait_for_retry(order, now=now, policy=policy, engine=engine, duration_ms=duration_ms)
+        wait_for_retry(order, now=now, policy=policy, engine=engine, duration_ms=duration_ms, may_be_placed=may_be_placed)
         return
     if settle_by_answer(order, shop, now=now, engine=f"{engine} Out of attempts, the app asked first: {shop}."):
         return
     asked = f" Out of attempts; asked first: {shop}." if shop is not None else ""
-    fail_order(order, reason=give_up_reason, now=now, engine=f"{engine}{asked}", duration_ms=duration_ms)
+    # The shop could not be asked after a lost answer: it may hold the order (compensated in fail_order).
+    unsure = may_be_placed and (shop is None or shop.holds == ShopHolds.UNREACHABLE)
+    fail_order(order, reason=give_up_reason, now=now, engine=f"{engine}{asked}", duration_ms=duration_ms, may_be_placed=unsure)
     logger.warning("order %s failed after %s attempts: %s%s", order.short_id, order.attempts_made, engine, asked)

@@ -13,11 +13,15 @@ from django.utils import timezone
 from orders.models import Order, OrderStatus
 
 from .attempt import stale_after
-from .jobs import enqueue_callback_deadline_check, enqueue_status_email, enqueue_store_order
+from .jobs import enqueue_callback_deadline_check, enqueue_compensation, enqueue_status_email, enqueue_store_order
+from .mail import mail_pending
 from .models import AttemptOutcome, StoreAttempt
 
 # Long enough that a healthy cluster has surely picked the job up by then.
 GRACE = timedelta(seconds=60)
+# A cancellation's compensating call retries at most about a minute apart (the backoff's cap, with jitter):
+# one quiet for longer has lost its job, or ran out of tries while the shop was unreachable.
+QUIET_CANCELLATION = timedelta(minutes=3)
 
 
 def stalled_orders(now=None):
@@ -41,10 +45,8 @@ def _lost_sending(now) -> list[int]:
 
 
 def unmailed_final_orders(now):
-    return Order.objects.filter(
-        Q(status=OrderStatus.CONFIRMED, confirmation_email_sent_at__isnull=True, confirmed_at__lt=now - GRACE)
-        | Q(status=OrderStatus.FAILED, failure_email_sent_at__isnull=True, failed_at__lt=now - GRACE)
-    )
+    """Final orders whose mail never went and is neither given up on nor waiting for its next try."""
+    return Order.objects.filter(mail_pending(final_before=now - GRACE))
 
 
 def requeue_stalled_orders(now=None) -> int:
@@ -61,5 +63,9 @@ def requeue_stalled_orders(now=None) -> int:
     # An order waiting for a callback whose deadline check went missing: run the check now.
     for order in Order.objects.filter(status=OrderStatus.AWAITING_CALLBACK, callback_deadline_at__lt=now - GRACE):
         enqueue_callback_deadline_check(order)
+        count += 1
+    # A cancellation whose compensating call went quiet: ask the shop again (the call is idempotent there).
+    for order in Order.objects.filter(status=OrderStatus.CANCELLING, updated_at__lt=now - QUIET_CANCELLATION):
+        enqueue_compensation(order)
         count += 1
     return count

@@ -2,6 +2,7 @@
 
 import random
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 
@@ -61,6 +62,12 @@ class RetryPolicy:
             raise ValueError("there is no wait before the first attempt")
         # Cap the exponent too: 2**1000 would overflow a float long before the cap applies.
         return min(self.base_delay_s * 2 ** min(failed_attempts - 1, 60), self.max_delay_s)
+
+    def retrying_until(self, order, *, next_at):
+        """When an order waiting for its next attempt at `next_at` runs out of attempts, if every one fails:
+        the nominal waits of the attempts after the next one, added up (what the status page promises)."""
+        remaining_waits = sum(self.nominal_delay_after(n) for n in range(order.attempts_made + 1, order.attempt_limit))
+        return next_at + timedelta(seconds=remaining_waits)
 
     def delay_after(self, failed_attempts: int, rng: random.Random | None = None) -> float:
         nominal = self.nominal_delay_after(failed_attempts)

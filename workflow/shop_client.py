@@ -107,6 +107,48 @@ class ShopClient:
             raise ShopUnavailable(f"the shop's answer was lost: {_root_cause(error)}", may_be_placed=True) from error
         return classify_response(response)
 
+    def ledger(self) -> list[dict]:
+        """The shop's ledger (GET /orders): one entry per idempotency key, for the reconciliation sweep."""
+        token = getattr(settings, "SHOP_CONTROL_TOKEN", "")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            response = self.session.get(f"{self.base_url}/orders", headers=headers, timeout=self.timeout)
+        except requests.RequestException as error:
+            raise ShopUnavailable(f"could not read the shop's ledger: {_root_cause(error)}") from error
+        if response.status_code != 200:
+            raise ShopUnavailable(f"the shop answered {response.status_code} for its ledger", http_status=response.status_code)
+        try:
+            entries = response.json()
+        except ValueError:
+            raise ShopUnavailable("the shop's ledger was not JSON", http_status=200) from None
+        if isinstance(entries, dict):  # a paged or wrapped answer
+            entries = entries.get("orders") or entries.get("results") or []
+        return [entry for entry in entries if isinstance(entry, dict)]
+
+    def cancel(self, idempotency_key: str) -> "CancelAnswer":
+        """Ask the shop to cancel what it holds under the key (the compensating call). Raises ShopUnavailable."""
+        try:
+            response = self.session.post(
+                f"{self.base_url}/orders/{idempotency_key}/cancel", json={}, timeout=self.timeout, allow_redirects=False
+            )
+        except requests.RequestException as error:
+            raise ShopUnavailable(f"could not ask the shop to cancel: {_root_cause(error)}") from error
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        body = body if isinstance(body, dict) else {}
+        detail = str(body.get("error") or body.get("detail") or body.get("message") or "")[:200]
+        if response.status_code == 200:
+            return CancelAnswer("cancelled", shop_order_id=str(body.get("shop_order_id") or ""))
+        if response.status_code == 404:
+            return CancelAnswer("unknown")
+        if response.status_code == 409:
+            return CancelAnswer("too_late", shop_order_id=str(body.get("shop_order_id") or ""),
+                                detail=detail or "the shop has started making it")
+        raise ShopUnavailable(f"the shop answered {response.status_code} to the cancellation: {_short_body(response)}",
+                              http_status=response.status_code)
+
     def look_up(self, idempotency_key: str, *, timeout_s: float | None = None) -> dict | None:
         """What the shop knows of an order (its `status`: pending or accepted), or None if nothing."""
         try:
@@ -123,6 +165,15 @@ class ShopClient:
         if "shop_order_id" in known and (problem := _reference_problem(known["shop_order_id"], "shop_order_id")):
             raise ShopUnavailable(f"the shop's answer about the order had {problem}", http_status=200)
         return known
+
+
+@dataclass(frozen=True)
+class CancelAnswer:
+    """The shop's answer to a cancellation: cancelled (200), unknown (404: it never had it), too_late (409)."""
+
+    state: str
+    shop_order_id: str = ""
+    detail: str = ""
 
 
 def classify_response(response: requests.Response) -> ShopReceipt:

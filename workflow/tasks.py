@@ -16,10 +16,12 @@ def store_order_task(order_id: int, budget_s: int | None = None) -> str:
     return "nothing due" if attempt is None else f"attempt {attempt.number}: {attempt.outcome}"
 
 
-def send_status_email_task(order_id: int, status: str) -> str:
+def send_status_email_task(order_id: int, kind: str) -> str:
+    from .jobs import schedule_status_email
     from .mail import send_status_email
 
-    return "sent" if send_status_email(order_id, status) else "not sent (already sent or no longer due)"
+    sent = send_status_email(order_id, kind, retry_later=schedule_status_email)
+    return "sent" if sent else "not sent (already sent, no longer due, or refused: see the order's mail status)"
 
 
 def requeue_stalled_orders_task() -> str:
@@ -32,3 +34,21 @@ def check_callback_deadline_task(order_id: int) -> str:
     from .callbacks import check_callback_deadline
 
     return check_callback_deadline(order_id)
+
+
+def cancel_at_shop_task(order_id: int) -> str:
+    from .cancellation import cancel_at_shop
+
+    return cancel_at_shop(order_id)
+
+
+def cancel_orphan_task(order_id: int, tries: int = 0) -> str:
+    from .reconciliation import cancel_orphan
+
+    return cancel_orphan(order_id, tries)
+
+
+def reconcile_with_shop_task() -> str:
+    from .reconciliation import reconcile_with_shop
+
+    return str(reconcile_with_shop())

@@ -242,7 +242,10 @@ def test_the_menu_lists_the_available_pizzas_with_a_price_per_size(client, menu)
 def test_the_schema_is_openapi_3_and_documents_every_operation(client):
     schema = client.get("/api/openapi.json").json()
     assert schema["openapi"].startswith("3.")
-    assert set(schema["paths"]) == {"/api/orders", "/api/orders/{order_id}", "/api/menu"}
+    assert set(schema["paths"]) == {"/api/orders", "/api/orders/{order_id}", "/api/orders/{order_id}/cancel", "/api/menu"}
+    cancel = schema["paths"]["/api/orders/{order_id}/cancel"]["post"]["responses"]
+    assert {"202", "404", "409"} <= set(cancel)
+    assert cancel["409"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
     responses = schema["paths"]["/api/orders"]["post"]["responses"]
     assert {"200", "202", "400", "415", "422", "502", "503"} <= set(responses)
     assert responses["422"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}

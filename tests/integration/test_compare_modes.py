@@ -28,5 +28,6 @@ def test_the_table_shows_what_each_mode_does_to_customers(cluster, live_server, 
     assert rows[("down", "async")]["errors shown"] == "0" and rows[("down", "async")]["failed (told)"] == "2/2"
     for row in rows.values():
         assert row["lost"] == "0" and row["duplicates at shop"] == "0"
+        assert row["shop orders unknown to app"] == "0" and row["accepted at the shop, not confirmed here"] == "0"
     assert "4 runs of 2 customers" in output
     assert (tmp_path / "chart.svg").read_text().startswith("<svg")

@@ -63,7 +63,8 @@ def test_metrics_after_a_run_against_an_unreliable_shop_match_the_orders_table(c
         assert found[("asyncpizza_store_attempts_total", (("outcome", outcome),))] == count
     final = Order.objects.filter(status__in=FINAL_STATUSES)
     for status in FINAL_STATUSES:
-        durations = [((o.confirmed_at or o.failed_at) - o.created_at).total_seconds() for o in final.filter(status=status)]
+        durations = [((o.confirmed_at or o.failed_at or o.cancelled_at) - o.created_at).total_seconds()
+                     for o in final.filter(status=status)]
         key = (("status", status.value),)
         assert found[("asyncpizza_time_to_final_seconds_count", key)] == len(durations)
         assert found[("asyncpizza_time_to_final_seconds_sum", key)] == pytest.approx(sum(durations), abs=0.01)

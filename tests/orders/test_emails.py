@@ -1,7 +1,5 @@
 """Status mails, through a real SMTP server on loopback (aiosmtpd)."""
 
-import smtplib
-
 import pytest
 from django.utils import timezone
 
@@ -50,8 +48,8 @@ def test_a_mail_for_a_status_the_order_no_longer_has_is_not_sent(menu, smtp):
 def test_a_refused_send_can_be_tried_again(menu, smtp, settings):
     order = confirmed_order(menu)
     settings.EMAIL_PORT = 9  # nothing listens there
-    with pytest.raises((smtplib.SMTPException, OSError)):
-        send_status_email(order.pk, "confirmed")
+    # Refused for now: not raised (django-q2 would retry without backoff), but marked to try again.
+    assert send_status_email(order.pk, "confirmed") is False
     assert Order.objects.get(pk=order.pk).confirmation_email_sent_at is None
     settings.EMAIL_PORT = smtp.port
     assert send_status_email(order.pk, "confirmed") is True

@@ -109,7 +109,7 @@ def test_htmx_polls_get_the_progress_only_and_stop_at_a_final_status(client, men
     order.begin_attempt(now=timezone.now())
     order.wait_for_retry(at=timezone.now() + timezone.timedelta(seconds=4))
     page = client.get(order.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
-    assert "Attempt 1 of 3 did not get through. Next try in" in page
+    assert "Attempt 1 of 3 did not get through; next try in" in page
 
     order.begin_attempt(now=timezone.now())
     order.fail(reason="The shop was down.", now=timezone.now())

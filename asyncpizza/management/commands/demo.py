@@ -2,14 +2,13 @@
 
 import os
 import secrets
-import subprocess
 import sys
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from asyncpizza.processes import handle_stop_signals, supervise
+from asyncpizza.processes import handle_stop_signals, start, supervise
 
 PROCESSES = [
     ("web", ["runserver", "127.0.0.1:8000", "--noreload"]),
@@ -29,7 +28,7 @@ class Command(BaseCommand):
         control_token = settings.SHOP_CONTROL_TOKEN or secrets.token_urlsafe(32)
         environment = {**os.environ, "SHOP_CONTROL_TOKEN": control_token}
         children = {
-            name: subprocess.Popen([sys.executable, "manage.py", *argv], cwd=settings.BASE_DIR, env=environment)
+            name: start([sys.executable, "manage.py", *argv], cwd=settings.BASE_DIR, env=environment)
             for name, argv in PROCESSES
         }
         self.stdout.write(

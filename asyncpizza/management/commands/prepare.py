@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from orders.menu import load_menu
 from api.recovery import ensure_notification_sweep
-from workflow.jobs import ensure_recovery_schedule
+from workflow.jobs import ensure_reconciliation_schedule, ensure_recovery_schedule
 
 
 class Command(BaseCommand):
@@ -34,7 +34,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Menu: {load_menu()} pizzas.")
         ensure_recovery_schedule()
         ensure_notification_sweep()
-        self.stdout.write("The sweeps for stalled orders and notifications are scheduled every minute.")
+        ensure_reconciliation_schedule()
+        self.stdout.write("The sweeps for stalled orders, notifications and the shop's ledger are scheduled every minute.")
         if demo_admin:
             self._ensure_demo_admin()
 

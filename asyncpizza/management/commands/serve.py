@@ -5,14 +5,13 @@ production environment leaves two warnings, about TLS, which the reverse proxy a
 
 import os
 from pathlib import Path
-import subprocess
 import sys
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from asyncpizza.processes import handle_stop_signals, supervise
+from asyncpizza.processes import handle_stop_signals, start, supervise
 
 GUNICORN_CONFIG = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
 
@@ -37,8 +36,8 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         call_command("prepare")
         children = {
-            "web (gunicorn)": subprocess.Popen(gunicorn_argv(bind, web_workers), cwd=settings.BASE_DIR),
-            "worker": subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=settings.BASE_DIR),
+            "web (gunicorn)": start(gunicorn_argv(bind, web_workers), cwd=settings.BASE_DIR),
+            "worker": start([sys.executable, "manage.py", "qcluster"], cwd=settings.BASE_DIR),
         }
         self.stdout.write(self.style.SUCCESS(f"Async Pizza (production profile) on http://{bind}/. Ctrl-C stops it."))
         exit_code = supervise(children, self.stderr.write)
