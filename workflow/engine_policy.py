@@ -85,7 +85,10 @@ def current_retry_policy() -> RetryPolicy:
 
 def check_policy(policy: EnginePolicy) -> None:
     """Raise PolicyRefused naming every field that cannot run, and why."""
-    errors = {}
+    # NaN fails every comparison, so the range checks below would let it through where they test "<" or ">".
+    errors = {name: "a finite number" for name, value in policy.as_dict().items() if not math.isfinite(value)}
+    if errors:
+        raise PolicyRefused(errors)
     if not 1 <= policy.max_attempts <= MAX_ATTEMPTS:
         errors["max_attempts"] = f"between 1 and {MAX_ATTEMPTS} attempts"
     if not 0 <= policy.backoff_s <= MAX_BACKOFF_S:

@@ -157,3 +157,20 @@ def test_the_command_names_the_option_it_refuses():
         call_command("policy", "--shop-timeout", "900")
     with pytest.raises(CommandError, match="--backoff-cap the longest wait"):
         call_command("policy", "--backoff", "9", "--backoff-cap", "3")
+
+
+@pytest.mark.parametrize("field", ["max_attempts", "backoff_s", "backoff_cap_s", "shop_timeout_s", "callback_deadline_s"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_a_number_that_is_not_finite_is_refused_for_every_field(field, value):
+    """`policy --shop-timeout nan` passed both of its comparisons, was stored, and crashed the command (and,
+    on PostgreSQL, which keeps NaN, every page and task that reads the policy)."""
+    before = current_policy()
+    with pytest.raises(PolicyRefused) as refusal:
+        set_policy(**{field: value})
+    assert "a finite number" in refusal.value.errors[field]
+    assert current_policy() == before
+
+
+def test_the_command_refuses_nan_with_a_message():
+    with pytest.raises(CommandError, match="--shop-timeout a finite number"):
+        call_command("policy", "--shop-timeout", "nan")
