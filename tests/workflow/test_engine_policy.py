@@ -174,3 +174,28 @@ def test_a_number_that_is_not_finite_is_refused_for_every_field(field, value):
 def test_the_command_refuses_nan_with_a_message():
     with pytest.raises(CommandError, match="--shop-timeout a finite number"):
         call_command("policy", "--shop-timeout", "nan")
+
+
+def test_a_policy_change_landing_as_the_task_starts_does_not_outgrow_the_tasks_timeout(menu, shop, monkeypatch):
+    """The task compares its budget with the policy, then calls the shop: both must use one reading of the
+    policy. Read twice, a longer shop timeout set in between would run the call under a django-q2 timeout
+    sized for the shorter one (killed mid-call, the attempt left 'in progress' until recovery)."""
+    from workflow import engine_policy, jobs
+
+    set_policy(shop_timeout_s=1)
+    order = make_order(menu)
+    budget = task_timeout_s(1)
+    real_current_policy, readings = engine_policy.current_policy, []
+
+    def current_policy_then_a_change():
+        policy = real_current_policy()
+        if not readings:
+            readings.append(policy)
+            set_policy(shop_timeout_s=4)  # the trainer's change lands just after the task's first reading
+        return policy
+
+    monkeypatch.setattr(engine_policy, "current_policy", current_policy_then_a_change)
+    monkeypatch.setattr(jobs, "current_policy", current_policy_then_a_change, raising=False)
+    store_order_task(order.pk, budget_s=budget)
+    attempt = StoreAttempt.objects.get(order=order)
+    assert attempt.outcome == AttemptOutcome.ACCEPTED and attempt.task_timeout_s == budget
