@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 
 from .models import WorkflowSettings
 from .retry_policy import RetryPolicy
@@ -72,11 +73,21 @@ def default_policy() -> EnginePolicy:
 
 
 def current_policy() -> EnginePolicy:
-    row = WorkflowSettings.load()
+    return _policy_of(WorkflowSettings.load())
+
+
+def _policy_of(row: WorkflowSettings) -> EnginePolicy:
     defaults = default_policy()
     return EnginePolicy(**{
         name: getattr(row, name) if getattr(row, name) is not None else getattr(defaults, name) for name in FIELDS
     })
+
+
+def _locked_row() -> WorkflowSettings:
+    """The settings row, locked until the caller's transaction ends: two changes at once are checked and
+    saved one after the other, never each against the other's old values."""
+    WorkflowSettings.load()  # made if missing
+    return WorkflowSettings.objects.select_for_update().get(pk=1)
 
 
 def current_retry_policy() -> RetryPolicy:
@@ -113,29 +124,30 @@ def check_policy(policy: EnginePolicy) -> None:
         raise PolicyRefused(errors)
 
 
-def set_policy(**changes) -> EnginePolicy:
-    """Change some fields of the live policy (None: leave as is); returns the policy in force. Raises
-    PolicyRefused, changing nothing, if the result could not run."""
+def set_policy(*, from_defaults: bool = False, **changes) -> EnginePolicy:
+    """Change some fields of the live policy (None: leave as is), or with `from_defaults` set the
+    environment's defaults changed by these; returns the policy in force. Raises PolicyRefused, changing
+    nothing, if the result could not run."""
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise PolicyRefused({name: "not a field of the policy" for name in sorted(unknown)})
     changes = {name: value for name, value in changes.items() if value is not None}
-    policy = EnginePolicy(**{**current_policy().as_dict(), **changes})
-    check_policy(policy)
-    row = WorkflowSettings.load()
-    for name, value in changes.items():
-        setattr(row, name, value)
-    row.save()
+    with transaction.atomic():
+        row = _locked_row()
+        base = default_policy() if from_defaults else _policy_of(row)
+        policy = EnginePolicy(**{**base.as_dict(), **changes})
+        check_policy(policy)
+        for name in FIELDS:
+            if from_defaults or name in changes:
+                setattr(row, name, changes.get(name))  # None: the environment's default
+        # Only the policy's fields: a mode switch saved meanwhile stays.
+        row.save(update_fields=[*FIELDS, "changed_at"])
     return policy
 
 
 def reset_policy() -> EnginePolicy:
     """Back to the environment's defaults."""
-    row = WorkflowSettings.load()
-    for name in FIELDS:
-        setattr(row, name, None)
-    row.save()
-    return current_policy()
+    return set_policy(from_defaults=True)
 
 
 def describe(policy: EnginePolicy) -> str:

@@ -199,3 +199,31 @@ def test_a_policy_change_landing_as_the_task_starts_does_not_outgrow_the_tasks_t
     store_order_task(order.pk, budget_s=budget)
     attempt = StoreAttempt.objects.get(order=order)
     assert attempt.outcome == AttemptOutcome.ACCEPTED and attempt.task_timeout_s == budget
+
+
+def test_a_mode_switch_and_a_policy_change_at_the_same_moment_keep_both(monkeypatch):
+    """Each used to save the whole settings row it had read, so the later save put back the other's old
+    value (a policy change undone by a mode switch, or the reverse)."""
+    from workflow.models import WorkflowSettings, current_store_mode, set_store_mode
+
+    real_load, interleaved = WorkflowSettings.load.__func__, []
+
+    def load_then(other_change):
+        def load(cls):
+            row = real_load(cls)
+            if not interleaved:
+                interleaved.append(True)
+                other_change()  # commits between this caller's read and its save
+            return row
+        return classmethod(load)
+
+    monkeypatch.setattr(WorkflowSettings, "load", load_then(lambda: set_policy(max_attempts=7)))
+    set_store_mode("sync")
+    monkeypatch.setattr(WorkflowSettings, "load", classmethod(real_load))
+    assert current_store_mode() == "sync" and current_policy().max_attempts == 7
+
+    interleaved.clear()
+    monkeypatch.setattr(WorkflowSettings, "load", load_then(lambda: set_store_mode("async")))
+    set_policy(max_attempts=9)
+    monkeypatch.setattr(WorkflowSettings, "load", classmethod(real_load))
+    assert current_store_mode() == "async" and current_policy().max_attempts == 9
