@@ -42,10 +42,11 @@ def certificates(tmp_path_factory):
     return folder
 
 
-class TlsServer:
-    """HTTPS on 127.0.0.1 with the certificate of `name`; records the SNI it was sent and each request."""
+class LoopbackServer:
+    """A server on 127.0.0.1 answering every POST with `status` (and `location`, for a redirect); with a
+    certificate's name, over HTTPS, recording the SNI it was sent. `requests`: each request's Host header."""
 
-    def __init__(self, certificates, name: str):
+    def __init__(self, *, certificates=None, name: str = "", status: int = 204, location: str = ""):
         self.sni, self.requests = [], []
         server = self
 
@@ -53,18 +54,21 @@ class TlsServer:
             def do_POST(self):
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 server.requests.append(self.headers["Host"])
-                self.send_response(204)
+                self.send_response(status)
+                if location:
+                    self.send_header("Location", location)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
             def log_message(self, *args):
                 pass
 
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(certificates / f"{name}.pem", certificates / f"{name}.key")
-        context.sni_callback = lambda sock, sent_name, ctx: self.sni.append(sent_name)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
+        if name:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(certificates / f"{name}.pem", certificates / f"{name}.key")
+            context.sni_callback = lambda sock, sent_name, ctx: self.sni.append(sent_name)
+            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
         self.port = self._httpd.server_address[1]
 
     def __enter__(self):
@@ -94,7 +98,7 @@ def name_on_loopback(settings, monkeypatch):
 def test_https_to_the_pinned_address_sends_the_name_as_sni_and_checks_the_certificate_for_it(
     certificates, name_on_loopback
 ):
-    with TlsServer(certificates, NAME) as server:
+    with LoopbackServer(certificates=certificates, name=NAME) as server:
         answer = pinned_session().post(f"https://{NAME}:{server.port}/hook", data=b"{}", timeout=5,
                                        verify=str(certificates / "ca.pem"), allow_redirects=False)
     assert answer.status_code == 204
@@ -104,7 +108,7 @@ def test_https_to_the_pinned_address_sends_the_name_as_sni_and_checks_the_certif
 def test_a_certificate_for_another_name_is_refused_at_the_pinned_address(certificates, name_on_loopback):
     import requests
 
-    with TlsServer(certificates, "other.example") as server, pytest.raises(requests.exceptions.SSLError,
+    with LoopbackServer(certificates=certificates, name="other.example") as server, pytest.raises(requests.exceptions.SSLError,
                                                                            match="doesn't match"):
         pinned_session().post(f"https://{NAME}:{server.port}/hook", data=b"{}", timeout=5,
                               verify=str(certificates / "ca.pem"), allow_redirects=False)
@@ -112,45 +116,14 @@ def test_a_certificate_for_another_name_is_refused_at_the_pinned_address(certifi
 
 
 @pytest.mark.django_db
-def test_a_redirect_is_not_followed(certificates, settings, menu):
+def test_a_redirect_is_not_followed(settings, menu):
     settings.API_CALLBACK_ALLOW_PRIVATE = False
     with CallbackReceiver(secret=settings.API_CALLBACK_SECRET) as elsewhere:
         # Both allowed, so that only not following the redirect keeps the second receiver silent.
         settings.API_CALLBACK_ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
-        with RedirectingReceiver(elsewhere.url) as receiver:
+        with LoopbackServer(status=307, location=elsewhere.url) as receiver:
             order = confirmed_order_for(menu, f"http://localhost:{receiver.port}/hooks/pizza")
             delivery = notify_callback(order.pk)
     delivery = CallbackDelivery.objects.get(pk=delivery.pk)
-    assert receiver.hits == 1 and elsewhere.requests() == []
+    assert len(receiver.requests) == 1 and elsewhere.requests() == []
     assert delivery.last_http_status == 307 and delivery.state == DeliveryState.PENDING and delivery.last_error
-
-
-class RedirectingReceiver:
-    """Plain HTTP on loopback answering every POST with a 307 to `location`."""
-
-    def __init__(self, location: str):
-        self.hits = 0
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                outer.hits += 1
-                self.send_response(307)
-                self.send_header("Location", location)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self._httpd.server_address[1]
-
-    def __enter__(self):
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self._httpd.shutdown()
-        self._httpd.server_close()
