@@ -28,6 +28,8 @@ MAX_ATTEMPTS = 50
 MAX_BACKOFF_S = 3600
 MAX_CALLBACK_DEADLINE_S = 3600
 MIN_SHOP_TIMEOUT_S = 0.5
+# What a change reaches: an order's attempt budget is fixed when it is placed (Order.attempt_limit).
+APPLIES = "Waits and timeouts apply to every order's next attempt; the number of attempts to orders placed from now on."
 
 
 class PolicyRefused(ValueError):
