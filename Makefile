@@ -6,10 +6,28 @@ STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 # The browser tests and the screenshots drive Debian's Chromium (Playwright never downloads one here).
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test screenshots venv chromium clean
+.PHONY: demo serve bench test screenshots venv chromium clean
 
 demo: $(STAMP)
 	$(PY) manage.py demo
+
+# The production profile: gunicorn (+ whitenoise) and the worker cluster, on DATABASE_URL and REDIS_URL, after
+# `check --deploy` passes (README, "Production"). SERVE_BIND and WEB_WORKERS change where and how many.
+SERVE_BIND ?= 127.0.0.1:8000
+WEB_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+serve: $(STAMP)
+	$(PY) manage.py serve --bind $(SERVE_BIND) --web-workers $(WEB_WORKERS)
+
+# docs/PERFORMANCE.md and docs/performance.svg from one run (about 15 minutes; needs PostgreSQL and Redis).
+# Celery, the peer it is measured against, goes into the venv from bench/requirements.txt, never the app's.
+BENCH_STAMP := $(VENV)/.bench-$(shell cksum < bench/requirements.txt | cut -d' ' -f1)
+bench: $(STAMP) $(BENCH_STAMP)
+	$(PY) -m bench.report $(BENCH_ARGS)
+
+$(BENCH_STAMP): bench/requirements.txt $(STAMP)
+	$(PY) -m pip install --quiet -r bench/requirements.txt
+	rm -f $(VENV)/.bench-*
+	touch $@
 
 # `make test NO_BROWSER=1` runs everything but the browser tests, and needs no Chromium.
 ifdef NO_BROWSER

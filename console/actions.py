@@ -64,9 +64,20 @@ class Plan:
     skipped: list[tuple[Order, str]]
 
 
+# The largest primary key a database stores (a signed 64-bit integer); a larger one would not be a 404
+# but an OverflowError, a 500.
+_LARGEST_PK = 2**63 - 1
+
+
+def order_pks(values: list[str]) -> list[int]:
+    """The order ids among the posted values: ASCII digits that fit the database (str.isdigit() also takes
+    other scripts' digits, which int() reads); anything else selects nothing."""
+    return [int(value) for value in values if value.isascii() and value.isdigit() and 0 < int(value) <= _LARGEST_PK]
+
+
 def plan(action_key: str, order_ids: list[str]) -> Plan:
     action = ACTIONS[action_key]
-    orders = Order.objects.filter(pk__in=[i for i in order_ids if i.isdigit()]).select_related("pizza").order_by("pk")
+    orders = Order.objects.filter(pk__in=order_pks(order_ids)).select_related("pizza").order_by("pk")
     applies, skipped = [], []
     for order in orders:
         reason = action.why_not(order)

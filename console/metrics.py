@@ -2,12 +2,13 @@
 
 Nothing is counted in a process's memory: any web process answers a scrape with the same figures, however
 many there are, and a restart loses nothing. `asyncpizza_store_attempts_total` is a counter made from the
-attempt rows (it only goes down if orders are deleted, which Prometheus reads as a counter reset).
+attempt rows that have an outcome (an attempt's outcome never changes once set, so it only goes down if
+orders are deleted, which Prometheus reads as a counter reset); attempts still under way are the gauge
+`asyncpizza_store_attempts_in_progress`, as a counter they would drop each time one finished.
 """
 
 import math
 
-from django.db.models import Q
 from django.utils import timezone
 from django_q.models import Failure, Schedule
 from prometheus_client.core import CollectorRegistry, CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
@@ -15,6 +16,7 @@ from prometheus_client.utils import floatToGoString
 
 from api.models import CallbackDelivery, DeliveryState
 from orders.models import Order, OrderStatus
+from workflow.mail import FINAL_AT, mail_pending
 from workflow.models import AttemptOutcome, StoreAttempt
 
 from .health import counts_by, sweeps
@@ -29,6 +31,8 @@ class AsyncPizzaCollector:
         now = timezone.now()
         yield self._orders()
         yield self._attempts()
+        yield _gauge("asyncpizza_store_attempts_in_progress", "Attempts under way (a worker is calling the shop).",
+                     StoreAttempt.objects.filter(outcome=AttemptOutcome.IN_PROGRESS).count())
         yield self._time_to_final()
         queue = queue_figures(now)
         found = clusters(now)
@@ -44,7 +48,7 @@ class AsyncPizzaCollector:
         yield _gauge("asyncpizza_scheduled_tasks_due", "One-off schedules due or overdue.",
                      one_off.filter(next_run__lte=now).count())
         yield _gauge("asyncpizza_mails_pending", "Final orders whose customer has not been mailed yet.",
-                     Order.objects.filter(_unmailed()).count())
+                     Order.objects.filter(mail_pending()).count())
         yield self._notifications()
         yield _gauge("asyncpizza_task_failures", "django-q2 failed tasks kept.", Failure.objects.count())
         yield self._sweeps()
@@ -56,12 +60,13 @@ class AsyncPizzaCollector:
     def _attempts(self):
         metric = CounterMetricFamily("asyncpizza_store_attempts", "Attempts to place an order at the shop, by outcome.",
                                      labels=["outcome"])
-        return _by_choice(metric, StoreAttempt.objects.all(), "outcome", AttemptOutcome)
+        finished = [outcome for outcome in AttemptOutcome if outcome != AttemptOutcome.IN_PROGRESS]
+        return _by_choice(metric, StoreAttempt.objects.all(), "outcome", finished)
 
     def _time_to_final(self):
         metric = HistogramMetricFamily("asyncpizza_time_to_final_seconds",
                                        "From received to confirmed or failed, per final order.", labels=["status"])
-        for status, field in [(OrderStatus.CONFIRMED, "confirmed_at"), (OrderStatus.FAILED, "failed_at")]:
+        for status, field in FINAL_AT.items():
             durations = [
                 max(0.0, (final_at - created_at).total_seconds())
                 for created_at, final_at in Order.objects.filter(status=status, **{f"{field}__isnull": False})
@@ -91,12 +96,6 @@ def _by_choice(metric, queryset, field: str, choices):
     for choice in choices:
         metric.add_metric([choice.value], counts.get(choice.value, 0))
     return metric
-
-
-def _unmailed() -> Q:
-    return Q(status=OrderStatus.CONFIRMED, confirmation_email_sent_at__isnull=True) | Q(
-        status=OrderStatus.FAILED, failure_email_sent_at__isnull=True
-    )
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:

@@ -4,6 +4,7 @@ import hmac
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -13,12 +14,21 @@ from .actions import ACTIONS, carry_out, plan
 from .attention import sections
 
 
+# The page lists customers' orders: staff who may see orders (the admin's own rule: view or change); the
+# bulk actions change them: staff who may change orders. admin_view has checked is_staff already.
+MAY_SEE_ORDERS = ("orders.view_order", "orders.change_order")
+MAY_CHANGE_ORDERS = "orders.change_order"
+
+
 def needs_attention(request):
+    if not any(request.user.has_perm(permission) for permission in MAY_SEE_ORDERS):
+        raise PermissionDenied("Seeing orders needs the permission to view them.")
     context = {
         **admin.site.each_context(request),
         "title": "Needs attention",
         "sections": sections(),
         "actions": ACTIONS,
+        "may_act": request.user.has_perm(MAY_CHANGE_ORDERS),  # else no checkboxes, no buttons
     }
     return TemplateResponse(request, "console/needs_attention.html", context)
 
@@ -26,6 +36,8 @@ def needs_attention(request):
 @require_POST
 def confirm_bulk_action(request):
     """First POST: what the action will do to the selected orders. Second POST (confirmed): do it."""
+    if not request.user.has_perm(MAY_CHANGE_ORDERS):
+        raise PermissionDenied("The bulk actions need the permission to change orders.")
     action_key = request.POST.get("action", "")
     if action_key not in ACTIONS:
         return HttpResponseBadRequest("Unknown action: choose one of " + ", ".join(ACTIONS))

@@ -2,7 +2,7 @@
 
 `orders` never imports `workflow` (the process depends on the domain, not the reverse). The order form still
 has to start the process, and show which store mode it runs in: it does so through `process()`, which
-`workflow.apps.WorkflowConfig.ready()` registers (`workflow.entry.WorkflowEntry`). Without `workflow` in
+`workflow.apps.WorkflowConfig.ready()` registers (`workflow.start.WorkflowEntry`). Without `workflow` in
 INSTALLED_APPS, `process()` says so instead of failing somewhere deeper.
 """
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ServerHandler, ThreadedWSGIServer, WSGIRequestHandler
 
+from asyncpizza.tcp import NoDelayServerMixin
+
 from .responses import is_lost
 
 SHOP_URLCONF = "shop.urls"
@@ -103,12 +105,16 @@ class ShopRequestHandler(WSGIRequestHandler):
         handler.run(self.server.get_app())
 
 
+class ShopWSGIServer(NoDelayServerMixin, ThreadedWSGIServer):
+    """Django's threaded development server, with TCP_NODELAY on every connection (see asyncpizza.tcp)."""
+
+
 def make_server(address: Address) -> ThreadedWSGIServer:
     """A bound server for the shop, ready for serve_forever().
 
     One daemon thread per connection, so that a slow call never holds up another and never delays the
     process's exit; the server closes each thread's database connections when its request is done.
     """
-    server = ThreadedWSGIServer((address.host, address.port), ShopRequestHandler, ipv6=address.ipv6)
+    server = ShopWSGIServer((address.host, address.port), ShopRequestHandler, ipv6=address.ipv6)
     server.set_app(ShopWSGIHandler())
     return server

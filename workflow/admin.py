@@ -124,7 +124,7 @@ class OrderProcessAdmin(OrderAdmin):
         ]
         return format_html_join(" · ", '<a href="{}?{}">{}</a>', ((url, urlencode(query), label) for label, url, query in links))
 
-    @admin.action(description="Retry selected failed orders (fresh budget of attempts)")
+    @admin.action(description="Retry selected failed orders (fresh budget of attempts)", permissions=["change"])
     def retry_failed(self, request, queryset):
         selected = list(queryset)
         retried = 0

@@ -18,6 +18,7 @@ from django_q.tasks import async_task
 
 from orders.models import Order
 
+from .broker import enqueue_broker
 from .engine_policy import current_policy
 from .tasks import check_callback_deadline_task, requeue_stalled_orders_task, send_status_email_task, store_order_task
 
@@ -108,6 +109,7 @@ def enqueue(func: Callable, *args, group: str, name: str, timeout: int | None = 
     path = task_path(func)
     q_options = {"group": group, "task_name": name, **({"timeout": timeout} if timeout else {})}
     if settings.REDIS_URL:
+        q_options["broker"] = enqueue_broker()  # one Redis connection pool per process, not one per task
         transaction.on_commit(lambda: async_task(path, *args, q_options=q_options, **kwargs), robust=True)
     else:
         async_task(path, *args, q_options=q_options, **kwargs)

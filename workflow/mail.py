@@ -9,6 +9,7 @@ from email.utils import formataddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -25,6 +26,20 @@ STATUS_EMAILS = {
     OrderStatus.CONFIRMED: ("confirmation_email_sent_at", "Your pizza order is confirmed"),
     OrderStatus.FAILED: ("failure_email_sent_at", "We could not place your pizza order"),
 }
+# When an order reached each of those statuses.
+FINAL_AT = {OrderStatus.CONFIRMED: "confirmed_at", OrderStatus.FAILED: "failed_at"}
+
+
+def mail_pending(*, final_before=None) -> Q:
+    """Orders in a final status whose mail has not been sent (only those final before `final_before`, if
+    given): the one definition the recovery sweep, the process diagram and /metrics count by."""
+    pending = Q(pk__in=[])
+    for status, (sent_field, _) in STATUS_EMAILS.items():
+        condition = Q(status=status, **{f"{sent_field}__isnull": True})
+        if final_before is not None:
+            condition &= Q(**{f"{FINAL_AT[status]}__lt": final_before})
+        pending |= condition
+    return pending
 
 
 def queue_status_email(sender, *, order: Order, **kwargs) -> None:

@@ -32,7 +32,7 @@ class StoreAttempt(models.Model):
     response_body = models.TextField("start of the shop's answer", blank=True)
     duration_ms = models.PositiveIntegerField("duration (ms)", null=True, blank=True)
     # django-q2's timeout for the task that ran it (from the policy at the time): an attempt still in
-    # progress after this long has lost its worker (workflow.store.stale_after). Empty on older rows.
+    # progress after this long has lost its worker (workflow.attempt.stale_after). Empty on older rows.
     task_timeout_s = models.PositiveIntegerField("task timeout (s)", null=True, blank=True)
 
     class Meta:
@@ -58,9 +58,10 @@ class StoreAttempt(models.Model):
         self.outcome = outcome
         self.finished_at = now
         self.http_status = http_status
-        self.error = error
-        for name, value in (details or {}).items():
-            setattr(self, name, value)
+        # What the shop or an exception said is kept as text, without NUL: PostgreSQL refuses it in a text
+        # column, and the attempt could not be recorded at all.
+        for name, value in {"error": error, **(details or {})}.items():
+            setattr(self, name, value.replace("\x00", "\ufffd") if isinstance(value, str) else value)
         self.duration_ms = max(0, round((now - self.started_at).total_seconds() * 1000))
         self.save(update_fields=["outcome", "finished_at", "http_status", "error", "duration_ms", *(details or {})])
 

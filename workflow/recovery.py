@@ -14,6 +14,7 @@ from orders.models import Order, OrderStatus
 
 from .attempt import stale_after
 from .jobs import enqueue_callback_deadline_check, enqueue_status_email, enqueue_store_order
+from .mail import mail_pending
 from .models import AttemptOutcome, StoreAttempt
 
 # Long enough that a healthy cluster has surely picked the job up by then.
@@ -41,10 +42,7 @@ def _lost_sending(now) -> list[int]:
 
 
 def unmailed_final_orders(now):
-    return Order.objects.filter(
-        Q(status=OrderStatus.CONFIRMED, confirmation_email_sent_at__isnull=True, confirmed_at__lt=now - GRACE)
-        | Q(status=OrderStatus.FAILED, failure_email_sent_at__isnull=True, failed_at__lt=now - GRACE)
-    )
+    return Order.objects.filter(mail_pending(final_before=now - GRACE))
 
 
 def requeue_stalled_orders(now=None) -> int:

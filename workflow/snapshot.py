@@ -27,6 +27,7 @@ from django_q.models import OrmQ, Schedule
 from orders.models import FINAL_STATUSES, Order, OrderStatus, StoreMode
 
 from .jobs import task_path
+from .mail import mail_pending
 from .models import AttemptOutcome, EventKind, StoreAttempt, current_store_mode
 from .tasks import check_callback_deadline_task, store_order_task
 
@@ -73,12 +74,6 @@ STEP_AFTER_EVENT = {
 SHOWN = 8  # queue entries and retries listed by name; the rest are counted
 
 
-def _mail_pending() -> Q:
-    return Q(status=OrderStatus.CONFIRMED, confirmation_email_sent_at__isnull=True) | Q(
-        status=OrderStatus.FAILED, failure_email_sent_at__isnull=True
-    )
-
-
 def step_of(order: Order) -> str:
     """Where one order stands on the diagram."""
     if order.status in STEP_OF_STATUS:
@@ -108,7 +103,7 @@ def step_counts() -> dict[str, int]:
     split by whether their mail went out. One query, so the steps add up to the orders at one instant."""
     by_status = Order.objects.aggregate(
         **{status: Count("id", filter=Q(status=status)) for status in OrderStatus.values},
-        mail_pending=Count("id", filter=_mail_pending()),
+        mail_pending=Count("id", filter=mail_pending()),
     )
     counts = dict.fromkeys(STEP_BY_NAME, 0)
     for status, step in STEP_OF_STATUS.items():

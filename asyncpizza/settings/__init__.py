@@ -25,10 +25,11 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # asyncpizza comes before staticfiles so that its runserver (staticfiles' own, plus TCP_NODELAY) wins.
+    "asyncpizza",
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",  # django-axes: locks out repeated failed logins (see "Login throttling" below)
-    "asyncpizza",
     # workflow comes before django_q so that its qcluster command (which adds a fast scheduler tick) wins.
     "workflow",
     "orders",
@@ -41,6 +42,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves /static/ from the web process itself under gunicorn (the production profile), compressed and,
+    # with DJANGO_STATIC_MANIFEST, with hashed names cached for a year.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -71,8 +75,13 @@ TEMPLATES = [
 ]
 
 
+# Seconds a web thread or worker keeps its database connection (0: a new one per request). PostgreSQL starts a
+# process per connection, so the production profile keeps them (see docs/PERFORMANCE.md).
+DATABASE_CONN_MAX_AGE = env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0)
+
+
 def _database(url: str) -> dict:
-    config = dj_database_url.parse(url, conn_max_age=0)
+    config = dj_database_url.parse(url, conn_max_age=DATABASE_CONN_MAX_AGE, conn_health_checks=DATABASE_CONN_MAX_AGE > 0)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # Web, workers and shop write to SQLite from several processes: WAL lets readers go on while one
         # writes, IMMEDIATE takes the write lock at BEGIN (no lock-upgrade deadlocks), and the timeout makes
@@ -108,6 +117,16 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Production (`make serve`, after collectstatic): hashed, compressed names whitenoise may cache forever.
+    # The demo, the tests and the benchmarks' runserver serve the files as they are, with no collectstatic.
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if env_bool("DJANGO_STATIC_MANIFEST", False)
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 
 LOGIN_URL = "admin:login"
 

@@ -83,3 +83,27 @@ def test_the_body_and_the_traceback_are_bounded():
         text = bounded_traceback(error)
     assert len(text) < TRACEBACK_LIMIT + 100
     assert text.startswith("[…") and text.rstrip().endswith("y")  # the end, where the error is, is kept
+
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_an_answer_or_an_error_is_not_kept_as_one(menu):
+    """PostgreSQL refuses NUL in text columns: an answer or an error message carrying one would make the
+    attempt unrecordable there (the task raises, the attempt stays in progress)."""
+    from django.utils import timezone
+
+    from workflow.diagnostics import attempt_details
+
+    order = make_order(menu)
+    now = timezone.now()
+    order.begin_attempt(now=now)
+    attempt = order.attempts.create(number=1, due_at=now, started_at=now)
+    try:
+        raise ValueError("bad\x00byte")
+    except ValueError as error:
+        details = attempt_details(error=error, body=b'{"error": "nul\x00here"}')
+        attempt.finish(outcome=AttemptOutcome.TRANSIENT_ERROR, now=now, error=str(error), details=details)
+    attempt.refresh_from_db()
+    kept = [attempt.error, attempt.error_type, attempt.traceback, attempt.response_body]
+    assert all("\x00" not in value for value in kept)
+    assert attempt.error == "bad\ufffdbyte" and "nul\ufffdhere" in attempt.response_body

@@ -143,3 +143,46 @@ def test_a_bad_action_is_a_clear_400(admin_client, menu):
     assert response.status_code == 400 and b"Unknown action" in response.content
     nothing = admin_client.post(CONFIRM, {"action": "retry"}, follow=True)
     assert "Select at least one order first." in nothing.content.decode()
+
+
+def test_odd_order_ids_select_nothing_instead_of_a_500(admin_client, menu):
+    order = failed_order(menu)
+    # Too large for the database's integer, not digits, or digits of another script (int("１") is 1).
+    odd = ["99999999999999999999999", "-1", "abc", "", "１"]
+    response = admin_client.post(CONFIRM, {"action": "retry", "order": odd})
+    assert response.status_code == 200
+    assert response.context["plan"].applies == [] and response.context["plan"].skipped == []
+    done = admin_client.post(CONFIRM, {"action": "retry", "order": odd, "confirmed": "yes"})
+    assert done.status_code == 302
+    order.refresh_from_db()
+    assert order.status == OrderStatus.FAILED and OrmQ.objects.count() == 0
+
+
+def test_the_bulk_actions_need_the_permission_to_change_orders(client, menu):
+    from django.contrib.auth.models import Permission
+
+    order = failed_order(menu)
+    viewer = get_user_model().objects.create_user("viewer", password="a-long-password-1", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_order", content_type__app_label="orders"))
+    client.force_login(viewer)
+    page = client.get(PAGE)
+    assert page.status_code == 200 and order.short_id in page.content.decode()  # may look
+    assert b'type="checkbox"' not in page.content and b'name="action"' not in page.content  # offered nothing
+    for confirmed in ("", "yes"):
+        response = client.post(CONFIRM, {"action": "retry", "order": [order.pk], "confirmed": confirmed})
+        assert response.status_code == 403
+    order.refresh_from_db()
+    assert order.status == OrderStatus.FAILED and OrmQ.objects.count() == 0
+    # Nor from the order list's own action.
+    client.post("/admin/orders/order/", {"action": "retry_failed", "_selected_action": [order.pk]})
+    order.refresh_from_db()
+    assert order.status == OrderStatus.FAILED and OrmQ.objects.count() == 0
+
+
+def test_staff_without_any_order_permission_see_no_orders_there(client, menu):
+    failed_order(menu, email="private@example.com")
+    bare = get_user_model().objects.create_user("bare", password="a-long-password-1", is_staff=True)
+    client.force_login(bare)
+    response = client.get(PAGE)
+    assert response.status_code == 403
+    assert b"private@example.com" not in response.content

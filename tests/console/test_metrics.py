@@ -67,3 +67,20 @@ def test_the_figures_are_the_databases(admin_client, menu):
     assert found[("asyncpizza_workers_alive", ())] == 0  # no cluster in this test
     assert found[("asyncpizza_mails_pending", ())] == 2  # the confirmed and the failed order's mails
     assert found[("asyncpizza_notifications", (("state", "pending"),))] == 0
+
+
+def test_the_attempts_counter_never_goes_down_as_attempts_finish(admin_client, menu):
+    """A counter that drops is read by Prometheus as a restart (rate() jumps): an attempt still under way
+    is a gauge of its own, and the counter counts attempts once they have an outcome."""
+    order = make_order(menu)
+    now = timezone.now()
+    order.begin_attempt(now=now)
+    attempt = order.attempts.create(number=1, due_at=now, started_at=now)  # in progress
+    before = samples(admin_client.get("/metrics"))
+    assert before[("asyncpizza_store_attempts_in_progress", ())] == 1
+    attempt.finish(outcome=AttemptOutcome.ACCEPTED, now=timezone.now(), http_status=201)
+    after = samples(admin_client.get("/metrics"))
+    counter = [key for key in before if key[0] == "asyncpizza_store_attempts_total"]
+    assert counter and all(after.get(key, 0) >= before[key] for key in counter)
+    assert after[("asyncpizza_store_attempts_total", (("outcome", "accepted"),))] == 1
+    assert after[("asyncpizza_store_attempts_in_progress", ())] == 0

@@ -2,14 +2,13 @@
 
 import os
 import secrets
-import signal
-import subprocess
 import sys
-import time
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+from asyncpizza.processes import handle_stop_signals, start, supervise
 
 PROCESSES = [
     ("web", ["runserver", "127.0.0.1:8000", "--noreload"]),
@@ -22,17 +21,14 @@ class Command(BaseCommand):
     help = "Prepare the databases, then run web (:8000), shop simulator (:8001) and worker cluster together."
 
     def handle(self, *args, **options):
-        # Ctrl-C and SIGTERM (a supervisor, `kill`) stop all three. SIGINT is set explicitly too: a demo started
-        # in the background of a script inherits it ignored, and would then outlive its Ctrl-C.
-        signal.signal(signal.SIGINT, _interrupt)
-        signal.signal(signal.SIGTERM, _interrupt)
+        handle_stop_signals()  # Ctrl-C and SIGTERM stop all three
         call_command("prepare", demo_admin=True)
         # The shop's control endpoints need a token: the one in the environment, or a fresh one for this run,
         # given to all three (the web process's trainer page sends it).
         control_token = settings.SHOP_CONTROL_TOKEN or secrets.token_urlsafe(32)
         environment = {**os.environ, "SHOP_CONTROL_TOKEN": control_token}
         children = {
-            name: subprocess.Popen([sys.executable, "manage.py", *argv], cwd=settings.BASE_DIR, env=environment)
+            name: start([sys.executable, "manage.py", *argv], cwd=settings.BASE_DIR, env=environment)
             for name, argv in PROCESSES
         }
         self.stdout.write(
@@ -45,35 +41,7 @@ class Command(BaseCommand):
             + f"  Shop control:    SHOP_CONTROL_TOKEN={control_token}\n"
             + "                   (export it to run `manage.py scenario` in another terminal)\n"
         )
-        exit_code = 0
-        try:
-            while True:
-                for name, child in children.items():
-                    if child.poll() is not None:
-                        self.stderr.write(f"The {name} process stopped (exit code {child.returncode}); stopping the demo.")
-                        exit_code = child.returncode or 1
-                        raise StopIteration
-                time.sleep(0.5)
-        except (KeyboardInterrupt, StopIteration):
-            pass
-        finally:
-            stop_all(children.values())
+        exit_code = supervise(children, self.stderr.write)
         if exit_code:
             sys.exit(exit_code)
 
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
-def stop_all(children, grace_s: float = 10) -> None:
-    for child in children:
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + grace_s
-    for child in children:
-        try:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()

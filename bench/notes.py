@@ -1,0 +1,94 @@
+"""The words of docs/PERFORMANCE.md around the figures: how each was measured, and what a missed target means."""
+
+METHOD = """
+How: each stack (web, shop simulator, workers) runs in processes of its own on free loopback ports
+(bench/stack.py), with the bench settings (bench/settings.py: the project's settings plus a bare view).
+Requests are timed at the client, from sending to the last byte, on kept-alive `http.client` connections
+(bench/client.py): a loopback round trip, no third-party client. Times in the database (pickup, attempt,
+confirmation) are the stack's own timestamps. Sizes: {sequential} form and bare posts one at a time;
+{concurrent} customers × {per_customer} posts each at once; {pickups} orders one at a time for pickup;
+{slow_orders} orders per slow shop; {throughput_rounds} orders per worker for throughput; {callback_orders}
+orders in callback mode; {load_customers} customers for {load_seconds:.0f} s. The ORM broker polls every
+{poll} s (`Q_CLUSTER["poll"]`); Redis is read with a blocking pop. Two django-q2 workers unless said.
+PostgreSQL stacks keep database connections (`DATABASE_CONN_MAX_AGE=60`); gunicorn runs 2 processes × 8
+threads (asyncpizza/gunicorn.conf.py).""".strip()
+
+TAX = """CPython's wsgiref (under runserver and the shop simulator) writes a response's headers and body in two
+writes; without TCP_NODELAY the second waits for the client's delayed ACK, up to 40 ms, on every request of a
+kept-alive connection after the first. The first two rows serve the same tiny app on runserver's server class
+as Django ships it and with asyncpizza/tcp.py's mix-in (what runserver and runshop now use); the last column
+is a JSON POST on one `requests.Session`, which is how the ShopClient makes every attempt (one session per
+worker process). gunicorn sets TCP_NODELAY itself."""
+
+FLOOR = """The floor is a view of the bench settings only (bench/views.py, never in production URLs) that takes the
+same kind of POST through the same middleware (sessions, CSRF) on the same server and database, inserts one
+row and redirects: what any form that writes must pay. The order form does more: validates the fields, prices
+the order, writes the order, its events and its job (with the ORM broker the job is a row in the same
+transaction; with Redis it is pushed after the commit), and records the customer's wait."""
+
+PICKUP = """Pickup is from the order's `created_at` (set just before its transaction commits) to its first
+attempt's `started_at` (the store step's first write in the worker): what the customer waits before anything
+happens. The attempt is the store step's own measure of the call to the shop. Confirmed-after is from
+`created_at` to `confirmed_at`. With the ORM broker, pickup is at most one poll ({poll} s) plus the claim;
+with Redis the worker is already waiting on a blocking pop."""
+
+THROUGHPUT = """Orders placed in a burst through the form (several customers at once) against a shop that takes 1 s a call;
+the figure is confirmed orders ÷ (last confirmation − first attempt's start). One task holds one worker for
+the whole call, so the bound is workers ÷ 1 s. In callback mode the shop answers 202 at once and calls back
+after 1 s: the worker is free after the acknowledgement, and the web process takes the callbacks."""
+
+LOAD = """Each customer, on its own kept-alive connection, opens the form, orders, opens the status page, and again,
+with no pause (a closed loop: the server is never idle). The customers run as threads in 4 processes on the
+same 2 cores as the stack, so the client's own CPU is part of what is measured. Errors are any answer other
+than 200 (form, status page) or 303 (order), or a failed connection."""
+
+PEER = """## The peer: Celery
+
+The last stack replaces django-q2 by what a Django team would otherwise pick: Celery 5 on Redis, the store
+step (the very same `workflow.tasks` functions) as a Celery task sent with `transaction.on_commit`
+(bench/celery_peer.py; Celery is installed by `make bench` from bench/requirements.txt, never the app's).
+Compare its row with the production profile's (django-q2 on Redis) in the tables above: the form's time and
+the pickup latency. With django-q2's Redis broker, the app keeps one broker per process (workflow/broker.py):
+django-q2's `async_task` otherwise opens a new Redis connection for every task, where Celery reuses a pooled
+one."""
+
+def missed(labels: list[str]) -> list[str]:
+    """The paragraph under the targets: what the missed ones mean, and what meeting them would take."""
+    if not labels:
+        return ["Every target was met in this run.", ""]
+    lines = ["Missed in this run, and what it would take:", ""]
+    for label in labels:
+        reason = next((text for key, text in REASONS.items() if key in label), "see the figures below.")
+        lines.append(f"- **{label}**: {reason}")
+    return lines + [""]
+
+
+REASONS = {
+    "kept-alive": "the server writes headers and body apart without TCP_NODELAY (the 40 ms tax); asyncpizza/tcp.py "
+                  "must be on every server class that serves HTTP here.",
+    "attempt against": "the tax is gone (the issue's 71 ms was 40 ms of it), and what is left is the shop simulator's own "
+                       "handler (about ten SQLite queries and Python, a few ms on a quiet core) plus the attempt's writes, "
+                       "all sharing two cores with the rest of the stack, the load generator and, in this run, other "
+                       "people's tests. It would take a quiet machine, or a shop that does less per call.",
+    "form p95": "the form is not a bare insert: it validates (Django runs a query per check constraint), reads the menu "
+                "and the workflow settings, and commits twice (the order with its event and job, then the customer's "
+                "wait record); under concurrency each commit waits for the database's write lock (SQLite) or its WAL "
+                "flush (PostgreSQL). It would take one transaction per order (the wait record in it), the menu and "
+                "settings cached per process, and constraint checks left to the database: changes to orders/ and "
+                "workflow/, which the refactor of issue 8 is reshaping now, so they are left for after it.",
+    "Redis": "django-q2's pusher pops the task from Redis and hands it to a worker process through a "
+             "multiprocessing queue, and the worker then claims the order in the database before the attempt row is "
+             "written: two process wake-ups and a transaction, each slow on an overloaded machine. Celery's pickup, "
+             "measured in the same run, is the comparison.",
+    "ORM broker": "the ORM broker is polled every `poll` seconds; pickup is half a poll on average plus the claim. "
+                  "A shorter poll costs one query per poll per cluster.",
+    "throughput": "each attempt holds its worker for the shop's 1 s plus pickup, the claim and the writes around the "
+                  "call; with more workers than cores those overheads queue for the CPU. It would take the callback "
+                  "mode (below), or an asynchronous HTTP client in the worker, not more processes on 2 cores.",
+    "callback mode": "in callback mode no worker waits for the shop, but each order still takes two tasks (the "
+                     "attempt that gets the 202, and the confirmation mail after the callback) on 2 workers, and the "
+                     "rate cannot exceed the rate the form accepted orders (\"placed at\" in the table). On 2 cores "
+                     "shared by the form, the shop's callbacks, the workers and the load generator, the workers' CPU "
+                     "is the limit. It would take more cores (workers), not more waiting.",
+    "errors": "see the load section.",
+}

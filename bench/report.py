@@ -1,0 +1,226 @@
+"""`make bench`: every figure of docs/PERFORMANCE.md (and docs/performance.svg) from one run, each beside its
+floor or its peer, on stacks started here on free loopback ports (PostgreSQL and Redis must be running).
+
+Run: .venv/bin/python -m bench.report [--quick] [--redis redis://127.0.0.1:6379/3] [--postgres postgres://...]
+The Redis database given is flushed before each stack that uses it.
+"""
+
+import argparse
+import json
+import random
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import redis
+
+from asyncpizza.settings import Q_CLUSTER
+
+from . import keepalive, load
+from .client import Customer, in_parallel
+from .document import write_report
+from .measure import Database, loadavg, machine, process_tree_memory, summary, versions
+from .stack import ROOT, Stack
+
+
+@dataclass(frozen=True)
+class Profile:
+    key: str
+    title: str
+    web: str
+    database: str  # sqlite | postgres
+    queue: str  # orm | redis | celery
+
+
+PROFILES = [
+    Profile("demo", "runserver · SQLite · django-q2 ORM broker (the demo)", "runserver", "sqlite", "orm"),
+    Profile("gunicorn-sqlite", "gunicorn · SQLite · django-q2 ORM broker", "gunicorn", "sqlite", "orm"),
+    Profile("gunicorn-postgres-orm", "gunicorn · PostgreSQL · django-q2 ORM broker", "gunicorn", "postgres", "orm"),
+    Profile("production", "gunicorn · PostgreSQL · django-q2 on Redis (the production profile)", "gunicorn", "postgres", "redis"),
+    Profile("celery", "gunicorn · PostgreSQL · Celery on Redis, on_commit (the peer)", "gunicorn", "postgres", "celery"),
+]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    sequential: int = 40  # form and bare posts, one customer
+    concurrent: int = 50  # customers at once
+    per_customer: int = 4  # posts each, at 50 at once
+    pickups: int = 20  # orders placed one at a time, waited for
+    slow_orders: int = 6  # orders against the 0.5 s and 2 s shops
+    throughput_rounds: int = 5  # orders = rounds × workers
+    callback_orders: int = 100
+    load_customers: int = 100
+    load_seconds: float = 60
+
+
+QUICK = Sizes(sequential=5, concurrent=5, per_customer=2, pickups=3, slow_orders=1, throughput_rounds=2,
+              callback_orders=10, load_customers=10, load_seconds=5)
+
+
+@contextmanager
+def profile_stack(profile: Profile, args, **environment):
+    env = {"DJANGO_SETTINGS_MODULE": "bench.settings", "Q_WORKERS": 2, **environment}
+    database = None
+    if profile.database == "postgres":
+        database = f"asyncpizza_bench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{database}"')
+        env.update(DATABASE_URL=f"{args.postgres}/{database}", DATABASE_CONN_MAX_AGE=60)
+    if profile.queue in {"redis", "celery"}:
+        redis.Redis.from_url(args.redis).flushdb()
+        env["REDIS_URL"] = args.redis
+    if profile.queue == "celery":
+        env["BENCH_QUEUE"] = "celery"
+    try:
+        with Stack(f"report-{profile.key}", web=profile.web, clusters=0 if profile.queue == "celery" else 1,
+                   celery_workers=2 if profile.queue == "celery" else 0, **env) as stack:
+            yield stack
+    finally:
+        if database:
+            with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        if profile.queue in {"redis", "celery"}:
+            redis.Redis.from_url(args.redis).flushdb()
+
+
+def form_beside_bare(stack, sizes: Sizes) -> dict:
+    customer = Customer(stack.web_url)
+    customer.open_form()
+    for n in range(3):  # warm up both views (imports, connections, caches)
+        customer.order(10_000 + n)
+        customer.bare_insert(n)
+    form, bare = [], []
+    for n in range(sizes.sequential):
+        form.append(customer.order(20_000 + n)[0])
+        bare.append(customer.bare_insert(n))
+    customer.close()
+    many = sizes.concurrent
+    form_many = in_parallel(stack.web_url, many, sizes.per_customer, "order", start_number=30_000)
+    bare_many = in_parallel(stack.web_url, many, sizes.per_customer, "bare_insert")
+    return {"1": {"form": summary(form), "bare": summary(bare)},
+            str(many): {"form": summary(form_many), "bare": summary(bare_many)}}
+
+
+def one_at_a_time(stack, orders: int, timeout_s: float) -> list[dict]:
+    """Orders placed one after another, each waited for until final; a random pause between them, so the
+    orders do not fall in step with the broker's poll."""
+    database, customer, placed = Database(stack), Customer(stack.web_url), []
+    rng = random.Random(13)
+    for n in range(orders):
+        since = database.last_order_id()
+        customer.order(40_000 + n)
+        placed += database.wait_until_final(since, 1, timeout_s)
+        time.sleep(rng.uniform(0.05, 0.3))
+    customer.close()
+    return placed
+
+
+def latencies(orders: list[dict]) -> dict:
+    done = [o for o in orders if o["started"] is not None]
+    confirmed = [o for o in orders if o["confirmed"] is not None]
+    return {
+        "pickup": summary([o["started"] - o["created"] for o in done]),
+        "attempt": summary([o["attempt_ms"] / 1000 for o in done if o["attempt_ms"] is not None]),
+        "confirmation": summary([o["confirmed"] - o["created"] for o in confirmed]),
+        "not_confirmed": len(orders) - len(confirmed),
+    }
+
+
+def memory(stack) -> dict:
+    web = process_tree_memory(stack.web_process.pid)
+    worker_roots = stack.cluster_processes or [p for p in stack.processes if p not in (stack.web_process,)][-1:]
+    workers = [m for root in worker_roots for m in process_tree_memory(root.pid)]
+    return {"web": web, "workers": workers}
+
+
+def basic_suite(profile: Profile, args, sizes: Sizes) -> dict:
+    with profile_stack(profile, args) as stack:
+        stack.configure_shop(latency_s=0)
+        result = {"title": profile.title, "keepalive_web": keepalive.fresh_and_kept_ms(stack.web_url, "/bench/bare/")}
+        if profile.key == "demo":
+            result["keepalive_shop"] = keepalive.fresh_and_kept_ms(stack.shop_url, "/health")
+        result["form"] = form_beside_bare(stack, sizes)
+        # The orders just placed are still queued: pickup is measured on an empty queue, not behind them.
+        result["backlog_drained_s"] = Database(stack).wait_until_drained(timeout_s=300)
+        result["sequential"] = latencies(one_at_a_time(stack, sizes.pickups, timeout_s=30))
+        result["memory"] = memory(stack)
+        if profile.key == "production":
+            result.update(production_extras(stack, sizes))
+        return result
+
+
+def production_extras(stack, sizes: Sizes) -> dict:
+    extras = {"slow_shops": {}}
+    for latency in (0.5, 2):
+        stack.configure_shop(latency_s=latency)
+        extras["slow_shops"][str(latency)] = latencies(one_at_a_time(stack, sizes.slow_orders, timeout_s=latency * 3 + 30))
+    extras["throughput"] = {}
+    stack.configure_shop(latency_s=1)
+    for workers in (1, 2, 4, 8):
+        stack.restart_clusters(Q_WORKERS=workers)
+        time.sleep(3)  # the cluster's processes start
+        extras["throughput"][str(workers)] = throughput(stack, workers * sizes.throughput_rounds, customers=min(2 * workers, 16))
+    stack.restart_clusters(Q_WORKERS=2)
+    stack.configure_shop(mode="callback", latency_s=1)
+    time.sleep(3)
+    extras["callback"] = throughput(stack, sizes.callback_orders, customers=16)
+    stack.configure_shop(mode="sync", latency_s=0)
+    started = time.time()
+    timings = load.run(stack.web_url, sizes.load_customers, sizes.load_seconds)
+    extras["load"] = {
+        "customers": sizes.load_customers, "seconds": time.time() - started, "requests": len(timings),
+        "errors": sum(not ok for _, _, ok in timings), "all": summary([s for _, s, ok in timings if ok]),
+        "order": summary([s for kind, s, ok in timings if ok and kind == "order"]),
+        "orders": sum(ok for kind, _, ok in timings if kind == "order"),
+    }
+    return extras
+
+
+def throughput(stack, orders: int, customers: int) -> dict:
+    database = Database(stack)
+    since = database.last_order_id()
+    in_parallel(stack.web_url, customers, -(-orders // customers), "order", start_number=50_000 + since)
+    placed = database.wait_until_final(since, orders, timeout_s=orders * 2 + 60)
+    confirmed = [o for o in placed if o["confirmed"] is not None]
+    if len(confirmed) < 2:
+        return {"orders": len(placed), "confirmed": len(confirmed), "per_s": 0.0}
+    first = min(o["started"] or o["created"] for o in placed)
+    window = max(o["confirmed"] for o in confirmed) - first
+    placing = max(o["created"] for o in placed) - min(o["created"] for o in placed)
+    return {"orders": len(placed), "confirmed": len(confirmed), "window_s": window,
+            "per_s": len(confirmed) / window, "placed_per_s": len(placed) / placing if placing else None}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the harness, figures mean nothing")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/3")
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--profiles", default=",".join(p.key for p in PROFILES))
+    parser.add_argument("--output", default=str(ROOT / "docs" / "PERFORMANCE.md"))
+    parser.add_argument("--render", metavar="JSON", help="only write the report again from a run's saved figures")
+    args = parser.parse_args()
+    if args.render:
+        print(write_report(json.loads(Path(args.render).read_text()), args.output))
+        return
+    sizes = QUICK if args.quick else Sizes()
+    started, load_before = time.time(), loadavg()
+    results = {"started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started)), "load_before": load_before,
+               "machine": machine(), "versions": versions(), "poll_s": Q_CLUSTER["poll"], "sizes": sizes.__dict__,
+               "quick": args.quick, "stock_server": keepalive.stock_beside_nodelay(), "profiles": {}}
+    for profile in PROFILES:
+        if profile.key in args.profiles.split(","):
+            print(f"-- {profile.title}", flush=True)
+            results["profiles"][profile.key] = basic_suite(profile, args, sizes)
+    results["load_after"], results["minutes"] = loadavg(), (time.time() - started) / 60
+    (ROOT / "var").mkdir(exist_ok=True)
+    (ROOT / "var" / "bench-report.json").write_text(json.dumps(results, indent=1, default=str))  # for --render
+    print(write_report(results, args.output))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,13 @@
+"""The benchmark stack's settings: the project's own, plus the `bench` app, whose bare view (one row
+inserted, through the same middleware) is the floor the order form is measured against. Production never
+loads this module, so the bare view is in no production URL."""
+
+from asyncpizza.settings import *  # noqa: F403
+from asyncpizza.settings import INSTALLED_APPS
+from asyncpizza.settings.env import env_str
+
+INSTALLED_APPS = [*INSTALLED_APPS, "bench.apps.BenchConfig"]
+ROOT_URLCONF = "bench.urls"
+# "celery": the store step and the mails run as Celery tasks on Redis, enqueued with transaction.on_commit
+# (the peer, see bench/celery_peer.py); "django-q2" (default): the project as it is.
+BENCH_QUEUE = env_str("BENCH_QUEUE", "django-q2")

@@ -1,0 +1,62 @@
+"""`make demo` (and `make serve`) stop everything they started on Ctrl-C (shared/README.md): each child runs in
+a process group of its own, gets exactly one SIGTERM from the supervisor, and whatever it leaves behind goes
+with it (asyncpizza/processes.py)."""
+
+import os
+import signal
+import sys
+import time
+
+import pytest
+
+from django.conf import settings
+
+from asyncpizza.processes import start, stop_all
+
+# A child that ignores SIGTERM and starts a grandchild that ignores it too (as a cluster's sentinel and
+# workers outlive a deadlocked qcluster), writing the grandchild's pid where the test can read it.
+STUBBORN = (
+    "import os, signal, subprocess, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+    "g = subprocess.Popen([sys.executable, '-c', 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(120)']); "
+    "open(os.environ['GRANDCHILD_PID_FILE'], 'w').write(str(g.pid)); time.sleep(120)"
+)
+
+
+def start_child(argv: list[str], env: dict | None = None):
+    """`manage.py <argv>`, started as the demo starts its three."""
+    return start([sys.executable, "manage.py", *argv], cwd=settings.BASE_DIR, env=env)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(")")[-1].split()[0] != "Z"  # a zombie has stopped; its parent has not reaped it
+
+
+def test_a_terminals_ctrl_c_reaches_the_demo_only(tmp_path):
+    child = start_child(["shell", "-c", "import time; time.sleep(120)"])
+    try:
+        assert os.getpgid(child.pid) == child.pid != os.getpgid(0)
+    finally:
+        stop_all([child], grace_s=5)
+    assert child.poll() is not None
+
+
+def test_nothing_a_child_started_outlives_the_demo(tmp_path):
+    pid_file = tmp_path / "grandchild.pid"
+    child = start_child(["shell", "-c", STUBBORN], env={**os.environ, "GRANDCHILD_PID_FILE": str(pid_file)})
+    deadline = time.monotonic() + 30
+    while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    grandchild = int(pid_file.read_text())
+    stop_all([child], grace_s=1)
+    deadline = time.monotonic() + 5
+    while alive(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if alive(grandchild):
+        os.kill(grandchild, signal.SIGKILL)
+        pytest.fail("the grandchild outlived the demo")
+    assert child.poll() is not None
