@@ -70,12 +70,13 @@ REASONS = {
                        "handler (about ten SQLite queries and Python, a few ms on a quiet core) plus the attempt's writes, "
                        "all sharing two cores with the rest of the stack, the load generator and, in this run, other "
                        "people's tests. It would take a quiet machine, or a shop that does less per call.",
-    "form p95": "the form is not a bare insert: it validates (Django runs a query per check constraint), reads the menu "
-                "and the workflow settings, and commits twice (the order with its event and job, then the customer's "
-                "wait record); under concurrency each commit waits for the database's write lock (SQLite) or its WAL "
-                "flush (PostgreSQL). It would take one transaction per order (the wait record in it), the menu and "
-                "settings cached per process, and constraint checks left to the database: changes to orders/ and "
-                "workflow/, which the refactor of issue 8 is reshaping now, so they are left for after it.",
+    "form p95": "the form is not a bare insert: it checks the rate limit (a write to the shared cache), validates, "
+                "reads the menu and the engine's settings row, and writes the order, its event, its job and the "
+                "customer's wait record; under concurrency each commit waits for the database's write lock (SQLite) "
+                "or its WAL flush (PostgreSQL). The form POST is down to 15 queries and 2 write transactions (it was "
+                "25 and 4; tests/orders/test_form_queries.py pins it): the order, its job, its event and the wait "
+                "record commit together, and the rate limit's counter is the other. What is left would take the "
+                "rate limit in Redis rather than in the database, the menu cached per process, and a quiet machine.",
     "Redis": "django-q2's pusher pops the task from Redis and hands it to a worker process through a "
              "multiprocessing queue, and the worker then claims the order in the database before the attempt row is "
              "written: two process wake-ups and a transaction, each slow on an overloaded machine. Celery's pickup, "

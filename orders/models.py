@@ -244,8 +244,9 @@ class WaitOutcome(models.TextChoices):
 class CustomerWait(models.Model):
     """How long one customer waited for the order form's answer, and what they got.
 
-    Written after the order's own transaction, so it is kept even when that transaction rolled back (a
-    synchronous order whose shop call failed leaves no order, but the customer did wait and see an error).
+    Written in the order's own transaction when the order is placed (one commit for both), and after it when
+    that transaction rolled back, so it is kept then too (a synchronous order whose shop call failed leaves
+    no order, but the customer did wait and see an error).
     """
 
     mode = models.CharField(max_length=5, choices=StoreMode.choices)

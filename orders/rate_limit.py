@@ -46,15 +46,29 @@ def count_order_request(request: HttpRequest, *, now: float | None = None) -> No
     address = hashlib.sha256(_client_key(client_address(request)).encode()).hexdigest()[:32]
     key = f"order-rate:{period_s}:{window}:{address}"
     try:
-        cache.add(key, 0, timeout=period_s + 1)
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr: this request starts the window again
-        cache.set(key, count := 1, timeout=period_s + 1)
+        count = _count(key, timeout=period_s + 1)
     except Exception:  # noqa: BLE001 - a broken cache must not stop customers ordering
         logger.exception("the order rate limit could not count; letting the order through")
         return
     if count > limit:
         raise RateLimited(limit=limit, period_s=period_s, retry_after_s=max(1, math.ceil((window + 1) * period_s - now)))
+
+
+def _count(key: str, *, timeout: int) -> int:
+    """One more request in the window: an increment, and only for the window's first request an add. (The
+    database cache's add of a key it has is a failed INSERT in a write transaction of its own; with Redis,
+    one round trip fewer.)"""
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window's first request (or the counter expired)
+        pass
+    if cache.add(key, 1, timeout=timeout):
+        return 1
+    try:
+        return cache.incr(key)  # a concurrent request started the window a moment ago
+    except ValueError:  # and it has expired already: this request starts the window again
+        cache.set(key, 1, timeout=timeout)
+        return 1
 
 
 def _client_key(address: str) -> str:

@@ -32,9 +32,11 @@ class Singleton(models.Model):
 
     @classmethod
     def add_one(cls, field_name: str) -> None:
-        """Add one to a counter; an UPDATE with F() so that concurrent threads all count."""
-        cls.load()
-        cls.objects.filter(pk=1).update(**{field_name: F(field_name) + 1})
+        """Add one to a counter; an UPDATE with F() so that concurrent threads all count. The row is created
+        only when the UPDATE finds none (a fresh database): one query per call, not a read and a write."""
+        if not cls.objects.filter(pk=1).update(**{field_name: F(field_name) + 1}):
+            cls.load()
+            cls.objects.filter(pk=1).update(**{field_name: F(field_name) + 1})
 
 
 class ShopMode(models.TextChoices):

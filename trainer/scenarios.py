@@ -4,7 +4,7 @@ none inherits a short timeout or a small budget from the one before it."""
 
 from dataclasses import dataclass, field
 
-from workflow.engine_policy import EnginePolicy, check_policy, default_policy, reset_policy, set_policy
+from workflow.engine_policy import EnginePolicy, check_policy, default_policy, set_policy
 
 from .batch import send_made_up_customers
 from .shop_control import ShopControl
@@ -95,8 +95,7 @@ def apply_scenario(name: str, control: ShopControl | None = None) -> tuple[dict,
     scenario = SCENARIOS[name]
     check_policy(EnginePolicy(**{**default_policy().as_dict(), **scenario.policy}))
     knobs = (control or ShopControl()).configure(**scenario.settings)
-    reset_policy()
-    policy = set_policy(**scenario.policy)
+    policy = set_policy(from_defaults=True, **scenario.policy)  # one change: no task sees the defaults alone
     if scenario.customers:
         send_made_up_customers(scenario.customers)
     return knobs, policy

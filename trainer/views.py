@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from orders.models import Order
-from workflow.engine_policy import FIELDS, PolicyRefused, current_policy, describe, set_policy
+from workflow.engine_policy import APPLIES, FIELDS, PolicyRefused, current_policy, describe, set_policy
 from workflow.models import current_store_mode, set_store_mode
 from workflow.snapshot import process_snapshot
 
@@ -133,7 +133,7 @@ def policy(request):
     if not form.is_valid():
         return _page(request, policy_form=form)
     in_force = set_policy(**{name: form.cleaned_data[name] for name in FIELDS})
-    messages.success(request, f"Policy: {describe(in_force)}. The next attempt uses it.")
+    messages.success(request, f"Policy: {describe(in_force)}. {APPLIES}")
     return redirect("trainer:page")
 
 

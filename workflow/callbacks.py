@@ -122,8 +122,9 @@ def check_callback_deadline(order_id: int, *, client: ShopClient | None = None, 
         return "nothing to do"
     if order.callback_deadline_at and order.callback_deadline_at > now:
         return "not due yet"
+    policy = policy or current_retry_policy()
     seen = (order.attempts_made, order.callback_deadline_at)
-    answer = ask_the_shop(order, client)
+    answer = ask_the_shop(order, client, timeout_s=policy.call_timeout_s)
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         # A duplicate check, the callback, or a newer attempt may have moved it while we asked.
@@ -133,7 +134,7 @@ def check_callback_deadline(order_id: int, *, client: ShopClient | None = None, 
         if settle_by_answer(order, answer, now=now, engine=engine):
             return "confirmed by asking" if answer.holds == ShopHolds.ACCEPTED else "waiting longer"
         retry_or_settle(
-            order, now=now, policy=policy or current_retry_policy(), engine=engine, shop=answer,
+            order, now=now, policy=policy, engine=engine, shop=answer,
             give_up_reason=f"the shop did not confirm the order after {order.attempts_made} attempts",
         )
         return "resubmitting" if order.status == OrderStatus.WAITING_RETRY else "failed"

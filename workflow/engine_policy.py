@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 
 from .models import WorkflowSettings
 from .retry_policy import RetryPolicy
@@ -27,6 +28,8 @@ MAX_ATTEMPTS = 50
 MAX_BACKOFF_S = 3600
 MAX_CALLBACK_DEADLINE_S = 3600
 MIN_SHOP_TIMEOUT_S = 0.5
+# What a change reaches: an order's attempt budget is fixed when it is placed (Order.attempt_limit).
+APPLIES = "Waits and timeouts apply to every order's next attempt; the number of attempts to orders placed from now on."
 
 
 class PolicyRefused(ValueError):
@@ -72,11 +75,28 @@ def default_policy() -> EnginePolicy:
 
 
 def current_policy() -> EnginePolicy:
+    return policy_of(WorkflowSettings.load())
+
+
+def current_mode_and_policy() -> tuple[str, EnginePolicy]:
+    """The store mode and the policy in force, from one read of their row (the order form needs both)."""
     row = WorkflowSettings.load()
+    return row.store_mode, policy_of(row)
+
+
+def policy_of(row: WorkflowSettings) -> EnginePolicy:
+    """The policy a settings row states, its empty fields filled from the environment's defaults."""
     defaults = default_policy()
     return EnginePolicy(**{
         name: getattr(row, name) if getattr(row, name) is not None else getattr(defaults, name) for name in FIELDS
     })
+
+
+def _locked_row() -> WorkflowSettings:
+    """The settings row, locked until the caller's transaction ends: two changes at once are checked and
+    saved one after the other, never each against the other's old values."""
+    WorkflowSettings.load()  # made if missing
+    return WorkflowSettings.objects.select_for_update().get(pk=1)
 
 
 def current_retry_policy() -> RetryPolicy:
@@ -85,7 +105,10 @@ def current_retry_policy() -> RetryPolicy:
 
 def check_policy(policy: EnginePolicy) -> None:
     """Raise PolicyRefused naming every field that cannot run, and why."""
-    errors = {}
+    # NaN fails every comparison, so the range checks below would let it through where they test "<" or ">".
+    errors = {name: "a finite number" for name, value in policy.as_dict().items() if not math.isfinite(value)}
+    if errors:
+        raise PolicyRefused(errors)
     if not 1 <= policy.max_attempts <= MAX_ATTEMPTS:
         errors["max_attempts"] = f"between 1 and {MAX_ATTEMPTS} attempts"
     if not 0 <= policy.backoff_s <= MAX_BACKOFF_S:
@@ -110,29 +133,30 @@ def check_policy(policy: EnginePolicy) -> None:
         raise PolicyRefused(errors)
 
 
-def set_policy(**changes) -> EnginePolicy:
-    """Change some fields of the live policy (None: leave as is); returns the policy in force. Raises
-    PolicyRefused, changing nothing, if the result could not run."""
+def set_policy(*, from_defaults: bool = False, **changes) -> EnginePolicy:
+    """Change some fields of the live policy (None: leave as is), or with `from_defaults` set the
+    environment's defaults changed by these; returns the policy in force. Raises PolicyRefused, changing
+    nothing, if the result could not run."""
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise PolicyRefused({name: "not a field of the policy" for name in sorted(unknown)})
     changes = {name: value for name, value in changes.items() if value is not None}
-    policy = EnginePolicy(**{**current_policy().as_dict(), **changes})
-    check_policy(policy)
-    row = WorkflowSettings.load()
-    for name, value in changes.items():
-        setattr(row, name, value)
-    row.save()
+    with transaction.atomic():
+        row = _locked_row()
+        base = default_policy() if from_defaults else policy_of(row)
+        policy = EnginePolicy(**{**base.as_dict(), **changes})
+        check_policy(policy)
+        for name in FIELDS:
+            if from_defaults or name in changes:
+                setattr(row, name, changes.get(name))  # None: the environment's default
+        # Only the policy's fields: a mode switch saved meanwhile stays.
+        row.save(update_fields=[*FIELDS, "changed_at"])
     return policy
 
 
 def reset_policy() -> EnginePolicy:
     """Back to the environment's defaults."""
-    row = WorkflowSettings.load()
-    for name in FIELDS:
-        setattr(row, name, None)
-    row.save()
-    return current_policy()
+    return set_policy(from_defaults=True)
 
 
 def describe(policy: EnginePolicy) -> str:

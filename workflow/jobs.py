@@ -41,21 +41,22 @@ def task_group(order: Order) -> str:
     return f"order {order.public_id}"
 
 
-def enqueue_store_order(order: Order) -> None:
-    timeout = store_task_timeout_s()
+def enqueue_store_order(order: Order, *, timeout: int | None = None) -> None:
+    """`timeout`: the store task's timeout if the caller has the policy at hand (else read from it)."""
+    timeout = timeout or store_task_timeout_s()
     enqueue_task(store_order_task, order, timeout=timeout, budget_s=timeout)
 
 
-def requeue_with_longer_timeout(order_id: int, budget_s: int | None) -> str | None:
-    """If the policy's shop timeout has grown past what a store-order task was queued for (`budget_s`),
-    queue the order's task again with the new timeout and say so; None if the task may run as it is."""
-    needed = store_task_timeout_s()
-    if budget_s is None or budget_s >= needed:
+def requeue_with_longer_timeout(order_id: int, budget_s: int | None, *, needed_s: int) -> str | None:
+    """If the task timeout of the policy the task will run under (`needed_s`) has grown past what the
+    store-order task was queued for (`budget_s`), queue the order's task again with the new timeout and say
+    so; None if the task may run as it is."""
+    if budget_s is None or budget_s >= needed_s:
         return None
     order = Order.objects.filter(pk=order_id).first()
     if order is not None:
         enqueue_store_order(order)
-    return f"queued again with the policy's longer timeout ({needed} s, was {budget_s} s)"
+    return f"queued again with the policy's longer timeout ({needed_s} s, was {budget_s} s)"
 
 
 def store_task_timeout_s() -> int:

@@ -119,7 +119,7 @@ def current_store_mode() -> str:
 def set_store_mode(mode: str) -> WorkflowSettings:
     settings = WorkflowSettings.load()
     settings.store_mode = StoreMode(mode)
-    settings.save()
+    settings.save(update_fields=["store_mode", "changed_at"])  # not the policy's fields: a change made meanwhile stays
     return settings
 
 

@@ -2,8 +2,9 @@
 process), what the queue holds, and what the workers are doing.
 
 The one place the live pictures read from: the process diagram (trainer/diagram.py), the order's own
-diagram, the trainer's dashboard figures (trainer/stats.py) and the execution table's position all use
-the functions here, so they cannot disagree.
+diagram and the trainer's dashboard figures (trainer/stats.py) use the functions here, so they cannot
+disagree. The execution table is not drawn from here: step_after_event maps its rows onto the same steps,
+and tests/trainer/test_diagram.py checks that each order's last row and its status land on one step.
 
 What is knowable, and from where:
 - orders by step: the orders' statuses (and, for a final order, whether its mail went out);

@@ -18,7 +18,7 @@ from orders.models import CustomerWait, Order, Pizza, StoreMode, WaitOutcome
 from orders.process import OrderNotPlaced
 
 from .attempt import store_in_request
-from .engine_policy import current_retry_policy
+from .engine_policy import EnginePolicy, current_mode_and_policy, current_retry_policy
 from .events import elapsed_ms, record_event
 from .idempotency import Source, shop_key_for
 from .jobs import enqueue_store_order
@@ -43,6 +43,7 @@ def place_order(
     *, pizza: Pizza, size: str, quantity: int, name: str, email: str, address: str, mode: str | None = None,
     callback_url: str = "", source: str = Source.FORM, client_key: str | None = None,
     in_same_transaction: Callable[[Order], object] | None = None,
+    policy: EnginePolicy | None = None, when_placed: Callable[[Order], object] | None = None,
 ) -> Order:
     """Commit the order with its job (asynchronous) or the shop's answer (synchronous); returns it.
 
@@ -51,21 +52,27 @@ def place_order(
     if the first one was rolled back, reaches the shop under the same key. The same form id sent back with
     other content (Back, then changed) is a new order with a key of its own.
     `in_same_transaction(order)` runs right after the order is saved (the API records its key there); if it
-    raises, nothing is kept. Raises OrderNotPlaced if the synchronous call to the shop fails.
+    raises, nothing is kept. `when_placed(order)` runs last in the same transaction, once the order is
+    queued or stored (not for an order returned because it was placed before). `policy`: the live policy,
+    if the caller has read it already. Raises OrderNotPlaced if the synchronous call to the shop fails.
     """
     shop_key = shop_key_for(source, client_key)
     if client_key and (existing := Order.objects.filter(idempotency_key=shop_key).first()):
         if existing.line_and_customer == (pizza.pk, size, quantity, name, email, address):
             return existing
         shop_key = shop_key_for(source, None)
+    if mode is None or policy is None:
+        mode_now, policy_now = current_mode_and_policy()
+        mode, policy = mode or mode_now, policy or policy_now
     unit_price, total_price = quote(pizza=pizza, size=size, quantity=quantity)
     order = Order(
         pizza=pizza, size=size, quantity=quantity, customer_name=name, customer_email=email,
         delivery_address=address, callback_url=callback_url, unit_price=unit_price, total_price=total_price,
-        attempt_limit=current_retry_policy().max_attempts, mode=mode or current_store_mode(),
-        idempotency_key=shop_key,
+        attempt_limit=policy.max_attempts, mode=mode, idempotency_key=shop_key,
     )
-    order.full_clean(validate_unique=False)  # the unique key is the database's to enforce, race-free
+    # The fields' own rules only: the unique key, the check constraints and the menu item's existence are
+    # the database's to enforce (race-free, and without a query each; the caller has just read the pizza).
+    order.full_clean(exclude=["pizza"], validate_unique=False, validate_constraints=False)
     started = timezone.now()
     try:
         with transaction.atomic():
@@ -75,7 +82,9 @@ def place_order(
             if order.mode == StoreMode.SYNC:
                 _store_now(order, started=started)
             else:
-                _queue(order, started=started)
+                _queue(order, started=started, timeout=policy.task_timeout_s)
+            if when_placed is not None:
+                when_placed(order)
     except IntegrityError:
         # The same request, placed by a concurrent one a moment earlier: that order is this one.
         if client_key and (existing := Order.objects.filter(idempotency_key=shop_key).first()):
@@ -105,8 +114,8 @@ def _not_placed(error: ShopError, *, retry_is_safe: bool) -> OrderNotPlaced:
     return ShopAnswerLost(f"We sent your order, but the pizza shop's answer was lost ({error}): the shop may have it. {again}")
 
 
-def _queue(order: Order, *, started) -> None:
-    enqueue_store_order(order)
+def _queue(order: Order, *, started, timeout: int) -> None:
+    enqueue_store_order(order, timeout=timeout)
     record_event(
         order, EventKind.PLACED, at=started, duration_ms=elapsed_ms(started),
         customer="Submitted the form and got the status page at once.",
@@ -126,20 +135,30 @@ def _store_now(order: Order, *, started) -> None:
 
 
 def submit_order(*, source: str = Source.FORM, **fields) -> Order:
-    """Place an order as a customer does, and record how long they waited and what they saw."""
-    mode = current_store_mode()
+    """Place an order as a customer does, and record how long they waited and what they saw: in the order's
+    own transaction when it is placed (one commit), after it when nothing was kept (the wait still counts)."""
+    mode, policy = current_mode_and_policy()  # one read of the settings row for the whole request
     started_at, started = timezone.now(), time.perf_counter()
+    recorded = []  # the order whose wait was written in its transaction
+
+    def record_accepted(order: Order) -> None:
+        _record_wait(mode, source, started_at, started, WaitOutcome.ACCEPTED, order=order)
+        recorded.append(order)
+
     try:
-        order = place_order(mode=mode, source=source, **fields)
+        order = place_order(mode=mode, policy=policy, source=source, when_placed=record_accepted, **fields)
     except OrderNotPlaced as error:
         _record_wait(mode, source, started_at, started, WaitOutcome.ERROR, error=str(error))
         raise
-    _record_wait(mode, source, started_at, started, WaitOutcome.ACCEPTED, order=order)
+    if not recorded or recorded[-1] is not order:
+        # The same submission again (its order placed before, or a moment ago by a concurrent request whose
+        # transaction won): this customer's wait is recorded on its own.
+        _record_wait(mode, source, started_at, started, WaitOutcome.ACCEPTED, order=order)
     return order
 
 
-def _record_wait(mode, source, started_at, started, outcome, *, order=None, error=""):
-    CustomerWait.objects.create(
+def _record_wait(mode, source, started_at, started, outcome, *, order=None, error="") -> CustomerWait:
+    return CustomerWait.objects.create(
         mode=mode, source=source, started_at=started_at, duration_ms=round((time.perf_counter() - started) * 1000),
         outcome=outcome, error=error[:300], order=order,
     )

@@ -8,11 +8,15 @@ queue these very tasks (workflow.jobs imports them to name them), so a top-level
 def store_order_task(order_id: int, budget_s: int | None = None) -> str:
     """`budget_s`: the django-q2 timeout this task was queued with (None: Q_CLUSTER's, the largest)."""
     from .attempt import store_order
+    from .engine_policy import current_policy
     from .jobs import requeue_with_longer_timeout
 
-    if (requeued := requeue_with_longer_timeout(order_id, budget_s)) is not None:
+    # One reading of the policy for both the budget check and the call: read twice, a longer shop timeout
+    # set in between would run the call under a django-q2 timeout sized for the shorter one.
+    policy = current_policy()
+    if (requeued := requeue_with_longer_timeout(order_id, budget_s, needed_s=policy.task_timeout_s)) is not None:
         return requeued
-    attempt = store_order(order_id)
+    attempt = store_order(order_id, policy=policy.retry)
     return "nothing due" if attempt is None else f"attempt {attempt.number}: {attempt.outcome}"
 
 

@@ -68,3 +68,14 @@ def test_admins_see_and_delete_lockouts_in_the_admin(client, staff):
     assert deleted.status_code == 302 and not AccessAttempt.objects.exists()
     client.logout()
     assert log_in(client, PASSWORD).status_code == 302
+
+
+def test_a_made_up_x_forwarded_for_does_not_dodge_the_lock(client, staff):
+    """Without a trusted proxy the address is REMOTE_ADDR (asyncpizza.client_address), for django-axes as
+    for the order rate limit: a client writing a new X-Forwarded-For each time is still one address."""
+    for n in range(10):
+        client.post(LOGIN, {"username": "rosa", "password": f"wrong-{n}", "next": "/admin/"},
+                    REMOTE_ADDR="192.0.2.10", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}")
+    answer = client.post(LOGIN, {"username": "rosa", "password": PASSWORD, "next": "/admin/"},
+                         REMOTE_ADDR="192.0.2.10", HTTP_X_FORWARDED_FOR="198.51.100.77")
+    assert answer.status_code == 429

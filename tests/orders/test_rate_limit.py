@@ -2,6 +2,7 @@
 429 with the input kept, the API a 429 JSON with Retry-After; nothing is placed. The trainer's batch places
 its orders in-process and is never limited."""
 
+import json
 import uuid
 
 import pytest
@@ -95,3 +96,12 @@ def test_behind_a_trusted_proxy_the_client_is_the_address_the_proxy_saw(rf, sett
     with pytest.raises(RateLimited):  # the client's own X-Forwarded-For entries change nothing
         count_order_request(rf.post("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="7.7.7.7, 198.51.100.5"))
     count_order_request(rf.post("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.6"))
+
+
+def test_without_a_trusted_proxy_x_forwarded_for_cannot_make_a_client_someone_new(client, menu, three_a_minute):
+    for n in range(3):
+        assert order_through_the_form(client, HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code == 303
+    assert order_through_the_form(client, HTTP_X_FORWARDED_FOR="198.51.100.99").status_code == 429
+    api = client.post("/api/orders", json.dumps(order_body()), content_type="application/json",
+                      headers={"X-Forwarded-For": "203.0.113.99"})
+    assert api.status_code == 429

@@ -73,3 +73,22 @@ def test_a_shop_still_deciding_is_waited_for_without_using_an_attempt(menu, shop
     order.refresh_from_db()
     assert order.status == OrderStatus.AWAITING_CALLBACK and order.attempts_made == 1
     assert order.callback_deadline_at >= before + timezone.timedelta(seconds=settings.SHOP_CALLBACK_DEADLINE_S - 1)
+
+
+def test_the_deadlines_question_to_the_shop_waits_as_long_as_the_live_policy_says(menu, shop, shop_client):
+    """The policy's shop timeout is the timeout of every call to the shop; the look-up at the deadline
+    used the environment's SHOP_TIMEOUT_S instead (a slow shop in callback mode looked unreachable)."""
+    from workflow.engine_policy import set_policy
+
+    class RecordingClient(ShopClient):
+        timeouts = []
+
+        def look_up(self, idempotency_key, *, timeout_s=None):
+            self.timeouts.append(timeout_s)
+            return super().look_up(idempotency_key, timeout_s=timeout_s)
+
+    set_policy(shop_timeout_s=4.5)
+    order = overdue_order(menu)
+    client = RecordingClient(shop_client.base_url, connect_timeout_s=1, read_timeout_s=3)
+    assert check_callback_deadline(order.pk, client=client) == "resubmitting"
+    assert RecordingClient.timeouts == [4.5]

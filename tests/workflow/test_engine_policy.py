@@ -157,3 +157,73 @@ def test_the_command_names_the_option_it_refuses():
         call_command("policy", "--shop-timeout", "900")
     with pytest.raises(CommandError, match="--backoff-cap the longest wait"):
         call_command("policy", "--backoff", "9", "--backoff-cap", "3")
+
+
+@pytest.mark.parametrize("field", ["max_attempts", "backoff_s", "backoff_cap_s", "shop_timeout_s", "callback_deadline_s"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_a_number_that_is_not_finite_is_refused_for_every_field(field, value):
+    """`policy --shop-timeout nan` passed both of its comparisons, was stored, and crashed the command (and,
+    on PostgreSQL, which keeps NaN, every page and task that reads the policy)."""
+    before = current_policy()
+    with pytest.raises(PolicyRefused) as refusal:
+        set_policy(**{field: value})
+    assert "a finite number" in refusal.value.errors[field]
+    assert current_policy() == before
+
+
+def test_the_command_refuses_nan_with_a_message():
+    with pytest.raises(CommandError, match="--shop-timeout a finite number"):
+        call_command("policy", "--shop-timeout", "nan")
+
+
+def test_a_policy_change_landing_as_the_task_starts_does_not_outgrow_the_tasks_timeout(menu, shop, monkeypatch):
+    """The task compares its budget with the policy, then calls the shop: both must use one reading of the
+    policy. Read twice, a longer shop timeout set in between would run the call under a django-q2 timeout
+    sized for the shorter one (killed mid-call, the attempt left 'in progress' until recovery)."""
+    from workflow import engine_policy, jobs
+
+    set_policy(shop_timeout_s=1)
+    order = make_order(menu)
+    budget = task_timeout_s(1)
+    real_current_policy, readings = engine_policy.current_policy, []
+
+    def current_policy_then_a_change():
+        policy = real_current_policy()
+        if not readings:
+            readings.append(policy)
+            set_policy(shop_timeout_s=4)  # the trainer's change lands just after the task's first reading
+        return policy
+
+    monkeypatch.setattr(engine_policy, "current_policy", current_policy_then_a_change)
+    monkeypatch.setattr(jobs, "current_policy", current_policy_then_a_change, raising=False)
+    store_order_task(order.pk, budget_s=budget)
+    attempt = StoreAttempt.objects.get(order=order)
+    assert attempt.outcome == AttemptOutcome.ACCEPTED and attempt.task_timeout_s == budget
+
+
+def test_a_mode_switch_and_a_policy_change_at_the_same_moment_keep_both(monkeypatch):
+    """Each used to save the whole settings row it had read, so the later save put back the other's old
+    value (a policy change undone by a mode switch, or the reverse)."""
+    from workflow.models import WorkflowSettings, current_store_mode, set_store_mode
+
+    real_load, interleaved = WorkflowSettings.load.__func__, []
+
+    def load_then(other_change):
+        def load(cls):
+            row = real_load(cls)
+            if not interleaved:
+                interleaved.append(True)
+                other_change()  # commits between this caller's read and its save
+            return row
+        return classmethod(load)
+
+    monkeypatch.setattr(WorkflowSettings, "load", load_then(lambda: set_policy(max_attempts=7)))
+    set_store_mode("sync")
+    monkeypatch.setattr(WorkflowSettings, "load", classmethod(real_load))
+    assert current_store_mode() == "sync" and current_policy().max_attempts == 7
+
+    interleaved.clear()
+    monkeypatch.setattr(WorkflowSettings, "load", load_then(lambda: set_store_mode("async")))
+    set_policy(max_attempts=9)
+    monkeypatch.setattr(WorkflowSettings, "load", classmethod(real_load))
+    assert current_store_mode() == "async" and current_policy().max_attempts == 9

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from workflow.engine_policy import PolicyRefused, current_policy, describe, reset_policy, set_policy
+from workflow.engine_policy import APPLIES, PolicyRefused, current_policy, describe, reset_policy, set_policy
 
 # Command-line option -> field of the policy.
 OPTIONS = {
@@ -14,7 +14,7 @@ OPTIONS = {
 
 class Command(BaseCommand):
     help = (
-        "Print the engine's live policy, or change it (kept in the database: the next attempt uses it, no "
+        "Print the engine's live policy, or change it (kept in the database: no "
         "restart). Without arguments: print it."
     )
 
@@ -45,4 +45,4 @@ class Command(BaseCommand):
             policy = current_policy()
         self.stdout.write(f"Policy: {describe(policy)}.")
         if changes or defaults:
-            self.stdout.write("The next attempt uses it; no restart needed.")
+            self.stdout.write(f"{APPLIES} It takes effect with no restart.")
