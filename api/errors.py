@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse
 from ninja.errors import HttpError, ValidationError
 
 from orders.process import OrderNotPlaced
-from orders.rate_limit import RateLimited
+from core.rate_limit import RateLimited
 from workflow.start import ShopAnswerLost, ShopRefusedInRequest
 
 from .parsers import UnsupportedMediaType

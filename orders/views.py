@@ -10,7 +10,7 @@ from .mailbox import read_mailbox
 from .menu import quote
 from .models import Order, Pizza
 from .process import OrderNotPlaced, process
-from .rate_limit import RateLimited, count_order_request
+from core.rate_limit import RateLimited, count_order_request
 
 class HttpResponseSeeOther(HttpResponseRedirect):
     """303: the browser follows with a GET, so reloading the status page never submits the order again."""

@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 
 from orders.models import Order
-from orders.rate_limit import RateLimited, count_order_request
+from core.rate_limit import RateLimited, count_order_request
 from trainer.tasks import place_made_up_order_task
 
 from ..api.helpers import order_body, post_order
