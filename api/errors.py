@@ -8,8 +8,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpResponse
 from ninja.errors import HttpError, ValidationError
 
-from orders.process import OrderNotPlaced
 from core.rate_limit import RateLimited
+from orders.process import OrderNotPlaced
 from workflow.start import ShopAnswerLost, ShopRefusedInRequest
 
 from .parsers import UnsupportedMediaType

@@ -5,12 +5,14 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.rate_limit import RateLimited, count_order_request
+
 from .forms import OrderForm
 from .mailbox import read_mailbox
 from .menu import quote
 from .models import Order, Pizza
 from .process import OrderNotPlaced, process
-from core.rate_limit import RateLimited, count_order_request
+
 
 class HttpResponseSeeOther(HttpResponseRedirect):
     """303: the browser follows with a GET, so reloading the status page never submits the order again."""

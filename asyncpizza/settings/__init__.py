@@ -7,7 +7,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_float, env_int, env_list, env_str
+from .env import env_bool, env_float, env_host_ports, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("ASYNCPIZZA_VAR_DIR", str(BASE_DIR / "var")))
@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     # asyncpizza comes before staticfiles so that its runserver (staticfiles' own, plus TCP_NODELAY) wins.
     "asyncpizza",
+    "core",  # the plumbing every app shares; its one table holds the rate limit's counters
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",  # django-axes: locks out repeated failed logins (see "Login throttling" below)
@@ -186,9 +187,10 @@ WEBHOOK_TOLERANCE_S = env_int("WEBHOOK_TOLERANCE_S", 300, minimum=1)
 # Our own notifications to API clients' callback_url are signed with this secret.
 # API clients' callback_url must lead to a public address, in the demo too: anything else would let anyone
 # make the app call its own network (the shop's /reset on loopback). An operator opts in explicitly, for
-# named hosts (API_CALLBACK_ALLOWED_HOSTS=127.0.0.1 for a local receiver) or for all (the flag).
+# named hosts and ports (API_CALLBACK_ALLOWED_HOSTS=127.0.0.1:9000 for a local receiver: that port only, never
+# the shop's on the same host) or for all (the flag). As (host, port) pairs.
 API_CALLBACK_ALLOW_PRIVATE = env_bool("API_CALLBACK_ALLOW_PRIVATE", False)
-API_CALLBACK_ALLOWED_HOSTS = env_list("API_CALLBACK_ALLOWED_HOSTS", [])
+API_CALLBACK_ALLOWED_HOSTS = env_host_ports("API_CALLBACK_ALLOWED_HOSTS")
 API_CALLBACK_SECRET = env_str("API_CALLBACK_SECRET", "demo-only-api-callback-secret-change-me")
 # Delivering those notifications: the HTTP timeout of one try (one try is one task: keep it well under
 # Q_TASK_TIMEOUT_S), how many tries, and the backoff between them (first wait, doubling after each failure,
