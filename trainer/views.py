@@ -1,8 +1,7 @@
 """The trainer's page: the switch, the scenarios, the shop's knobs, a batch of customers, live figures.
-Staff only."""
+Staff with the permission to run the trainer only (trainer.access); the customer's own diagram is public."""
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -12,6 +11,7 @@ from workflow.models import current_store_mode, set_store_mode
 from workflow.snapshot import process_snapshot
 
 from . import stats
+from .access import trainers_only
 from .batch import send_made_up_customers
 from .charts import wait_chart_svg
 from .diagram import diagram_context
@@ -56,20 +56,20 @@ def _figures(control=None) -> dict:
     return {**figures, "chart": chart}
 
 
-@staff_member_required
+@trainers_only
 @require_GET
 def trainer(request):
     return _page(request)
 
 
-@staff_member_required
+@trainers_only
 @require_GET
 def figures(request):
     """The live part of the page, polled by htmx."""
     return render(request, "trainer/partials/figures.html", _figures())
 
 
-@staff_member_required
+@trainers_only
 @require_POST
 def switch_mode(request):
     form = ModeForm(request.POST)
@@ -81,7 +81,7 @@ def switch_mode(request):
     return redirect("trainer:page")
 
 
-@staff_member_required
+@trainers_only
 @require_POST
 def scenario(request):
     form = ScenarioForm(request.POST)
@@ -97,7 +97,7 @@ def scenario(request):
     return redirect("trainer:page")
 
 
-@staff_member_required
+@trainers_only
 @require_POST
 def knobs(request):
     form = KnobsForm(request.POST)
@@ -115,7 +115,7 @@ def knobs(request):
     return _page(request, knobs_form=form, status=200)
 
 
-@staff_member_required
+@trainers_only
 @require_POST
 def batch(request):
     form = BatchForm(request.POST)
@@ -126,7 +126,7 @@ def batch(request):
     return redirect("trainer:page")
 
 
-@staff_member_required
+@trainers_only
 @require_POST
 def policy(request):
     form = PolicyForm(request.POST)
@@ -137,7 +137,7 @@ def policy(request):
     return redirect("trainer:page")
 
 
-@staff_member_required
+@trainers_only
 @require_GET
 def diagram(request):
     """The live process diagram (staff): the whole page, or its drawing alone for htmx's refresh."""

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from orders.menu import load_menu
 from api.recovery import ensure_notification_sweep
+from trainer.access import TRAINERS_GROUP, ensure_trainers_group
 from workflow.jobs import ensure_reconciliation_schedule, ensure_recovery_schedule
 
 
@@ -36,6 +37,8 @@ class Command(BaseCommand):
         ensure_notification_sweep()
         ensure_reconciliation_schedule()
         self.stdout.write("The sweeps for stalled orders, notifications and the shop's ledger are scheduled every minute.")
+        ensure_trainers_group()
+        self.stdout.write(f"The group {TRAINERS_GROUP!r} may run the trainer (add staff to it in the admin).")
         if demo_admin:
             self._ensure_demo_admin()
 
