@@ -43,6 +43,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # An oversized body on the JSON endpoints: 413 in JSON naming the limit, before it is read (core.body_limit).
+    "core.body_limit.JsonBodyLimitMiddleware",
     # Serves /static/ from the web process itself under gunicorn (the production profile), compressed and,
     # with DJANGO_STATIC_MANIFEST, with hashed names cached for a year.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -58,6 +60,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "asyncpizza.urls"
+# What speaks only JSON (core.body_limit answers an oversized body there in JSON): the app's paths, and the
+# shop simulator's URLconf (runshop serves it alone).
+JSON_ONLY_PATHS = ["/api/", "/webhooks/"]
+JSON_ONLY_URLCONFS = ["shop.urls"]
 WSGI_APPLICATION = "asyncpizza.wsgi.application"
 
 TEMPLATES = [
