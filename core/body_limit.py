@@ -11,10 +11,24 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 
 
-def speaks_json(request: HttpRequest) -> bool:
-    """Paths of the app that take and give JSON only, and URLconfs served only as JSON (the shop's)."""
-    return (request.path.startswith(tuple(settings.JSON_ONLY_PATHS))
-            or getattr(request, "urlconf", None) in settings.JSON_ONLY_URLCONFS)
+# The error shapes of the JSON endpoints, each keeping its clients' format; every one also carries the limit.
+SHAPES = {
+    # {"message": ..., "errors": [{"field": ..., "message": ...}]}: the order API's (api.errors)
+    "message-and-field-list": lambda message: {"message": message, "errors": [{"field": "body", "message": message}]},
+    # {"error": ...}: the app's webhook's
+    "error": lambda message: {"error": message},
+    # {"errors": {field: reason}}: the shop simulator's (shop.errors)
+    "errors-by-field": lambda message: {"errors": {"body": message}},
+}
+
+
+def error_shape(request: HttpRequest) -> str | None:
+    """The error shape of the JSON endpoint the request is for (settings.JSON_ONLY_PATHS, JSON_ONLY_URLCONFS),
+    or None when it is not for one (a page: Django's own answer)."""
+    shape = settings.JSON_ONLY_URLCONFS.get(getattr(request, "urlconf", None) or "")
+    if shape:
+        return shape
+    return next((shape for prefix, shape in settings.JSON_ONLY_PATHS.items() if request.path.startswith(prefix)), None)
 
 
 def too_large_message(limit: int, length: int | None = None) -> str:
@@ -23,12 +37,9 @@ def too_large_message(limit: int, length: int | None = None) -> str:
             f"(DATA_UPLOAD_MAX_MEMORY_SIZE). Nothing was read or stored.")
 
 
-def too_large(limit: int, length: int | None = None) -> JsonResponse:
-    """413, in a shape each of our JSON clients reads: the API's ("message", "errors" naming the field),
-    the shop's and the webhook's ("error"), plus the limit as a number."""
-    message = too_large_message(limit, length)
-    return JsonResponse({"message": message, "error": message, "errors": [{"field": "body", "message": message}],
-                         "limit_bytes": limit}, status=413)
+def too_large(limit: int, length: int | None = None, *, shape: str = "message-and-field-list") -> JsonResponse:
+    """413 in the endpoint's own error shape, with the limit as a number too."""
+    return JsonResponse({**SHAPES[shape](too_large_message(limit, length)), "limit_bytes": limit}, status=413)
 
 
 def _content_length(request: HttpRequest) -> int | None:
@@ -44,8 +55,9 @@ class JsonBodyLimitMiddleware:
 
     def __call__(self, request):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if limit is not None and speaks_json(request):
+        shape = error_shape(request) if limit is not None else None
+        if shape:
             length = _content_length(request)
             if length is not None and length > limit:
-                return too_large(limit, length)
+                return too_large(limit, length, shape=shape)
         return self.get_response(request)

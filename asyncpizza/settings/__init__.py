@@ -60,10 +60,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "asyncpizza.urls"
-# What speaks only JSON (core.body_limit answers an oversized body there in JSON): the app's paths, and the
-# shop simulator's URLconf (runshop serves it alone).
-JSON_ONLY_PATHS = ["/api/", "/webhooks/"]
-JSON_ONLY_URLCONFS = ["shop.urls"]
+# What speaks only JSON, with its error shape (core.body_limit answers an oversized body there in that shape):
+# the app's paths, and the shop simulator's URLconf (runshop serves it alone).
+JSON_ONLY_PATHS = {"/api/": "message-and-field-list", "/webhooks/": "error"}
+JSON_ONLY_URLCONFS = {"shop.urls": "errors-by-field"}
 WSGI_APPLICATION = "asyncpizza.wsgi.application"
 
 TEMPLATES = [
