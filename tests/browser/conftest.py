@@ -74,18 +74,27 @@ def pytest_runtest_makereport(item, call):
 
 class PageWatch:
     """What went wrong in a page that a person would notice even if the test did not look: an uncaught
-    script error, a server error (5xx) on any request, including htmx's polls. Requests that would leave
-    this machine are blocked and listed too."""
+    script error, a server error (5xx) on any request, including htmx's polls, anything the
+    Content-Security-Policy refused (a script, style or request the page then lacks). Requests that would
+    leave this machine are blocked and listed too."""
 
     def __init__(self):
         self.script_errors: list[str] = []
         self.server_errors: list[str] = []
+        self.csp_violations: list[str] = []
         self.blocked: list[str] = []
 
     def attach(self, context, page):
         context.route("**/*", self._only_loopback)
         page.on("pageerror", lambda error: self.script_errors.append(str(error)))
         page.on("response", self._on_response)
+        page.on("console", self._on_console)
+
+    def _on_console(self, message):
+        # Chromium reports each refusal on the console: "Refused to ... because it violates the following
+        # Content Security Policy directive: ..."
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
 
     def _only_loopback(self, route):
         if only_loopback(route.request.url):
@@ -102,6 +111,7 @@ class PageWatch:
         return (
             [f"script error: {e}" for e in self.script_errors]
             + [f"server error: {e}" for e in self.server_errors]
+            + [f"refused by the Content-Security-Policy: {e}" for e in self.csp_violations]
             + [f"request off this machine: {e}" for e in self.blocked]
         )
 
