@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from .axe import AXE_SOURCE_URL
 from .chromium import DESKTOP, PHONE, ChromiumMissing, launch_chromium, only_loopback
 
 # The live server listens on loopback by address, so that no name lookup is involved.
@@ -88,13 +89,14 @@ class PageWatch:
         context.route("**/*", self._only_loopback)
         page.on("pageerror", lambda error: self.script_errors.append(str(error)))
         page.on("response", self._on_response)
-        page.on("console", self._on_console)
+        page.on("console", lambda message: self._on_console(page, message))
 
-    def _on_console(self, message):
+    def _on_console(self, page, message):
         # Chromium reports each refusal on the console: "Refused to ... because it violates the following
         # Content Security Policy directive: ..."
-        if "Content Security Policy" in message.text:
-            self.csp_violations.append(message.text)
+        location = message.location or {}
+        if "Content Security Policy" in message.text and location.get("url") != AXE_SOURCE_URL:
+            self.csp_violations.append(f"{page.url} ({location.get('url', '')}:{location.get('lineNumber', '')}): {message.text}")
 
     def _only_loopback(self, route):
         if only_loopback(route.request.url):
