@@ -58,7 +58,7 @@ def count_order_request(request: HttpRequest, *, now: float | None = None) -> No
     address = hashlib.sha256(_client_key(client_address(request)).encode()).hexdigest()[:32]
     key = f"order-rate:{period_s}:{window}:{address}"
     try:
-        count = _count(key, timeout=period_s + 1)
+        count = _count(key, window_ends=(window + 1) * period_s, now=now)
     except Exception:  # noqa: BLE001 - a broken cache must not stop customers ordering
         logger.exception("the order rate limit could not count; letting the order through")
         return
@@ -66,12 +66,12 @@ def count_order_request(request: HttpRequest, *, now: float | None = None) -> No
         raise RateLimited(limit=limit, period_s=period_s, retry_after_s=max(1, math.ceil((window + 1) * period_s - now)))
 
 
-def _count(key: str, *, timeout: int) -> int:
+def _count(key: str, *, window_ends: float, now: float) -> int:
     """One more request in the window, counted atomically: in Redis when the cache is Redis, else in the
     database."""
     if isinstance(cache, RedisCache):
-        return _count_in_redis(key, timeout=timeout)
-    return _count_in_database(key, timeout=timeout)
+        return _count_in_redis(key, timeout=math.ceil(window_ends - now) + 1)
+    return _count_in_database(key, window_ends=window_ends, now=now)
 
 
 def _count_in_redis(key: str, *, timeout: int) -> int:
@@ -89,16 +89,15 @@ def _count_in_redis(key: str, *, timeout: int) -> int:
         return 1
 
 
-def _count_in_database(key: str, *, timeout: int) -> int:
+def _count_in_database(key: str, *, window_ends: float, now: float) -> int:
     """One statement the database runs atomically: insert the window's row at 1, or add 1 to it."""
     connection = connections[router.db_for_write(RateCount)]
     table = connection.ops.quote_name(RateCount._meta.db_table)
-    now = time.time()
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (bucket, count, expires_at) VALUES (%s, 1, %s) "
             f"ON CONFLICT (bucket) DO UPDATE SET count = {table}.count + 1 RETURNING count",
-            [key, now + timeout],
+            [key, window_ends],
         )
         count = cursor.fetchone()[0]
     if count == 1:  # a new window for this client: a moment to forget the windows that have ended
