@@ -5,7 +5,7 @@ import re
 from django.http import HttpRequest
 from ninja.parser import Parser
 
-from asyncpizza.strict_json import loads_strict
+from core.strict_json import loads_strict
 
 JSON_MEDIA_TYPE = re.compile(r"application/(json|[\w.+-]+\+json)")
 

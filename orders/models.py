@@ -136,7 +136,7 @@ class Order(CancellableOrder, MailState):
         return f"{self.quantity} × {self.pizza} ({self.size}) for {self.customer_name}"
 
     def get_absolute_url(self):
-        return reverse("orders:status", kwargs={"public_id": self.public_id})
+        return reverse("storefront:status", kwargs={"public_id": self.public_id})
 
     @property
     def short_id(self) -> str:

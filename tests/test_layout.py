@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["orders", "workflow", "api", "trainer", "asyncpizza", "console"]
+APPS = ["orders", "workflow", "api", "trainer", "asyncpizza", "console", "storefront", "core", "shop"]
 
 
 def modules(app: str):

@@ -7,7 +7,7 @@ import requests
 from urllib3.exceptions import NewConnectionError
 from django.conf import settings
 
-from asyncpizza.strict_json import JsonRejected, loads_strict
+from core.strict_json import JsonRejected, loads_strict
 from orders.models import Order
 
 from .diagnostics import body_start

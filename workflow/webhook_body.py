@@ -10,7 +10,7 @@ shop sends (event, reference, accepted_at) are ignored.
 import re
 import uuid
 
-from asyncpizza.strict_json import JsonRejected, loads_strict
+from core.strict_json import JsonRejected, loads_strict
 from orders.models import Order
 
 from .models import WebhookDelivery

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     # workflow comes before django_q so that its qcluster command (which adds a fast scheduler tick) wins.
     "workflow",
     "orders",
+    "storefront",
     "trainer",
     "api",
     "ninja",  # django-ninja, listed so that its Swagger UI is served from our /static/, never from a CDN

@@ -25,7 +25,7 @@ AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_MINUTES", 60, minimum=1) / 60  # hou
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "asyncpizza.client_address.client_address"
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
 AXES_VERBOSE = False
 
 # Anonymous order creation (the form and POST /api/orders): at most N per period per client address,

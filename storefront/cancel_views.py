@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from orders.models import Order
 
-from .cancellation import NotCancellable, request_cancellation
+from workflow.cancellation import NotCancellable, request_cancellation
 
 
 class HttpResponseSeeOther(HttpResponseRedirect):
@@ -22,6 +22,6 @@ def cancel_order(request, public_id):
             request_cancellation(order.pk, by="customer")
         except NotCancellable as refusal:
             order.refresh_from_db()
-            return render(request, "orders/cancel_confirm.html", {"order": order, "refusal": str(refusal)}, status=409)
+            return render(request, "storefront/cancel_confirm.html", {"order": order, "refusal": str(refusal)}, status=409)
         return HttpResponseSeeOther(order.get_absolute_url())
-    return render(request, "orders/cancel_confirm.html", {"order": order})
+    return render(request, "storefront/cancel_confirm.html", {"order": order})
