@@ -45,10 +45,10 @@ than 200 (form, status page) or 303 (order), or a failed connection."""
 PEER = """## The peer: Celery
 
 The last stack replaces django-q2 by what a Django team would otherwise pick: Celery 5 on Redis, the store
-step (the very same `workflow.tasks` functions) as a Celery task sent with `transaction.on_commit`
+step (the very same task functions of workflow) as a Celery task sent with `transaction.on_commit`
 (bench/celery_peer.py; Celery is installed by `make bench` from bench/requirements.txt, never the app's).
 Compare its row with the production profile's (django-q2 on Redis) in the tables above: the form's time and
-the pickup latency. With django-q2's Redis broker, the app keeps one broker per process (workflow/broker.py):
+the pickup latency. With django-q2's Redis broker, the app keeps one broker per process (core/broker.py):
 django-q2's `async_task` otherwise opens a new Redis connection for every task, where Celery reuses a pooled
 one."""
 

@@ -15,11 +15,11 @@ from django_q.models import Failure
 from api.models import CallbackDelivery, DeliveryState
 from orders.models import MailStatus, Order, OrderStatus
 from workflow.engine_policy import current_retry_policy
-from workflow.jobs import task_group, task_path
+from core.queue import task_group, task_path
 from workflow.mail import STATUS_EMAILS
 from workflow.models import EventKind, ExecutionEvent
 from workflow.recovery import GRACE, unmailed_final_orders
-from workflow.tasks import send_status_email_task
+from workflow.mail import send_status_email_task
 
 from .stuck import stuck_orders
 

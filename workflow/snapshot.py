@@ -24,12 +24,13 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django_q.models import OrmQ, Schedule
 
+from core.queue import task_path
 from orders.models import FINAL_STATUSES, Order, OrderStatus, StoreMode
 
-from .jobs import task_path
 from .mail import mail_pending
 from .models import AttemptOutcome, EventKind, StoreAttempt, current_store_mode
-from .tasks import check_callback_deadline_task, store_order_task
+from .attempt import store_order_task
+from .callbacks import check_callback_deadline_task
 
 
 @dataclass(frozen=True)

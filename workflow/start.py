@@ -17,11 +17,10 @@ from orders.menu import quote
 from orders.models import CustomerWait, Order, Pizza, StoreMode, WaitOutcome
 from orders.process import OrderNotPlaced
 
-from .attempt import store_in_request
+from .attempt import enqueue_store_order, store_in_request
 from .engine_policy import EnginePolicy, current_mode_and_policy, current_retry_policy
 from .events import elapsed_ms, record_event
 from .idempotency import Source, shop_key_for
-from .jobs import enqueue_store_order
 from .models import EventKind, current_store_mode
 from .retry_policy import RetryPolicy
 from .shop_client import ShopError

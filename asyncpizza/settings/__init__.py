@@ -7,6 +7,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from core.timeouts import CONNECT_TIMEOUT_CAP_S, task_timeout_s
+
 from .env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -159,7 +161,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # --- The store-order step ---------------------------------------------------------------------------
 SHOP_URL = env_str("SHOP_URL", "http://127.0.0.1:8001").rstrip("/")
 SHOP_TIMEOUT_S = env_float("SHOP_TIMEOUT_S", 10, minimum=0.1)
-SHOP_CONNECT_TIMEOUT_S = min(3.05, SHOP_TIMEOUT_S)
+SHOP_CONNECT_TIMEOUT_S = min(CONNECT_TIMEOUT_CAP_S, SHOP_TIMEOUT_S)
 # The bearer token of the shop simulator's control endpoints (PUT /settings, POST /reset, the ledger's
 # details): the shop requires it, the trainer and its commands send it. Unset, they are closed to all;
 # `manage.py demo` makes a random one for its three processes.
@@ -230,7 +232,7 @@ if not ALLOW_DEMO_SECRETS:
 # value for the whole cluster, fixed at its start, so it stays above that for the largest shop timeout the
 # policy accepts, or a slow but live task would be handed out twice.
 Q_TASK_MARGIN_S = env_float("Q_TASK_MARGIN_S", 30, minimum=1)
-Q_TASK_TIMEOUT_S = math.ceil(2 * (min(3.05, SHOP_TIMEOUT_MAX_S) + SHOP_TIMEOUT_MAX_S) + Q_TASK_MARGIN_S)
+Q_TASK_TIMEOUT_S = task_timeout_s(SHOP_TIMEOUT_MAX_S, margin_s=Q_TASK_MARGIN_S)
 Q_TASK_RETRY_S = 2 * Q_TASK_TIMEOUT_S + math.ceil(env_float("Q_RETRY_MARGIN_S", 30, minimum=1))
 # django-q2's own scheduler looks for due schedules every 30 s; our qcluster also ticks it this often, so
 # a retry due in 2 s starts about on time (see docs/ARCHITECTURE.md).

@@ -39,7 +39,7 @@ def test_if_the_job_cannot_be_queued_neither_order_nor_key_is_kept(client, menu,
     def broken_queue(*args, **kwargs):
         raise ConnectionError("queue unavailable")
 
-    monkeypatch.setattr("workflow.jobs.async_task", broken_queue)
+    monkeypatch.setattr("core.queue.async_task", broken_queue)
     with pytest.raises(ConnectionError):
         place_api_order(body=order_body(), idempotency_key="one-tx-broken")
     assert Order.objects.count() == 0 and IdempotencyKey.objects.count() == 0
