@@ -12,7 +12,8 @@ from django_q.signing import SignedPackage
 import api.services
 from api.models import IdempotencyKey
 from api.services import place_api_order
-from orders.models import CustomerWait, Order, OrderStatus, StoreMode, WaitOutcome
+from orders.models import Order, OrderStatus, StoreMode
+from workflow.models import CustomerWait, WaitOutcome
 from ..task_paths import STORE_ORDER_TASK
 from workflow.models import set_store_mode
 
