@@ -17,7 +17,6 @@ marks it interrupted and tries again under the same key, which the shop answers 
 """
 
 import logging
-from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
