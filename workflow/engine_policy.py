@@ -3,7 +3,7 @@
 without a restart. A field left empty in the database means the environment's default (settings).
 
 django-q2's task `timeout` follows from the shop timeout (task_timeout_s), per task. Its `retry` cannot: it
-is one value for the cluster, fixed at start (PITFALLS.md), sized in settings for SHOP_TIMEOUT_MAX_S. So a
+is one value for the cluster, fixed at start (docs/ARCHITECTURE.md), sized in settings for SHOP_TIMEOUT_MAX_S. So a
 shop timeout above that is refused here, and `retry > timeout` holds for every policy this module accepts.
 """
 

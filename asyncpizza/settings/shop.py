@@ -21,7 +21,7 @@ STORE_ORDER_MAX_ATTEMPTS = env_int("STORE_ORDER_MAX_ATTEMPTS", 13, minimum=1)
 STORE_ORDER_BACKOFF_S = env_float("STORE_ORDER_BACKOFF_S", 1, minimum=0)
 STORE_ORDER_BACKOFF_CAP_S = env_float("STORE_ORDER_BACKOFF_CAP_S", 60, minimum=0)
 # The largest shop timeout the live policy accepts. django-q2's `retry` is fixed when the cluster starts
-# (PITFALLS.md), so it is sized for this value (see Q_TASK_RETRY_S); a policy asking for more is refused.
+# (docs/ARCHITECTURE.md, "Timeouts, `retry` and `timeout`"), so it is sized for this value (see Q_TASK_RETRY_S); a policy asking for more is refused.
 SHOP_TIMEOUT_MAX_S = env_float("SHOP_TIMEOUT_MAX_S", max(60.0, SHOP_TIMEOUT_S), minimum=SHOP_TIMEOUT_S)
 
 # --- Callbacks, both ways ---------------------------------------------------------------------------

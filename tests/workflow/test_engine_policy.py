@@ -73,7 +73,7 @@ def test_a_policy_that_cannot_run_is_refused_and_changes_nothing(changes, field,
 
 
 def test_every_accepted_shop_timeout_keeps_djangos_retry_above_the_tasks_timeout():
-    """PITFALLS: `retry` must stay above `timeout`, and a pulled task may wait one timeout to start."""
+    """django-q2: `retry` must stay above `timeout`, and a pulled task may wait one timeout to start."""
     largest = task_timeout_s(settings.SHOP_TIMEOUT_MAX_S)
     assert largest <= settings.Q_TASK_TIMEOUT_S and settings.Q_TASK_RETRY_S > 2 * largest
 
