@@ -1,3 +1,6 @@
+"""The customer's pages: the order form and its price line, the status page, the order's own diagram, and the
+demo's mailbox (staff). The cancel step is in cancel_views.py."""
+
 import uuid
 
 from django.contrib.admin.views.decorators import staff_member_required
@@ -13,6 +16,7 @@ from orders.process import OrderNotPlaced, process
 from orders.rate_limit import RateLimited, count_order_request
 from trainer.diagram import diagram_context
 from workflow.snapshot import process_snapshot
+
 
 class HttpResponseSeeOther(HttpResponseRedirect):
     """303: the browser follows with a GET, so reloading the status page never submits the order again."""
