@@ -28,7 +28,7 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import connections, router
 from django.http import HttpRequest
 
-from asyncpizza.client_address import client_address
+from core.client_address import client_address
 
 from .models import RateCount
 
