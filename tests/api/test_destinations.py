@@ -108,7 +108,7 @@ def test_the_port_of_an_allowed_entry_is_the_urls_default_when_it_names_none(no_
 def settings_in_a_fresh_process(**environment) -> subprocess.CompletedProcess:
     code = ("import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'asyncpizza.settings'; django.setup(); "
             "from django.conf import settings as s; print(s.API_CALLBACK_ALLOWED_HOSTS)")
-    return subprocess.run([sys.executable, "-c", code], env={"PATH": "/usr/bin:/bin", **environment},
+    return subprocess.run([sys.executable, "-c", code], env={"PATH": "/usr/bin:/bin", "DJANGO_DEBUG": "1", **environment},
                           capture_output=True, text=True)
 
 
