@@ -14,7 +14,6 @@ from orders.models import Order, OrderStatus
 
 from .attempt import stale_after
 from .jobs import enqueue_callback_deadline_check, enqueue_compensation, enqueue_status_email, enqueue_store_order
-from .mail import mail_pending
 from .models import AttemptOutcome, StoreAttempt
 
 # Long enough that a healthy cluster has surely picked the job up by then.
@@ -46,7 +45,7 @@ def _lost_sending(now) -> list[int]:
 
 def unmailed_final_orders(now):
     """Final orders whose mail never went and is neither given up on nor waiting for its next try."""
-    return Order.objects.filter(mail_pending(final_before=now - GRACE))
+    return Order.objects.mail_pending(final_before=now - GRACE)
 
 
 def requeue_stalled_orders(now=None) -> int:
