@@ -152,9 +152,10 @@ class Order(CancellableOrder, MailState):
         return self.status in FINAL_STATUSES
 
     @property
-    def line_and_customer(self) -> tuple:
-        """What the customer asked for; two submissions with the same are one order."""
-        return (self.pizza_id, self.size, self.quantity, self.customer_name, self.customer_email, self.delivery_address)
+    def final_at(self):
+        """When the order reached its final status (confirmed, failed or cancelled); None while it is open."""
+        field = FINAL_AT_FIELDS.get(self.status)
+        return getattr(self, field) if field else None
 
     @property
     def final_at(self):
