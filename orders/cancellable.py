@@ -38,6 +38,11 @@ class CancellableOrder(models.Model):
         return self.status in {OrderStatus.RECEIVED, OrderStatus.WAITING_RETRY} and not self.may_be_at_shop
 
     @property
+    def shop_must_not_hold(self) -> bool:
+        """Failed or cancelled here: a shop order under its key is an orphan, to be cancelled there."""
+        return self.status in {OrderStatus.FAILED, OrderStatus.CANCELLED}
+
+    @property
     def is_cancelled_or_cancelling(self) -> bool:
         """A cancellation was asked for and is done, or under way: asking again changes nothing."""
         return self.status in {OrderStatus.CANCELLED, OrderStatus.CANCELLING}
