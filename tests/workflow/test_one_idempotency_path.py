@@ -17,6 +17,15 @@ from ..factories import ORDER_FORM
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def form_while_answers_are_lost(client, shop) -> dict:
+    """The form as the customer got it (with its submission id), in the synchronous mode, while the shop
+    places every order and loses its answer."""
+    set_store_mode(StoreMode.SYNC)
+    shop.configure(lost_response_rate=1.0)
+    [submission] = re.findall(r'name="submission" value="([0-9a-f-]{36})"', client.get("/").content.decode())
+    return {**ORDER_FORM, "submission": submission}
+
+
 def test_api_retry_after_a_lost_answer_makes_one_shop_order(client, menu, shop):
     set_store_mode(StoreMode.SYNC)
     shop.configure(lost_response_rate=1.0)
@@ -41,11 +50,7 @@ def test_api_says_the_shop_may_have_an_order_whose_answer_was_lost(client, menu,
 
 
 def test_form_retry_after_a_lost_answer_makes_one_shop_order(client, menu, shop):
-    set_store_mode(StoreMode.SYNC)
-    shop.configure(lost_response_rate=1.0)
-    page = client.get("/").content.decode()
-    [submission] = re.findall(r'name="submission" value="([0-9a-f-]{36})"', page)
-    form = {**ORDER_FORM, "submission": submission}
+    form = form_while_answers_are_lost(client, shop)
     answer = client.post("/", form).content.decode()
     assert len(shop.ledger()) == 1
 
@@ -78,11 +83,7 @@ def test_api_retry_with_another_body_after_a_lost_answer_is_refused(client, menu
 def test_form_sent_back_changed_after_a_lost_answer_is_a_new_order_at_the_shop(client, menu, shop):
     # Before, the changed form reached the shop under the first submission's key: the shop answered with the
     # first order (a Margherita) and the app confirmed a Diavola it never placed.
-    set_store_mode(StoreMode.SYNC)
-    shop.configure(lost_response_rate=1.0)
-    page = client.get("/").content.decode()
-    [submission] = re.findall(r'name="submission" value="([0-9a-f-]{36})"', page)
-    form = {**ORDER_FORM, "submission": submission}
+    form = form_while_answers_are_lost(client, shop)
     client.post("/", form)
     shop.configure(lost_response_rate=0.0)
 
