@@ -96,3 +96,10 @@ def test_an_order_confirmed_then_cancelled_shows_both_mails(menu):
     order.save(update_fields=["confirmation_email_sent_at", "cancellation_email_sent_at"])
     labels = [item.label for item in timeline_items(order)]
     assert labels == ["Received", "Confirmation mail sent", "Cancelled", "Cancellation mail sent"]
+
+
+def test_an_undeliverable_mail_is_said_so_rather_than_not_sent_yet(menu):
+    order = make_order(menu, status="failed", failed_at=timezone.now(), mail_kind="failed", mail_status="undeliverable",
+                       mail_error="550 no such mailbox")
+    labels = {item.label: item.text for item in timeline_items(order)}
+    assert "Mail not sent yet" not in labels and "550 no such mailbox" in labels["Mail undeliverable"]
