@@ -6,12 +6,9 @@ with the same body answers 200 with the same order, one with another body answer
 also when the first request's answer was lost in the synchronous mode and nothing was kept but the record.
 """
 
-import hashlib
-import json
-
 from django.core.exceptions import ValidationError
 
-from workflow.idempotency import Placement, Source, placed_before
+from workflow.idempotency import Placement, Source, placed_before, request_fingerprint
 from workflow.start import submit_order
 
 from .forms import API_FIELDS, ApiOrderForm
@@ -28,12 +25,6 @@ class OrderRejected(Exception):
         self.errors = errors
 
 
-def body_hash(body: dict) -> str:
-    """SHA-256 of the body as canonical JSON: key order and spacing do not make two bodies differ."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
 def place_api_order(*, body: dict, idempotency_key: str | None = None) -> Placement:
     """Place the order the body describes, as the order form does (same checks, same transaction, same job).
 
@@ -41,7 +32,7 @@ def place_api_order(*, body: dict, idempotency_key: str | None = None) -> Placem
     changed since): the order it placed. Raises OrderRejected, workflow.idempotency.IdempotencyKeyReused, or
     orders.process.OrderNotPlaced (nothing was kept).
     """
-    digest = body_hash(body)
+    digest = request_fingerprint(body)
     if earlier := placed_before(Source.API, idempotency_key, digest):
         return Placement(earlier, replayed=True)
     form = ApiOrderForm.from_body(body)

@@ -52,9 +52,11 @@ class Placement:
     replayed: bool  # True: the key placed this order before; nothing new was placed
 
 
-def request_fingerprint(**fields) -> str:
-    """SHA-256 of the fields as canonical JSON: key order and spacing do not make two requests differ."""
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+def request_fingerprint(request: dict) -> str:
+    """SHA-256 of the request (the API's body, or the fields given to place_order) as canonical JSON: key
+    order and spacing do not make two requests differ. (The API's key table hashed its bodies the same way
+    before the move to these records, so its hashes still match.)"""
+    canonical = json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -62,10 +62,10 @@ def place_order(
     runs last in the same transaction, for a new order only. Raises OrderNotPlaced if the synchronous call to
     the shop fails, IdempotencyKeyReused, or ValidationError for a field the model refuses.
     """
-    fingerprint = request_hash or request_fingerprint(
-        pizza=pizza.slug, size=size, quantity=quantity, name=name, email=email, address=address,
-        callback_url=callback_url,
-    )
+    fingerprint = request_hash or request_fingerprint({
+        "pizza": pizza.slug, "size": size, "quantity": quantity, "name": name, "email": email, "address": address,
+        "callback_url": callback_url,
+    })
     for _ in range(2):  # twice only when a concurrent form request took the id with other content
         key, record = resolve_key(source, client_key, fingerprint)
         if record is not None and record.order is not None:
