@@ -7,6 +7,8 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from core.durations import human_duration
+
 from orders.models import Order
 from workflow.mail import STATUS_EMAILS
 from workflow.models import AttemptOutcome, EventKind
@@ -57,10 +59,6 @@ class Bar:
         return self.y + ROW_HEIGHT // 2 + 4
 
 
-def _s(seconds: float) -> str:
-    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
-
-
 def timeline_items(order: Order, now=None) -> list[Item]:
     now = now or timezone.now()
     items = [Item("Received", order.created_at, None, "mark", f"Received at {order.created_at:%H:%M:%S}.")]
@@ -71,19 +69,19 @@ def timeline_items(order: Order, now=None) -> list[Item]:
             queue = attempt.queue_delay_ms / 1000
             waited = (attempt.started_at - previous_end).total_seconds()
             items.append(Item(f"Wait before attempt {attempt.number}", previous_end, attempt.started_at, "wait",
-                              f"Waited {_s(waited)} before attempt {attempt.number}: {_s(backoff)} until it was due, "
-                              f"{_s(queue)} for the scheduler and a free worker."))
+                              f"Waited {human_duration(waited)} before attempt {attempt.number}: {human_duration(backoff)} until it was due, "
+                              f"{human_duration(queue)} for the scheduler and a free worker."))
         end = attempt.finished_at or now
         outcome = attempt.get_outcome_display()
         http = f", HTTP {attempt.http_status}" if attempt.http_status else ""
         items.append(Item(f"Attempt {attempt.number}: {outcome}", attempt.started_at, end, attempt.outcome,
-                          f"Attempt {attempt.number} took {_s((end - attempt.started_at).total_seconds())}: {outcome}{http}."
+                          f"Attempt {attempt.number} took {human_duration((end - attempt.started_at).total_seconds())}: {outcome}{http}."
                           + (f" {attempt.error}" if attempt.error else "")))
         previous_end = end
         if attempt.outcome == AttemptOutcome.ACKNOWLEDGED:
             answered = _callback_end(order, after=end) or now
             items.append(Item("Waiting for the shop's callback", end, answered, "callback",
-                              f"Waited {_s((answered - end).total_seconds())} for the shop's callback"
+                              f"Waited {human_duration((answered - end).total_seconds())} for the shop's callback"
                               + (" (still waiting)." if answered == now else ".")))
             previous_end = answered
     for event in order.events.filter(kind=EventKind.RETRIED_BY_ADMIN):
@@ -92,7 +90,7 @@ def timeline_items(order: Order, now=None) -> list[Item]:
     if final_at:
         items.append(Item(order.get_status_display(), final_at, None, "mark",
                           f"{order.get_status_display()} at {final_at:%H:%M:%S}, "
-                          f"{_s((final_at - order.created_at).total_seconds())} after it was received."))
+                          f"{human_duration((final_at - order.created_at).total_seconds())} after it was received."))
     sent = order.sent_mails
     for kind, mailed_at in sent:
         label = "Mail sent" if len(sent) == 1 else f"{STATUS_EMAILS[kind].what.capitalize()} mail sent"
@@ -131,5 +129,5 @@ def layout(items: list[Item]) -> dict:
     height = TOP + len(items) * ROW_HEIGHT + 30
     return {
         "bars": bars, "width": WIDTH, "height": height, "axis_y": height - 24, "chart_left": CHART_LEFT,
-        "chart_right": CHART_LEFT + CHART_WIDTH, "label_x": LABEL_WIDTH, "span": _s(span),
+        "chart_right": CHART_LEFT + CHART_WIDTH, "label_x": LABEL_WIDTH, "span": human_duration(span),
     }

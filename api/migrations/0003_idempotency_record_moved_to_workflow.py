@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('api', '0002_edges'),
-        ('workflow', '0008_idempotency_record'),  # which copies the keys first
+        ('workflow', '0009_idempotency_record'),  # which copies the keys first
     ]
 
     operations = [

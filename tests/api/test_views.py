@@ -6,9 +6,9 @@ import uuid
 import pytest
 from django.test import Client
 
-from orders.models import CustomerWait, Order, Pizza
+from orders.models import Order, Pizza
 from workflow.attempt import store_order
-from workflow.models import IdempotencyRecord
+from workflow.models import CustomerWait, IdempotencyRecord
 
 from .helpers import fields_named, order_body, post_order
 

@@ -38,7 +38,7 @@ def test_nothing_is_recorded_when_the_order_is_rolled_back(menu, monkeypatch):
     def broken_queue(*args, **kwargs):
         raise ConnectionError("queue unavailable")
 
-    monkeypatch.setattr("workflow.jobs.async_task", broken_queue)
+    monkeypatch.setattr("core.queue.async_task", broken_queue)
     with pytest.raises(ConnectionError):
         place(menu, source=Source.BATCH, key="batch-2:row-1")
     assert IdempotencyRecord.objects.count() == 0 and Order.objects.count() == 0

@@ -1,4 +1,4 @@
-"""The API's own key table becomes idempotency records (workflow 0008, api 0003): a key a client sent
+"""The API's own key table becomes idempotency records (workflow 0009, api 0003): a key a client sent
 before the move still answers with its order, and another body under it is still refused."""
 
 import pytest
@@ -9,8 +9,8 @@ from ..factories import make_order
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("api", "0002_edges"), ("workflow", "0007_edges")]
-AFTER = [("api", "0003_idempotency_record_moved_to_workflow"), ("workflow", "0008_idempotency_record")]
+BEFORE = [("api", "0002_edges"), ("workflow", "0008_customerwait_from_orders")]
+AFTER = [("api", "0003_idempotency_record_moved_to_workflow"), ("workflow", "0009_idempotency_record")]
 
 
 def migrate(targets):

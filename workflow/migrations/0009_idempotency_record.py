@@ -28,8 +28,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('api', '0002_edges'),
-        ('orders', '0005_edges'),
-        ('workflow', '0007_edges'),
+        ('orders', '0006_customerwait_moves_to_workflow'),
+        ('workflow', '0008_customerwait_from_orders'),
     ]
 
     operations = [
