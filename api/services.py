@@ -61,34 +61,45 @@ def place_api_order(*, body: dict, idempotency_key: str | None = None) -> Placem
     digest = body_hash(body)
     if idempotency_key and (earlier := _earlier_order(idempotency_key, digest)):
         return Placement(earlier, replayed=True)
-    form = ApiOrderForm.from_body(body)
-    if not form.is_valid():
-        raise OrderRejected(
-            [(API_FIELDS.get(field), message) for field, messages in form.errors.items() for message in messages]
-        )
+    fields = clean_order_body(body)
     recorded = []  # the key's row, once this request has written it
     record_key = partial(_record_key, idempotency_key, digest, recorded) if idempotency_key else None
     try:
-        fields = {name: value for name, value in form.cleaned_data.items() if name != "submission"}
         order = submit_order(source=Source.API, client_key=idempotency_key, in_same_transaction=record_key, **fields)
     except IntegrityError:
         earlier = idempotency_key and _earlier_order(idempotency_key, digest)
         if not earlier:
             raise
         return Placement(earlier, replayed=True)
-    except ValidationError as error:  # a rule only the model states (checked by place_order's full_clean)
-        raise OrderRejected(
-            [
-                (API_FIELDS.get(_MODEL_FIELDS.get(field, field)), message)
-                for field, messages in error.message_dict.items()
-                for message in messages
-            ]
-        ) from error
+    except ValidationError as error:
+        raise model_rejection(error) from error
     if idempotency_key and not recorded:
         # A concurrent request with the key placed this order a moment earlier (place_order found it by its
         # shop key): answer as to any repeat, once the body is checked against the key's.
         return Placement(_earlier_order(idempotency_key, digest) or order, replayed=True)
     return Placement(order, replayed=False)
+
+
+def clean_order_body(body: dict) -> dict:
+    """The order's fields for place_order, from a body already checked for shape (OrderIn), by the order form's
+    rules (ApiOrderForm); raises OrderRejected naming the API's fields. The batch transform checks its rows here too."""
+    form = ApiOrderForm.from_body(body)
+    if not form.is_valid():
+        raise OrderRejected(
+            [(API_FIELDS.get(field), message) for field, messages in form.errors.items() for message in messages]
+        )
+    return {name: value for name, value in form.cleaned_data.items() if name != "submission"}
+
+
+def model_rejection(error: ValidationError) -> OrderRejected:
+    """A rule only the model states (checked by place_order's full_clean), as the API's fields."""
+    return OrderRejected(
+        [
+            (API_FIELDS.get(_MODEL_FIELDS.get(field, field)), message)
+            for field, messages in error.message_dict.items()
+            for message in messages
+        ]
+    )
 
 
 def _earlier_order(key: str, digest: str) -> Order | None:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("metrics", metrics, name="metrics"),  # Prometheus's default path
     path("trainer/", include("trainer.urls")),
     path("api/", include("api.urls")),
+    path("batches/", include("batches.urls")),  # staff: CSV upload and each batch's page
     path("webhooks/", include("workflow.urls")),
     # The cancel step belongs to the process (workflow), under the order's own address.
     path("orders/<uuid:public_id>/cancel/", cancel_order, name="cancel-order"),

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "orders",
     "trainer",
     "api",
+    "batches",  # bulk orders: staged at once, placed in the background (mounts its routes on the API)
     "ninja",  # django-ninja, listed so that its Swagger UI is served from our /static/, never from a CDN
     "shop",
     "django_q",
@@ -197,6 +198,13 @@ API_CALLBACK_TIMEOUT_S = env_float("API_CALLBACK_TIMEOUT_S", 5, minimum=0.1)
 API_CALLBACK_MAX_TRIES = env_int("API_CALLBACK_MAX_TRIES", 8, minimum=1)
 API_CALLBACK_BACKOFF_S = env_float("API_CALLBACK_BACKOFF_S", 1, minimum=0)
 API_CALLBACK_BACKOFF_CAP_S = env_float("API_CALLBACK_BACKOFF_CAP_S", 300, minimum=0)
+
+# Bulk orders (POST /api/order-batches): the largest batch taken, in rows and in bytes of body (each refused
+# with a 413 naming the limit), and how many rows one transform task places before it queues the next one
+# (a short task, so a batch never holds a worker for long, and single orders queued meanwhile go first).
+BATCH_MAX_ROWS = env_int("BATCH_MAX_ROWS", 10_000, minimum=1)
+BATCH_MAX_BYTES = env_int("BATCH_MAX_BYTES", 5_000_000, minimum=1)
+BATCH_CHUNK_ROWS = env_int("BATCH_CHUNK_ROWS", 25, minimum=1)
 
 # The demo's secrets are public (they are in this file): outside the demo, refuse to start with them, and
 # refuse the demo admin's public password (asyncpizza.checks, `prepare --demo-admin`). A local benchmark on

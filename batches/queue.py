@@ -1,0 +1,27 @@
+"""Queueing the transform's jobs (workflow.jobs' primitives, named by their functions)."""
+
+from workflow.jobs import enqueue, ensure_every_minute
+
+from .models import OrderBatch
+from .tasks import finish_batch_task, place_chunk_task, requeue_stalled_batches_task
+
+SWEEP_NAME = "requeue stalled batches"
+
+
+def batch_group(batch: OrderBatch) -> str:
+    """All django-q2 tasks of one batch share this group, so the admin can list them together."""
+    return f"batch {batch.public_id}"
+
+
+def enqueue_chunk(batch: OrderBatch, chunk: int) -> None:
+    """Queue chunk `chunk` of the batch's transform (in the caller's transaction with the ORM broker)."""
+    enqueue(place_chunk_task, batch.pk, chunk, group=batch_group(batch), name=f"batch {str(batch.public_id)[:8]} chunk {chunk}")
+
+
+def enqueue_finish_check(batch_id: int, public_id) -> None:
+    enqueue(finish_batch_task, batch_id, group=f"batch {public_id}", name=f"batch {str(public_id)[:8]} final?")
+
+
+def ensure_batch_sweep():
+    """The every-minute safety net (batches.transform.requeue_stalled_batches); prepare creates it."""
+    return ensure_every_minute(SWEEP_NAME, requeue_stalled_batches_task)
