@@ -1,12 +1,12 @@
 """The layout's rules, checked on the source: `orders` (the domain) never imports `workflow` (the process),
-and no app names a django-q2 task by a string (every task is queued through its function)."""
+nor does any of orders, workflow and api import `batches`, and no app names a django-q2 task by a string (every task is queued through its function)."""
 
 import ast
 import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["orders", "workflow", "api", "trainer", "asyncpizza", "console"]
+APPS = ["orders", "workflow", "api", "batches", "trainer", "asyncpizza", "console"]
 
 
 def modules(app: str):
@@ -40,3 +40,14 @@ def test_no_task_is_named_by_a_string():
                 if isinstance(node, ast.Constant) and isinstance(node.value, str) and task_string.match(node.value):
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value}")
     assert offenders == []
+
+
+def test_no_app_below_batches_imports_it():
+    """Bulk orders depend on orders, workflow and api; none of them on bulk orders (its routes are mounted on
+    the API from BatchesConfig.ready())."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(name for name in imported_modules(path) if name.split(".")[0] == "batches")
+        for app in ("orders", "workflow", "api")
+        for path in modules(app)
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
