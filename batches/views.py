@@ -3,21 +3,16 @@
 import uuid
 
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
+
+from orders.views import STOP_POLLING, HttpResponseSeeOther
 
 from .forms import UploadForm
 from .models import OrderBatch, RowStatus
 from .staging import BatchRefused, stage_batch
 
-# htmx stops polling when the answer has this status (django_htmx.http.HttpResponseStopPolling).
-STOP_POLLING = 286
 ROWS_SHOWN = 500  # the page lists this many rows; the API and the admin have them all
-
-
-class HttpResponseSeeOther(HttpResponseRedirect):
-    status_code = 303
 
 
 @staff_member_required
