@@ -182,7 +182,7 @@ def stage_batch(body: bytes, *, content_type: str, idempotency_key: str | None =
         with transaction.atomic():
             batch.save()
             BatchRow.objects.bulk_create(
-                [BatchRow(batch=batch, number=number, data=data) for number, data in enumerate(parsed.rows, start=1)]
+                [BatchRow(batch_id=batch.pk, number=number, data=data) for number, data in enumerate(parsed.rows, start=1)]
             )
             enqueue_chunk(batch, 0)
     except IntegrityError:
