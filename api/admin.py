@@ -15,7 +15,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(CallbackDelivery)
 class CallbackDeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["__str__", "status", "state", "tries", "max_tries", "last_http_status", "next_try_at", "delivered_at"]
+    list_display = ["order", "subject", "status", "state", "tries", "max_tries", "last_http_status", "next_try_at", "delivered_at"]
     list_filter = ["state", "status"]
     list_select_related = ["order__pizza"]
     search_fields = ["=order__public_id", "subject", "url"]
