@@ -2,6 +2,9 @@
 kept with their errors; a chunk is all or nothing, and never runs twice; the batch is final once every row
 is, and announces it, signed, at its callback_url."""
 
+import json
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 from django_q.models import OrmQ
@@ -20,8 +23,6 @@ from ..api.receiver import CallbackReceiver
 from .helpers import BAD_FIELDS, batch_rows, csv_text
 
 pytestmark = pytest.mark.django_db
-
-import json  # noqa: E402
 
 
 def stage(rows, **kwargs) -> OrderBatch:
@@ -166,3 +167,17 @@ def test_the_sweep_queues_a_stalled_batch_again(menu):
     assert requeue_stalled_batches(now=timezone.now() + transform.GRACE * 2) == 1
     [task] = OrmQ.objects.all()
     assert task.task["args"] == (batch.pk, 0)
+
+
+def test_a_lost_batch_notification_is_sent_by_the_notification_sweep(menu):
+    from api.notifications import queue_callback
+    from api.recovery import requeue_stalled_notifications
+
+    queue_callback(subject="batch 1234", url="http://127.0.0.1:9/hook", body={"status": "done"}, group="batch 1234")
+    queue_callback(subject="batch 1234", url="http://127.0.0.1:9/hook", body={"status": "done"}, group="batch 1234")
+    assert CallbackDelivery.objects.filter(subject="batch 1234").count() == 1  # a second call finds the first
+    OrmQ.objects.all().delete()  # its job was lost (a Redis push after commit that never happened)
+
+    assert requeue_stalled_notifications(now=timezone.now() + timedelta(minutes=5)) == 1
+    [task] = OrmQ.objects.all()
+    assert task.task["group"] == "batch 1234" and task.task["func"] == "api.tasks.deliver_callback_task"
