@@ -72,17 +72,18 @@ def queue_notification(sender, *, order: Order, **kwargs) -> None:
         enqueue_task(notify_callback_task, order)
 
 
-def queue_callback(*, subject: str, url: str, body: dict, group: str) -> CallbackDelivery:
+def queue_callback(*, subject: str, url: str, body: dict) -> CallbackDelivery:
     """A notification about something other than an order (a batch), in the caller's transaction: the same
-    signing, tries and backoff as an order's. Its first try is due now, so the sweep (api.recovery) sends it
-    if the job is lost; a second call for the same subject finds the first one's."""
+    signing, tries and backoff as an order's. `subject` names it ("batch <id>") and is its django-q2 group. Its
+    first try is due now, so the sweep (api.recovery) sends it if the job is lost; a second call for the same
+    subject finds the first one's."""
     delivery, created = CallbackDelivery.objects.get_or_create(
         subject=subject,
         defaults={"url": url, "body": json.dumps(body, separators=(",", ":")), "status": body.get("status", ""),
                   "max_tries": settings.API_CALLBACK_MAX_TRIES, "next_try_at": timezone.now()},
     )
     if created:
-        enqueue(deliver_callback_task, delivery.pk, group=group, name=f"notify {subject}")
+        enqueue(deliver_callback_task, delivery.pk, group=delivery.task_group, name=f"notify {subject}")
     return delivery
 
 

@@ -9,10 +9,11 @@ from django.urls import reverse
 from ninja import Schema
 from pydantic import Field
 
-from api.models import DeliveryState
+from api.models import CallbackDelivery, DeliveryState
 from orders.models import OrderStatus
 
 from .models import BatchStatus
+from .queue import batch_group
 from .staging import CSV_HEADER
 
 URI = Annotated[str, Field(json_schema_extra={"format": "uri"})]
@@ -81,9 +82,7 @@ def batch_out(batch, request) -> dict:
             "number", "order__public_id", "order__status"
         )
     ]
-    from api.models import CallbackDelivery
-
-    notification = CallbackDelivery.objects.filter(subject=f"batch {batch.public_id}").first()
+    notification = CallbackDelivery.objects.filter(subject=batch_group(batch.public_id)).first()
     return {
         "id": batch.public_id, "status": batch.status, "status_url": status_url(batch, request), **counts,
         "errors": errors, "orders": orders, "callback_url": batch.callback_url or None, "notification": notification,

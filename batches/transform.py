@@ -31,7 +31,7 @@ from workflow.idempotency import Source
 from workflow.start import place_order
 
 from .models import BatchFormat, BatchRow, BatchStatus, OrderBatch, RowStatus
-from .queue import enqueue_chunk, enqueue_finish_check
+from .queue import batch_group, enqueue_chunk, enqueue_finish_check
 
 # A batch that has not moved for this long has lost its job (a Redis push after commit that never happened,
 # a task django-q2 gave up on): the sweep queues it again. A duplicate is harmless.
@@ -131,10 +131,7 @@ def finish_if_final(batch_id: int) -> OrderBatch | None:
             return None
         batch.finish(counts)
         if batch.callback_url:
-            queue_callback(
-                subject=f"batch {batch.public_id}", url=batch.callback_url, body=notification_body(batch, counts),
-                group=f"batch {batch.public_id}",
-            )
+            queue_callback(subject=batch_group(batch.public_id), url=batch.callback_url, body=notification_body(batch, counts))
     return batch
 
 

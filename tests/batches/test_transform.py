@@ -173,8 +173,8 @@ def test_a_lost_batch_notification_is_sent_by_the_notification_sweep(menu):
     from api.notifications import queue_callback
     from api.recovery import requeue_stalled_notifications
 
-    queue_callback(subject="batch 1234", url="http://127.0.0.1:9/hook", body={"status": "done"}, group="batch 1234")
-    queue_callback(subject="batch 1234", url="http://127.0.0.1:9/hook", body={"status": "done"}, group="batch 1234")
+    queue_callback(subject="batch 1234", url="http://127.0.0.1:9/hook", body={"status": "done"})
+    queue_callback(subject="batch 1234", url="http://127.0.0.1:9/hook", body={"status": "done"})
     assert CallbackDelivery.objects.filter(subject="batch 1234").count() == 1  # a second call finds the first
     OrmQ.objects.all().delete()  # its job was lost (a Redis push after commit that never happened)
 
