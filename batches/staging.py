@@ -88,8 +88,9 @@ def parse(body: bytes, *, content_type: str, callback_url: str = "") -> ParsedBa
     if not parsed.rows:
         raise BatchRefused(422, "The batch has no rows.", field="orders" if parsed.format == BatchFormat.JSON else "body")
     if len(parsed.rows) > settings.BATCH_MAX_ROWS:
-        raise BatchRefused(413, f"The batch has {len(parsed.rows):,} rows, more than BATCH_MAX_ROWS, "
-                           f"{settings.BATCH_MAX_ROWS:,}: split it; nothing was staged.", field="BATCH_MAX_ROWS")
+        # (a CSV is read no further than one row past the limit: "more than", not how many)
+        raise BatchRefused(413, f"The batch has more rows than BATCH_MAX_ROWS, {settings.BATCH_MAX_ROWS:,}: "
+                           "split it; nothing was staged.", field="BATCH_MAX_ROWS")
     _check_callback_url(parsed.callback_url)
     return parsed
 
