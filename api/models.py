@@ -2,6 +2,7 @@
 
 from django.db import models
 
+from core.queue import task_group
 from orders.models import Order
 
 
@@ -78,6 +79,4 @@ class CallbackDelivery(models.Model):
     @property
     def task_group(self) -> str:
         """The django-q2 group of its tries: the order's tasks, or the subject's."""
-        from workflow.jobs import task_group  # a model module imports no task plumbing at load time
-
         return task_group(self.order) if self.order_id else self.subject

@@ -1,6 +1,6 @@
-"""Queueing the transform's jobs (workflow.jobs' primitives, named by their functions)."""
+"""Queueing the transform's jobs (core.queue's primitives, each task named by its function)."""
 
-from workflow.jobs import enqueue, ensure_every_minute
+from core.queue import enqueue, ensure_every_minute
 
 from .models import OrderBatch
 from .tasks import finish_batch_task, place_chunk_task, requeue_stalled_batches_task

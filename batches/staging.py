@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from api.destinations import PrivateDestination, check_destination
-from asyncpizza.strict_json import JsonRejected, loads_strict
+from core.strict_json import JsonRejected, loads_strict
 
 from .models import BatchFormat, BatchRow, OrderBatch
 from .queue import enqueue_chunk

@@ -3,15 +3,16 @@
 import uuid
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
-
-from orders.views import STOP_POLLING, HttpResponseSeeOther
+from django_htmx.http import HttpResponseStopPolling
 
 from .forms import UploadForm
 from .models import OrderBatch, RowStatus
 from .staging import BatchRefused, stage_batch
 
+STOP_POLLING = HttpResponseStopPolling.status_code  # 286: htmx stops polling
 ROWS_SHOWN = 500  # the page lists this many rows; the API and the admin have them all
 
 
@@ -29,7 +30,9 @@ def upload(request):
         except BatchRefused as refusal:
             form.add_error("file", f"{refusal} {refusal.detail if refusal.detail != str(refusal) else ''}".strip())
         else:
-            return HttpResponseSeeOther(staging.batch.get_absolute_url())
+            response = HttpResponseRedirect(staging.batch.get_absolute_url())
+            response.status_code = 303  # the browser follows with a GET: a reload never stages the file again
+            return response
     batches = OrderBatch.objects.all()[:20]
     return render(request, "batches/upload.html", {"form": form, "batches": batches},
                   status=422 if form.errors else 200)

@@ -21,7 +21,7 @@ SHOP_KEY_NAMESPACE = uuid.UUID("6f1c2b0e-5a43-4c57-9d6a-3b1f0e8c2a71")
 class Source(StrEnum):
     FORM = "form"
     API = "api"
-    BATCH = "batch"  # the trainer's made-up customers: no client key
+    BATCH = "batch"  # bulk orders (key: "<batch id>:<row>"), and the trainer's made-up customers (no key)
 
 
 def shop_key_for(source: str, client_key: str | None) -> uuid.UUID:
