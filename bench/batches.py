@@ -205,6 +205,11 @@ def lines(r: dict) -> list[str]:
             "| batch | rows placed per second (202 → last row placed) | 202 → every order confirmed | 202 → batch final (callback due) | confirmed |",
             "| --- | --- | --- | --- | --- |"]
     for name, b in ((f"{r['sizes']['small']:,} rows", small), (f"{r['sizes']['big']:,} rows", big)):
+        if b["finished"] is None:  # followed for a bounded time only: say how far it got, not a time it did not reach
+            out.append(f"| {name} | {_f(b.get('placed', 0) / (b['last_confirmed'] - b['created']) if b['last_confirmed'] else None, 1)} "
+                       f"(not all placed when the measurement stopped) | not reached | not reached | "
+                       f"{b['confirmed']:,} of {b['rows']:,} after {_f(b['last_confirmed'] - b['created'] if b['last_confirmed'] else None)} s ({b['status']}) |")
+            continue
         out.append(f"| {name} | {_f(placing(b), 1)} | {_f(until(b, 'last_confirmed'), 1)} s | {_f(until(b, 'finished'), 1)} s | "
                    f"{b['confirmed']:,} of {b['rows']:,} ({b['status']}) |")
     idle, during = t["idle"], t["during"]
@@ -217,10 +222,15 @@ def lines(r: dict) -> list[str]:
     if memory:
         rss = [m[1] for m in memory]
         followed = memory[-1][0] - memory[0][0]
-        out += ["", f"The worker cluster's memory (RSS of its {memory[0][3]} processes, summed) during the {r['sizes']['big']:,}-row "
-                f"batch, sampled every 2 s for {_f(followed)} s ({len(memory)} samples, {big.get('placed', 0):,} rows transformed by "
-                f"then): before {_f(rss[0])} MB, median {_f(statistics.median(rss))} MB, largest {_f(max(rss))} MB, at the end "
-                f"{_f(rss[-1])} MB. Each chunk reads its 25 rows, not the batch."]
+        quarters = [memory[round(i * (len(memory) - 1) / 4)] for i in range(5)]
+        out += ["", f"The worker cluster's memory ({memory[0][3]} processes, summed) during the {r['sizes']['big']:,}-row batch, "
+                f"sampled every 2 s for {_f(followed)} s ({len(memory)} samples; {big.get('placed', 0):,} rows transformed by then), "
+                "at the start and after each quarter of that time:", "",
+                "| | " + " | ".join(f"{_f(m[0] - memory[0][0])} s" for m in quarters) + " |",
+                "| --- | " + " | ".join("---" for _ in quarters) + " |",
+                "| RSS MB | " + " | ".join(_f(m[1]) for m in quarters) + " |",
+                "| PSS MB | " + " | ".join(_f(m[2]) for m in quarters) + " |", "",
+                f"Largest RSS {_f(max(rss))} MB, median {_f(statistics.median(rss))} MB. Each chunk reads its 25 rows, not the batch."]
     return out
 
 
@@ -228,10 +238,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--json", default="var/bench-batches.json")
+    parser.add_argument("--render", action="store_true", help="only print the section again from --json's figures")
     args = parser.parse_args()
-    result = batch_suite(QUICK if args.quick else BatchSizes())
-    with open(args.json, "w") as out:
-        json.dump(result, out, indent=1, default=str)
+    if args.render:
+        with open(args.json) as saved:
+            result = json.load(saved)
+    else:
+        result = batch_suite(QUICK if args.quick else BatchSizes())
+        with open(args.json, "w") as out:
+            json.dump(result, out, indent=1, default=str)
     print("\n".join(lines(result)))
     for target, measured, met in targets(result):
         print(f"| {target} | {measured} | {'met' if met else 'missed'} |")
