@@ -92,7 +92,7 @@ SCENARIOS = {
             in_sync="The batch never waits for the shop: its rows are placed as background jobs in both modes.",
             in_async="Staged and acknowledged at once (202); the transform places the rows 25 at a time, the engine "
             "retries the shop's failures, the 5 bad rows are reported with their fields, and the batch ends "
-            "`done_with_errors` with 495 orders confirmed. A customer ordering meanwhile is not kept waiting.",
+            "`done_with_errors` with 495 orders confirmed. A customer ordering meanwhile waits for about one chunk's jobs, not for the batch.",
             batch_rows=500, bad_every=100,
         ),
     ]
