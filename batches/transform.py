@@ -8,8 +8,9 @@ the form), mark the rows, count the chunk done and queue chunk n + 1, then commi
 - a worker killed in the middle leaves nothing of its chunk: django-q2 re-delivers the task (or the sweep
   queues it again) and the chunk runs again, whole;
 - a duplicate of chunk n finds `chunks_done` past n and does nothing, so a chain never forks;
-- each order's key at the shop is derived from the batch and the row (`batch:<batch id>:<row>`), so even an
-  order made twice by some path we did not foresee would reach the shop under one key;
+- each row's client key is `<batch id>:<row>`: place_order keeps its idempotency record (workflow.idempotency)
+  and derives the order's shop key from it, so a row placed again by some path we did not foresee returns the
+  order it placed, and would reach the shop under the same key anyway;
 - the next chunk is queued behind the store-order jobs this chunk queued: the queue stays first come, first
   served, and a single customer's order queued meanwhile waits for at most about one chunk's jobs.
 """
@@ -27,7 +28,7 @@ from api.schemas import OrderIn
 from api.services import OrderRejected, clean_order_body, model_rejection
 from orders.models import Order, StoreMode
 from workflow.engine_policy import current_mode_and_policy
-from workflow.idempotency import Source
+from workflow.idempotency import IdempotencyKeyReused, Source
 from workflow.start import place_order
 
 from .models import BatchFormat, BatchRow, BatchStatus, OrderBatch, RowStatus
@@ -76,7 +77,11 @@ def _transform_row(batch: OrderBatch, row: BatchRow, policy) -> None:
         # is the form's experiment, not the batch's).
         row.order = place_order(
             **fields, mode=StoreMode.ASYNC, policy=policy, source=Source.BATCH, client_key=shop_client_key(batch, row),
-        )
+        ).order  # replayed or not: a re-run of the row finds the order its key placed
+    except IdempotencyKeyReused:
+        # Cannot happen while a row's data stays as staged; said on the row rather than failing the chunk for ever.
+        row.status, row.errors = RowStatus.INVALID, [{"field": None, "message": "This row's key placed another order before."}]
+        return
     except OrderRejected as rejection:
         row.status, row.errors = RowStatus.INVALID, _errors(batch, rejection.errors)
         return

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('api', '0002_edges'),
+        ('api', '0003_idempotency_record_moved_to_workflow'),
         ('orders', '0005_edges'),
     ]
 
