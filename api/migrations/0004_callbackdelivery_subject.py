@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('api', '0003_idempotency_record_moved_to_workflow'),
-        ('orders', '0005_edges'),
+        ('orders', '0005_cancellation_and_mail_state'),
     ]
 
     operations = [

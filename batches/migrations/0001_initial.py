@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('orders', '0005_edges'),
+        ('orders', '0005_cancellation_and_mail_state'),
     ]
 
     operations = [
