@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from asyncpizza.views import favicon
 from workflow.cancel_views import cancel_order
 from console.views import metrics
 from trainer.views import order_diagram
@@ -8,6 +9,7 @@ from trainer.views import order_diagram
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("metrics", metrics, name="metrics"),  # Prometheus's default path
+    path("favicon.ico", favicon),
     path("trainer/", include("trainer.urls")),
     path("api/", include("api.urls")),
     path("webhooks/", include("workflow.urls")),

@@ -23,6 +23,16 @@ class Scenario:
     customers: int = 0  # made-up customers who order at once when the scenario starts
 
     @property
+    def label(self) -> str:
+        """The title without its parenthesis ("Unreliable shop"): the button's first line."""
+        return self.title.split(" (", 1)[0]
+
+    @property
+    def detail(self) -> str:
+        """The parenthesis of the title ("20 % of calls fail"), shown smaller under the label."""
+        return self.title.split(" (", 1)[1].rstrip(")") if " (" in self.title else ""
+
+    @property
     def settings(self) -> dict:
         """Every knob, so a scenario never inherits a fault from the one before it."""
         return {**HEALTHY, **self.knobs}

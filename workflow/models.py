@@ -4,6 +4,8 @@ from django.db import models
 
 from orders.models import Order, StoreMode
 
+from .diagnostics import plain_words
+
 
 class AttemptOutcome(models.TextChoices):
     IN_PROGRESS = "in_progress", "In progress"
@@ -44,6 +46,11 @@ class StoreAttempt(models.Model):
 
     def __str__(self):
         return f"attempt {self.number} of order {self.order.short_id}: {self.get_outcome_display()}"
+
+    @property
+    def error_in_words(self) -> str:
+        """The error as the customer's status page says it (workflow.diagnostics.plain_words)."""
+        return plain_words(self.error)
 
     @property
     def queue_delay_ms(self) -> int:
