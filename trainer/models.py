@@ -1,8 +1,10 @@
 from django.db import models
 from django.utils import timezone
 
+from core.singleton import SingletonModel
 
-class TrainingSession(models.Model):
+
+class TrainingSession(SingletonModel):
     """When the trainer last pressed "Start a new session". The figures and the diagram's counts cover the
     orders placed since then, and every order still on its way whenever it was placed: each demonstration
     starts at zero, and no order is deleted. One row."""
@@ -10,15 +12,6 @@ class TrainingSession(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     # The shop's counters (GET /stats) at that moment, subtracted from what it says later.
     shop_baseline = models.JSONField(default=dict, blank=True)
-
-    def save(self, *args, **kwargs):
-        self.pk = 1
-        super().save(*args, **kwargs)
-
-    @classmethod
-    def load(cls) -> "TrainingSession":
-        session, _ = cls.objects.get_or_create(pk=1)
-        return session
 
     def restart(self, shop_stats: dict | None) -> None:
         self.started_at = timezone.now()
