@@ -123,7 +123,7 @@ def replay() -> list[Figure]:
                 last_confirmed = time.monotonic() - started
                 break
             time.sleep(0.5)
-        figures.append(Figure("lunch rush", "jobs in the queue at its deepest", deepest, "up to 20 (mails join)", 10, 25))
+        figures.append(Figure("lunch rush", "jobs in the queue at its deepest", deepest, "about a dozen", 6, 25))
         figures.append(Figure("lunch rush", "20th customer confirmed after (s)", last_confirmed or -1, "about 30 s", 20, 60))
     return figures
 
