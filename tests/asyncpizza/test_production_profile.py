@@ -89,3 +89,19 @@ def test_serve_refuses_to_start_a_demo_database_in_production(tmp_path):
     result = manage(env, "serve", "--bind", f"127.0.0.1:{free_port()}", check=False)
     assert result.returncode != 0
     assert "asyncpizza.E002" in result.stderr  # what check --deploy found, for the person starting it
+
+
+def test_serve_refuses_debug(tmp_path):
+    result = manage({**production_env(tmp_path), "DJANGO_DEBUG": "true"}, "serve", "--bind", f"127.0.0.1:{free_port()}",
+                    check=False)
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG is on" in result.stderr
+
+
+def test_debug_is_off_unless_the_environment_turns_it_on(tmp_path):
+    env = {key: value for key, value in production_env(tmp_path).items() if key != "DJANGO_DEBUG"}
+    read = [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"]
+    off = subprocess.run(read, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=60, check=True)
+    on = subprocess.run(read, cwd=PROJECT_DIR, env={**env, "DJANGO_DEBUG": "true"}, capture_output=True, text=True,
+                        timeout=60, check=True)
+    assert (off.stdout.strip(), on.stdout.strip()) == ("False", "True")
