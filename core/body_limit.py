@@ -28,6 +28,8 @@ def error_shape(request: HttpRequest) -> str | None:
     shape = settings.JSON_ONLY_URLCONFS.get(getattr(request, "urlconf", None) or "")
     if shape:
         return shape
+    if request.path.startswith(tuple(settings.JSON_OWN_BODY_LIMIT_PATHS)):
+        return None  # it limits its body itself
     return next((shape for prefix, shape in settings.JSON_ONLY_PATHS.items() if request.path.startswith(prefix)), None)
 
 

@@ -17,9 +17,11 @@ from .base import (  # noqa: F401
     ROOT_URLCONF,
     JSON_ONLY_PATHS,
     JSON_ONLY_URLCONFS,
+    JSON_OWN_BODY_LIMIT_PATHS,
     WSGI_APPLICATION,
     TEMPLATES,
     LANGUAGE_CODE,
+    FORMAT_MODULE_PATH,
     TIME_ZONE,
     USE_I18N,
     USE_TZ,
@@ -101,6 +103,11 @@ from .shop import (  # noqa: F401
     API_CALLBACK_MAX_TRIES,
     API_CALLBACK_BACKOFF_S,
     API_CALLBACK_BACKOFF_CAP_S,
+)
+from .batches import (  # noqa: F401
+    BATCH_MAX_ROWS,
+    BATCH_MAX_BYTES,
+    BATCH_CHUNK_ROWS,
 )
 from .queue import (  # noqa: F401
     Q_TASK_MARGIN_S,

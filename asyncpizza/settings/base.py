@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "storefront",
     "trainer",
     "api",
+    "batches",  # bulk orders: staged at once, placed in the background (mounts its routes on the API)
     "ninja",  # django-ninja, listed so that its Swagger UI is served from our /static/, never from a CDN
     "shop",
     "django_q",
@@ -64,6 +65,8 @@ ROOT_URLCONF = "asyncpizza.urls"
 # the app's paths, and the shop simulator's URLconf (runshop serves it alone).
 JSON_ONLY_PATHS = {"/api/": "message-and-field-list", "/webhooks/": "error"}
 JSON_ONLY_URLCONFS = {"shop.urls": "errors-by-field"}
+# Endpoints that read and limit their body themselves (POST /api/order-batches: BATCH_MAX_BYTES, above 2.5 MB).
+JSON_OWN_BODY_LIMIT_PATHS = ["/api/order-batches"]
 WSGI_APPLICATION = "asyncpizza.wsgi.application"
 
 TEMPLATES = [
@@ -83,6 +86,7 @@ TEMPLATES = [
 
 
 LANGUAGE_CODE = "en"
+FORMAT_MODULE_PATH = ["asyncpizza.formats"]  # one clock, 24 h with seconds, in the admin too
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -57,3 +57,10 @@ def test_the_shop_names_the_limit(shop, path):
     message = assert_names_the_limit(response, DJANGO_DEFAULT_LIMIT, len(raw))
     assert response.json()["errors"] == {"body": message}  # the shop's shape
     assert len(response.content) < 1000
+
+
+def test_the_batch_endpoint_keeps_its_own_larger_limit(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    raw = "pizza,size,quantity,name,email,address\n" + "margherita,small,1,A,a@example.com,B\n" * 100  # 3,900 bytes
+    response = client.post("/api/order-batches", raw, content_type="text/csv")
+    assert response.status_code != 413 and "limit_bytes" not in response.json()  # BATCH_MAX_BYTES applies
