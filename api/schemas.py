@@ -153,6 +153,9 @@ class OrderOut(OrderAccepted):
     failed_at: datetime | None
     cancel_requested_at: datetime | None = Field(description="When a cancellation was asked for.")
     cancelled_at: datetime | None
+    cancel_reason: str | None = Field(
+        description="Why it was cancelled, when the shop cancelled it after accepting it (\"the shop cancelled it: …\")."
+    )
     cancel_refused_reason: str | None = Field(
         description="Set when the shop said it was too late to cancel: the order stays `confirmed`."
     )
@@ -160,6 +163,10 @@ class OrderOut(OrderAccepted):
         description="The customer's status mail: `sent`, `retrying` (refused for now), `undeliverable` (refused for good)."
     )
     updated_at: datetime
+
+    @staticmethod
+    def resolve_cancel_reason(order: Order) -> str | None:
+        return order.cancel_reason or None
 
     @staticmethod
     def resolve_cancel_refused_reason(order: Order) -> str | None:

@@ -7,6 +7,9 @@ from django.utils import timezone
 from .states import IllegalTransition, MailStatus, OrderStatus
 
 
+SHOP = "shop"  # cancel_requested_by of an order the shop cancelled itself
+
+
 class CancellableOrder(models.Model):
     """Cancellation: at once while the shop cannot hold the order, else through a compensating call
     (workflow/cancellation.py). The moves use Order._move (the state machine's compare-and-set)."""
@@ -22,6 +25,9 @@ class CancellableOrder(models.Model):
     cancel_tries = models.PositiveSmallIntegerField(default=0, help_text="Compensating calls made to the shop.")
     cancel_refused_reason = models.CharField(
         max_length=200, blank=True, help_text="Set when the shop said it was too late to cancel: the order stays confirmed."
+    )
+    cancel_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why it was cancelled, when the shop cancelled it (\"the shop cancelled it: …\")."
     )
 
     class Meta:
@@ -63,6 +69,21 @@ class CancellableOrder(models.Model):
     def cancelled_at_shop(self, *, now) -> None:
         self._move(OrderStatus.CANCELLED, cancelled_at=now)
 
+    @property
+    def cancelled_by_the_shop(self) -> bool:
+        return self.status == OrderStatus.CANCELLED and self.cancel_requested_by == SHOP
+
+    def cancelled_by_shop(self, *, reason: str, now) -> None:
+        """The shop cancelled an order it had accepted (it changed its mind): cancelled, with its reason. Only
+        a confirmed order, or one still awaiting the shop's callback, can be (ALLOWED_TRANSITIONS)."""
+        if self.status not in {OrderStatus.CONFIRMED, OrderStatus.AWAITING_CALLBACK}:
+            raise IllegalTransition(self, f"{OrderStatus.CANCELLED} (the shop can only cancel what it accepted)")
+        self._move(
+            OrderStatus.CANCELLED, cancel_requested_at=now, cancel_requested_by=SHOP, cancelled_at=now,
+            cancel_reason=f"the shop cancelled it: {reason or 'no reason given'}"[:300],
+            next_attempt_at=None, callback_deadline_at=None,
+        )
+
     def cancel_refused(self, *, reason: str, shop_order_id: str, now) -> None:
         """Too late: the shop keeps the order, so it is (or stays) confirmed, and the customer is told."""
         self._move(
@@ -90,4 +111,6 @@ class MailState(models.Model):
         """Which mail (workflow.mail.STATUS_EMAILS) the order's final status calls for."""
         if self.status == OrderStatus.CONFIRMED and self.cancel_refused_reason:
             return "too_late"
+        if self.status == OrderStatus.CANCELLED and self.cancel_requested_by == SHOP:
+            return "shop_cancelled"
         return str(self.status)

@@ -43,3 +43,22 @@ class FaultDice:
 
 
 dice = FaultDice()
+
+
+class RateDice:
+    """One draw per event against one rate, from a generator of its own: a knob added later draws here, so
+    the fault draws of a seeded run stay what they were."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._random: random.Random | None = None
+
+    def reseed(self, seed: int | None) -> None:
+        with self._lock:
+            self._random = random.Random(seed)
+
+    def draw(self, rate: float, *, seed: int | None) -> bool:
+        with self._lock:
+            if self._random is None:
+                self._random = random.Random(seed)
+            return self._random.random() < rate

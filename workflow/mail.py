@@ -1,5 +1,5 @@
-"""The mail step of the process: a confirmation, a notice that the order failed, that it was cancelled, or that
-it was too late to cancel it. Each at most once; one the server refuses for good is marked undeliverable.
+"""The mail step of the process: a confirmation, a notice that the order failed, that it was cancelled (by the
+customer, or by the shop that changed its mind), or that it was too late to cancel it. Each at most once; one the server refuses for good is marked undeliverable.
 
 Subscribed to `orders.signals.order_finalised` (connected in WorkflowConfig.ready()): the mail job is queued
 in the transaction that made the order final. The templates are the order pages' (templates/orders/emails/).
@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from orders import mail_delivery
+from orders.cancellable import SHOP
 from orders.models import MailStatus, Order, OrderStatus
 
 from .events import record_event
@@ -40,7 +41,10 @@ STATUS_EMAILS = {
                             "confirmation", Q(cancel_refused_reason="")),
     "failed": StatusMail(OrderStatus.FAILED, "failure_email_sent_at", "We could not place your pizza order", "failed", "failure"),
     "cancelled": StatusMail(OrderStatus.CANCELLED, "cancellation_email_sent_at", "Your pizza order is cancelled", "cancelled",
-                            "cancellation"),
+                            "cancellation", ~Q(cancel_requested_by=SHOP)),
+    # The shop changed its mind: one mail, in place of the cancellation mail (the same sent_field).
+    "shop_cancelled": StatusMail(OrderStatus.CANCELLED, "cancellation_email_sent_at", "The shop cancelled your pizza order",
+                                 "shop_cancelled", "shop-cancellation", Q(cancel_requested_by=SHOP)),
     "too_late": StatusMail(OrderStatus.CONFIRMED, "too_late_email_sent_at", "Too late to cancel your pizza order", "too_late",
                            "too-late-to-cancel", ~Q(cancel_refused_reason="")),
 }

@@ -5,6 +5,8 @@ into its next state, each called inside the caller's transaction and named after
 - `fail_order`      → failed    (sends `order_finalised`)
 - `wait_for_retry`  → waiting_retry: the next attempt is scheduled, no worker waits
 - `await_callback`  → awaiting_callback: the shop will call back; a deadline check is scheduled
+- `cancelled_by_shop` → cancelled: the shop changed its mind about an order it had accepted (its signed
+  `order.cancelled` event, or the reconciliation sweep reading its ledger); sends `order_finalised`
 - `retry_or_settle`: after a failed attempt, the next attempt if the budget allows, else what the shop says
   it holds (workflow.shop_lookup) decides between confirmed, awaiting_callback and failed.
 """
@@ -55,6 +57,20 @@ def fail_order(
         customer=f"Status page: failed ({reason}).", engine=engine,
         database="Committed: order 'failed', failure email job.",
     )
+
+
+def cancelled_by_shop(order: Order, *, reason: str, now, how: str) -> None:
+    """The shop cancelled an order it had accepted: cancelled here with its reason; the customer's mail (one,
+    "the shop cancelled your order") and any API notification follow. `how`: how we learnt it."""
+    order.cancelled_by_shop(reason=reason, now=now)
+    order_finalised.send(sender=Order, order=order)
+    record_event(
+        order, EventKind.CANCELLED_BY_SHOP, at=now,
+        customer=f"Status page: cancelled ({order.cancel_reason}); an email says so.",
+        engine=f"The shop cancelled the order after accepting it; {how}.",
+        database="Committed: order 'cancelled' with the shop's reason, the cancellation email job.",
+    )
+    logger.warning("order %s: %s (%s)", order.short_id, order.cancel_reason, how)
 
 
 def wait_for_retry(

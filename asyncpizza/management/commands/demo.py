@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from asyncpizza.processes import handle_stop_signals, start, supervise
+from shop.clients import new_key, register_key
 
 PROCESSES = [
     ("web", ["runserver", "127.0.0.1:8000", "--noreload"]),
@@ -26,7 +27,11 @@ class Command(BaseCommand):
         # The shop's control endpoints need a token: the one in the environment, or a fresh one for this run,
         # given to all three (the web process's trainer page sends it).
         control_token = settings.SHOP_CONTROL_TOKEN or secrets.token_urlsafe(32)
-        environment = {**os.environ, "SHOP_CONTROL_TOKEN": control_token}
+        # The app is a client of the shop: its key (the environment's, or a fresh one) is registered in the
+        # shop's database as the client "app", as `manage.py shopclient create app` would.
+        api_key = settings.SHOP_API_KEY or new_key()
+        register_key("app", api_key)
+        environment = {**os.environ, "SHOP_CONTROL_TOKEN": control_token, "SHOP_API_KEY": api_key}
         children = {
             name: start([sys.executable, "manage.py", *argv], cwd=settings.BASE_DIR, env=environment)
             for name, argv in PROCESSES
@@ -39,7 +44,8 @@ class Command(BaseCommand):
             + "  Customer mails:  http://127.0.0.1:8000/mailbox/  (staff only)\n"
             + "  Shop simulator:  http://127.0.0.1:8001/settings  and  /orders (its ledger)\n"
             + f"  Shop control:    SHOP_CONTROL_TOKEN={control_token}\n"
-            + "                   (export it to run `manage.py scenario` in another terminal)\n"
+            + f"  The app's key:   SHOP_API_KEY={api_key}\n"
+            + "                   (export both to run `manage.py scenario` or `reconcile` in another terminal)\n"
         )
         exit_code = supervise(children, self.stderr.write)
         if exit_code:
