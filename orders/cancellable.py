@@ -4,7 +4,7 @@ that cancel it), and the state of its status mail. Abstract models, mixed into o
 from django.db import models
 from django.utils import timezone
 
-from .states import IllegalTransition, MailStatus, OrderStatus
+from .states import SHOP_MAY_CANCEL, IllegalTransition, MailStatus, OrderStatus
 
 
 SHOP = "shop"  # cancel_requested_by of an order the shop cancelled itself
@@ -75,8 +75,8 @@ class CancellableOrder(models.Model):
 
     def cancelled_by_shop(self, *, reason: str, now) -> None:
         """The shop cancelled an order it had accepted (it changed its mind): cancelled, with its reason. Only
-        a confirmed order, or one still awaiting the shop's callback, can be (ALLOWED_TRANSITIONS)."""
-        if self.status not in {OrderStatus.CONFIRMED, OrderStatus.AWAITING_CALLBACK}:
+        from SHOP_MAY_CANCEL (confirmed, or still awaiting the shop's callback)."""
+        if self.status not in SHOP_MAY_CANCEL:
             raise IllegalTransition(self, f"{OrderStatus.CANCELLED} (the shop can only cancel what it accepted)")
         self._move(
             OrderStatus.CANCELLED, cancel_requested_at=now, cancel_requested_by=SHOP, cancelled_at=now,

@@ -11,7 +11,7 @@ from django.utils import timezone
 # The state machine's vocabulary lives in orders.states; the names stay importable from here.
 from .cancellable import CancellableOrder, MailState
 from .states import (  # noqa: F401 (re-exported)
-    ALLOWED_TRANSITIONS, FINAL_STATUSES, ConcurrentTransition, IllegalTransition, MailStatus, OrderStatus,
+    ALLOWED_TRANSITIONS, FINAL_STATUSES, SHOP_MAY_CANCEL, ConcurrentTransition, IllegalTransition, MailStatus, OrderStatus,
 )
 
 MAX_QUANTITY = 20

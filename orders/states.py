@@ -19,6 +19,9 @@ class OrderStatus(models.TextChoices):
 
 
 FINAL_STATUSES = frozenset({OrderStatus.CONFIRMED, OrderStatus.FAILED, OrderStatus.CANCELLED})
+# Where an order may be when the shop says it cancelled it after accepting it: confirmed, or still waiting
+# for the accepted callback (which a lost or slow delivery let the cancellation overtake).
+SHOP_MAY_CANCEL = frozenset({OrderStatus.CONFIRMED, OrderStatus.AWAITING_CALLBACK})
 
 
 class MailStatus(models.TextChoices):

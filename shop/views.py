@@ -49,15 +49,15 @@ class OrdersView(JsonView):
 
     def get(self, request):
         """?details=true (control token only) adds each entry's customer details."""
+        details = _wants_details(request)
+        if details and (refusal := refusal_of(request, json_body=False)):
+            return refusal
         if is_operator(request):
-            details = _wants_details(request)
             entries = selectors.ledger()
             return json_response([e.to_json_with_details() if details else e.to_json_for_operator() for e in entries])
         client = client_of(request.headers.get("Authorization", ""))
         if client is None:
             return _no_client()
-        if _wants_details(request):
-            return refusal_of(request, json_body=False)
         return json_response([entry.to_json() for entry in selectors.ledger(client=client)])
 
     def post(self, request):
@@ -78,13 +78,13 @@ class LedgerEntryView(JsonView):
     order it had accepted (control token). Every GET is a look-up, whatever the key ends with."""
 
     def get(self, request, key_path):
+        details = _wants_details(request)
+        if details and (refusal := refusal_of(request, json_body=False)):
+            return refusal
         operator = is_operator(request)
         client = None if operator else client_of(request.headers.get("Authorization", ""))
         if not operator and client is None:
             return _no_client()
-        details = _wants_details(request)
-        if details and not operator:
-            return refusal_of(request, json_body=False)
         try:
             key = validate_idempotency_key(key_path, field="idempotency_key")
         except MalformedRequest as error:

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from core import webhooks
 
-from orders.models import ConcurrentTransition, IllegalTransition, Order, OrderStatus
+from orders.models import SHOP_MAY_CANCEL, ConcurrentTransition, IllegalTransition, Order, OrderStatus
 
 from .engine_policy import current_retry_policy
 from .jobs import enqueue_orphan_cancellation
@@ -33,9 +33,6 @@ from .webhook_body import CANCELLED, BadCallbackBody, parse_callback
 logger = logging.getLogger(__name__)
 
 WAITING_FOR_SHOP = (OrderStatus.AWAITING_CALLBACK, OrderStatus.WAITING_RETRY, OrderStatus.SENDING)
-# Where an order may be when the shop says it cancelled it: confirmed, or still waiting for the accepted
-# callback (which a lost or slow delivery let the cancellation overtake).
-SHOP_MAY_CANCEL = (OrderStatus.CONFIRMED, OrderStatus.AWAITING_CALLBACK)
 
 
 class WebhookRejected(webhooks.WebhookRejected):
