@@ -7,7 +7,7 @@ from django.utils import timezone
 from .states import SHOP_MAY_CANCEL, IllegalTransition, MailStatus, OrderStatus
 
 
-SHOP = "shop"  # cancel_requested_by of an order the shop cancelled itself
+BY_SHOP = "shop"  # cancel_requested_by of an order the shop cancelled itself
 
 
 class CancellableOrder(models.Model):
@@ -71,7 +71,7 @@ class CancellableOrder(models.Model):
 
     @property
     def cancelled_by_the_shop(self) -> bool:
-        return self.status == OrderStatus.CANCELLED and self.cancel_requested_by == SHOP
+        return self.status == OrderStatus.CANCELLED and self.cancel_requested_by == BY_SHOP
 
     def cancelled_by_shop(self, *, reason: str, now) -> None:
         """The shop cancelled an order it had accepted (it changed its mind): cancelled, with its reason. Only
@@ -79,7 +79,7 @@ class CancellableOrder(models.Model):
         if self.status not in SHOP_MAY_CANCEL:
             raise IllegalTransition(self, f"{OrderStatus.CANCELLED} (the shop can only cancel what it accepted)")
         self._move(
-            OrderStatus.CANCELLED, cancel_requested_at=now, cancel_requested_by=SHOP, cancelled_at=now,
+            OrderStatus.CANCELLED, cancel_requested_at=now, cancel_requested_by=BY_SHOP, cancelled_at=now,
             cancel_reason=f"the shop cancelled it: {reason or 'no reason given'}"[:300],
             next_attempt_at=None, callback_deadline_at=None,
         )
@@ -111,6 +111,6 @@ class MailState(models.Model):
         """Which mail (workflow.mail.STATUS_EMAILS) the order's final status calls for."""
         if self.status == OrderStatus.CONFIRMED and self.cancel_refused_reason:
             return "too_late"
-        if self.status == OrderStatus.CANCELLED and self.cancel_requested_by == SHOP:
+        if self.status == OrderStatus.CANCELLED and self.cancel_requested_by == BY_SHOP:
             return "shop_cancelled"
         return str(self.status)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 # The state machine's vocabulary lives in orders.states; the names stay importable from here.
-from .cancellable import CancellableOrder, MailState
+from .cancellable import BY_SHOP, CancellableOrder, MailState  # noqa: F401 (BY_SHOP re-exported)
 from .states import (  # noqa: F401 (re-exported)
     ALLOWED_TRANSITIONS, FINAL_STATUSES, SHOP_MAY_CANCEL, ConcurrentTransition, IllegalTransition, MailStatus, OrderStatus,
 )

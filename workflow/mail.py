@@ -16,8 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from orders import mail_delivery
-from orders.cancellable import SHOP
-from orders.models import MailStatus, Order, OrderStatus
+from orders.models import BY_SHOP, MailStatus, Order, OrderStatus
 
 from .events import record_event
 from .jobs import enqueue_status_email
@@ -41,10 +40,10 @@ STATUS_EMAILS = {
                             "confirmation", Q(cancel_refused_reason="")),
     "failed": StatusMail(OrderStatus.FAILED, "failure_email_sent_at", "We could not place your pizza order", "failed", "failure"),
     "cancelled": StatusMail(OrderStatus.CANCELLED, "cancellation_email_sent_at", "Your pizza order is cancelled", "cancelled",
-                            "cancellation", ~Q(cancel_requested_by=SHOP)),
+                            "cancellation", ~Q(cancel_requested_by=BY_SHOP)),
     # The shop changed its mind: one mail, in place of the cancellation mail (the same sent_field).
     "shop_cancelled": StatusMail(OrderStatus.CANCELLED, "cancellation_email_sent_at", "The shop cancelled your pizza order",
-                                 "shop_cancelled", "shop-cancellation", Q(cancel_requested_by=SHOP)),
+                                 "shop_cancelled", "shop-cancellation", Q(cancel_requested_by=BY_SHOP)),
     "too_late": StatusMail(OrderStatus.CONFIRMED, "too_late_email_sent_at", "Too late to cancel your pizza order", "too_late",
                            "too-late-to-cancel", ~Q(cancel_refused_reason="")),
 }
