@@ -138,7 +138,8 @@ def check_callback_deadline(order_id: int, *, client: ShopClient | None = None, 
             return "the order moved on meanwhile"
         engine = f"No callback by the deadline; asked the shop: {answer}."
         if settle_by_answer(order, answer, now=now, engine=engine):
-            return "confirmed by asking" if answer.holds == ShopHolds.ACCEPTED else "waiting longer"
+            return {ShopHolds.ACCEPTED: "confirmed by asking", ShopHolds.CANCELLED: "cancelled by the shop"}.get(
+                answer.holds, "waiting longer")
         retry_or_settle(
             order, now=now, policy=policy, engine=engine, shop=answer,
             give_up_reason=f"the shop did not confirm the order after {order.attempts_made} attempts",

@@ -15,7 +15,7 @@ import logging
 from datetime import timedelta
 
 
-from orders.models import Order
+from orders.models import SHOP_MAY_CANCEL, Order
 from orders.signals import order_finalised
 
 from .engine_policy import current_retry_policy
@@ -105,10 +105,14 @@ def await_callback(order: Order, *, now, for_s: float | None = None):
 
 
 def settle_by_answer(order: Order, answer: ShopAnswer | None, *, now, engine: str) -> bool:
-    """What the shop said it holds, where that decides: accepted → confirmed, pending → awaiting_callback.
-    False when it does not decide (nothing there, or the shop could not be asked)."""
+    """What the shop said it holds, where that decides: accepted → confirmed, pending → awaiting_callback,
+    cancelled by the shop while we wait for its callback → cancelled. False when it does not decide (nothing
+    there, or the shop could not be asked)."""
     if answer is not None and answer.holds == ShopHolds.ACCEPTED:
         confirm_order(order, shop_order_id=answer.shop_order_id, now=now, engine=engine)
+        return True
+    if answer is not None and answer.holds == ShopHolds.CANCELLED and order.status in SHOP_MAY_CANCEL:
+        cancelled_by_shop(order, reason=answer.detail, now=now, how=f"{engine} The shop said so when asked")
         return True
     if answer is not None and answer.holds == ShopHolds.PENDING:
         until = await_callback(order, now=now)

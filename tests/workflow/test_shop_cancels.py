@@ -13,9 +13,11 @@ from django_q.signing import SignedPackage
 
 from orders.models import Order, OrderStatus
 from trainer.shop_control import ShopControl
-from workflow.attempt import store_order
+from workflow.attempt import shop_payload, store_order
+from workflow.callbacks import check_callback_deadline
 from workflow.mail import send_status_email
 from workflow.reconciliation import reconcile_with_shop
+from workflow.retry_policy import RetryPolicy
 
 from ..factories import make_order
 from ..task_paths import SEND_STATUS_EMAIL_TASK
@@ -105,3 +107,17 @@ def test_the_shop_cannot_cancel_what_it_never_accepted_here(client, menu):
     body = callback_body(order, event="order.cancelled", status="cancelled", reason="out of dough")
     assert post(client, body, signed(body)).status_code == 409
     assert Order.objects.get(pk=order.pk).status == OrderStatus.FAILED
+
+
+def test_a_deadline_check_that_finds_the_order_cancelled_by_the_shop_never_confirms_it(menu, shop, shop_client):
+    """The accepted callback was lost, then the shop cancelled the order: asking must not read 'accepted'."""
+    order = make_order(menu)
+    order.begin_attempt(now=timezone.now())
+    order.await_callback(until=timezone.now() - timedelta(seconds=1))
+    shop_client.place_order(shop_payload(order), idempotency_key=str(order.idempotency_key))
+    ShopControl().cancel_by_shop(str(order.idempotency_key), reason="no driver free")
+
+    policy = RetryPolicy(max_attempts=3, base_delay_s=1, max_delay_s=5, jitter=0)
+    assert check_callback_deadline(order.pk, client=shop_client, policy=policy) == "cancelled by the shop"
+    order.refresh_from_db()
+    assert (order.status, order.cancel_reason) == (OrderStatus.CANCELLED, "the shop cancelled it: no driver free")
