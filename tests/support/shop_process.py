@@ -54,6 +54,7 @@ class ShopProcess:
         self.request_timeout_s = request_timeout_s
         self.url: str | None = None
         self.api_key: str | None = None  # the key of the client made at the start (the app's SHOP_API_KEY)
+        self.client_names: list[str] = []  # every client made (a reset keeps them: they are the shop's customers)
         self._tmpdir: tempfile.TemporaryDirectory | None = None
         self._process: subprocess.Popen | None = None
         self._log_path: Path | None = None
@@ -77,6 +78,7 @@ class ShopProcess:
         )
         if made.returncode != 0:
             raise ShopProcessError(f"shopclient create {name} failed:\n{made.stdout}{made.stderr}")
+        self.client_names.append(name)
         return made.stdout.strip().splitlines()[-1]
 
     @property
