@@ -103,7 +103,7 @@ def test_stats_count_how_each_call_ended(shop):
         "callback_failures": 0,
         "callbacks_abandoned": 0,
         "ledger_size": 1,
-        "clients": 1,
+        "clients": len(shop.client_names),
         "duplicate_references": 0,
     }
 
