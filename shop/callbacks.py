@@ -15,8 +15,8 @@ A reset ends every callback of the era before it (see shop/eras.py): none change
 and none posts after its thread has seen the reset.
 """
 
-import json
 import dataclasses
+import json
 import logging
 import threading
 import uuid
@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
+from core.backoff import nominal_delay_s
 from core.webhooks import signed_headers
 
 from .eras import ResetDuringCall, eras, transaction_in
@@ -44,7 +45,7 @@ MAX_BACKOFF_S = 10.0
 
 def backoff_s(failed_tries: int) -> float:
     """How long to wait after this many failed tries: 0.5 s, doubling, at most 10 s."""
-    return min(FIRST_BACKOFF_S * 2 ** (failed_tries - 1), MAX_BACKOFF_S)
+    return nominal_delay_s(failed_tries, first_s=FIRST_BACKOFF_S, cap_s=MAX_BACKOFF_S)
 
 
 def schedule(entry_id: int, *, delay_s: float, era: int, then=None) -> None:

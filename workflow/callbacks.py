@@ -18,14 +18,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import webhooks
-
+from core.queue import enqueue_task, schedule_once, task_group
 from orders.models import SHOP_MAY_CANCEL, ConcurrentTransition, IllegalTransition, Order, OrderStatus
 
 from .engine_policy import current_retry_policy
-from .jobs import enqueue_orphan_cancellation
+from .reconciliation import enqueue_orphan_cancellation
 from .models import EventKind, WebhookDelivery
-from .outcomes import cancelled_by_shop, confirm_order, retry_or_settle, settle_by_answer
+from .outcomes import confirm_order, retry_or_settle, settle_by_answer
 from .retry_policy import RetryPolicy
+from .shop_cancellation import cancelled_by_shop
 from .shop_client import ShopClient
 from .shop_lookup import ShopHolds, ask_the_shop
 from .webhook_body import CANCELLED, BadCallbackBody, parse_callback
@@ -145,3 +146,19 @@ def check_callback_deadline(order_id: int, *, client: ShopClient | None = None, 
             give_up_reason=f"the shop did not confirm the order after {order.attempts_made} attempts",
         )
         return "resubmitting" if order.status == OrderStatus.WAITING_RETRY else "failed"
+
+
+# --- The callback deadline's task and how it is queued --------------------------------------------------
+
+def check_callback_deadline_task(order_id: int) -> str:
+    return check_callback_deadline(order_id)
+
+
+def enqueue_callback_deadline_check(order: Order) -> None:
+    enqueue_task(check_callback_deadline_task, order)
+
+
+def schedule_callback_deadline(order: Order, *, at) -> None:
+    """Look at the order again at `at`, in case the shop's callback has not come by then."""
+    schedule_once(check_callback_deadline_task, order.pk, at=at,
+                  name=f"callback deadline {order.public_id} attempt {order.attempts_made}", group=task_group(order))

@@ -6,7 +6,8 @@ into its next state, each called inside the caller's transaction and named after
 - `wait_for_retry`  → waiting_retry: the next attempt is scheduled, no worker waits
 - `await_callback`  → awaiting_callback: the shop will call back; a deadline check is scheduled
 - `cancelled_by_shop` → cancelled: the shop changed its mind about an order it had accepted (its signed
-  `order.cancelled` event, or the reconciliation sweep reading its ledger); sends `order_finalised`
+  `order.cancelled` event, the reconciliation sweep, or its answer when asked); in workflow/shop_cancellation.py,
+  which the sweep imports too
 - `retry_or_settle`: after a failed attempt, the next attempt if the budget allows, else what the shop says
   it holds (workflow.shop_lookup) decides between confirmed, awaiting_callback and failed.
 """
@@ -20,9 +21,10 @@ from orders.signals import order_finalised
 
 from .engine_policy import current_retry_policy
 from .events import record_event
-from .jobs import enqueue_orphan_cancellation, schedule_callback_deadline, schedule_store_order
+from .reconciliation import enqueue_orphan_cancellation
 from .models import EventKind
 from .retry_policy import RetryPolicy
+from .shop_cancellation import cancelled_by_shop
 from .shop_lookup import ShopAnswer, ShopHolds
 
 logger = logging.getLogger(__name__)
@@ -59,20 +61,6 @@ def fail_order(
     )
 
 
-def cancelled_by_shop(order: Order, *, reason: str, now, how: str) -> None:
-    """The shop cancelled an order it had accepted: cancelled here with its reason; the customer's mail (one,
-    "the shop cancelled your order") and any API notification follow. `how`: how we learnt it."""
-    order.cancelled_by_shop(reason=reason, now=now)
-    order_finalised.send(sender=Order, order=order)
-    record_event(
-        order, EventKind.CANCELLED_BY_SHOP, at=now,
-        customer=f"Status page: cancelled ({order.cancel_reason}); an email says so.",
-        engine=f"The shop cancelled the order after accepting it; {how}.",
-        database="Committed: order 'cancelled' with the shop's reason, the cancellation email job.",
-    )
-    logger.warning("order %s: %s (%s)", order.short_id, order.cancel_reason, how)
-
-
 def wait_for_retry(
     order: Order, *, now, policy: RetryPolicy, engine: str, duration_ms: int | None = None, may_be_placed: bool = True
 ) -> None:
@@ -82,6 +70,8 @@ def wait_for_retry(
     delay = policy.delay_after(order.attempts_made)
     at = now + timedelta(seconds=delay)
     order.wait_for_retry(at=at, may_have_reached=may_be_placed, until=policy.retrying_until(order, next_at=at))
+    from .attempt import schedule_store_order  # the store step rescheduling itself (attempt imports us)
+
     schedule_store_order(order, at=at)
     record_event(
         order,
@@ -100,6 +90,8 @@ def await_callback(order: Order, *, now, for_s: float | None = None):
     default), when a check that asks the shop is scheduled. Holds no worker. Returns the deadline."""
     until = now + timedelta(seconds=current_retry_policy().wait_for_callback_s if for_s is None else for_s)
     order.await_callback(until=until)
+    from .callbacks import schedule_callback_deadline  # the store step's wait (callbacks imports us)
+
     schedule_callback_deadline(order, at=until)
     return until
 

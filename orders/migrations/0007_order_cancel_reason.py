@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0005_edges'),
+        ('orders', '0006_customerwait_moves_to_workflow'),
     ]
 
     operations = [
