@@ -158,7 +158,7 @@ def cancelled_by_shop() -> Section:
         rows=[
             Row("", _order_link(o), o.short_id,
                 [o.customer_email, _when(o.cancelled_at), o.shop_order_id or "–", o.cancel_reason,
-                 "sent" if o.cancellation_email_sent_at else (o.get_mail_status_display() if o.mail_status else "not yet")])
+                 "sent" if o.shop_cancelled_email_sent_at else (o.get_mail_status_display() if o.mail_status else "not yet")])
             for o in recent[:ROW_LIMIT]
         ],
         total=recent.count(),
