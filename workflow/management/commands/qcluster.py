@@ -4,7 +4,8 @@ django-q2's sentinel looks for due schedules only every 30 s (a constant in djan
 turn a 1 s backoff into anything up to 30 s. The cluster's parent process is idle once it has started the
 sentinel, so it calls django-q2's own `scheduler()` whenever a schedule is due, checking every
 Q_SCHEDULER_TICK_S seconds. The scheduler locks the rows it turns into tasks, so it is safe to run beside
-the sentinel's own call (and beside other clusters).
+the sentinel's own call (and beside other clusters). The same loop sends the queue probe
+(workflow.queue_probe), whose round trip the health panel and /metrics report.
 """
 
 import os
@@ -17,6 +18,8 @@ from django_q.cluster import Cluster
 from django_q.management.commands.qcluster import Command as DjangoQClusterCommand
 from django_q.models import Schedule
 from django_q.scheduler import scheduler
+
+from workflow.queue_probe import send_probe
 
 
 class Command(DjangoQClusterCommand):
@@ -34,6 +37,7 @@ class Command(DjangoQClusterCommand):
         while cluster.sentinel is not None and cluster.sentinel.is_alive():
             if due_schedules_exist():
                 scheduler(broker=broker)
+            send_probe()  # limits itself: see workflow.queue_probe
             time.sleep(settings.Q_SCHEDULER_TICK_S)
 
 
