@@ -1,5 +1,5 @@
 """What django-q2 holds right now, read from its broker and its cache: the same figures for the health
-panel and for /metrics, so both always agree."""
+panel, /metrics, needs-attention and the process diagrams, so they always agree."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -9,9 +9,11 @@ from django.db.models import Min
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.conf import Conf
-from django_q.models import OrmQ
+from django_q.models import OrmQ, Task
 from django_q.signing import BadSignature, SignedPackage
 from django_q.status import Stat
+
+from workflow.queue_probe import QueueVerdict, judge_queue, probe_reading
 
 # django-q2 saves each cluster's status every guard cycle (0.5 s) with a 3 s expiry; a status older than
 # this is from a cluster that has stopped saving it: killed, or frozen.
@@ -57,6 +59,17 @@ def clusters(now=None) -> list[ClusterStatus]:
 
 def workers_alive(found: list[ClusterStatus]) -> int:
     return sum(cluster.workers for cluster in found if cluster.alive)
+
+
+def last_task_finished_at():
+    return Task.objects.order_by("-stopped").values_list("stopped", flat=True).first()
+
+
+def queue_verdict(now=None, *, found: list[ClusterStatus] | None = None) -> QueueVerdict:
+    """Is the queue moving (workflow.queue_probe.judge_queue)? `found`: the clusters, if already read."""
+    now = now or timezone.now()
+    found = clusters(now) if found is None else found
+    return judge_queue(probe_reading(now), workers_alive=workers_alive(found), last_task_at=last_task_finished_at())
 
 
 @dataclass(frozen=True)

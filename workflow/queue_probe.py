@@ -74,6 +74,52 @@ class ProbeReading:
         return self.age_s is not None and self.age_s > settings.QUEUE_PROBE_STALE_S
 
 
+class QueueState:
+    """What the queue is doing, in the words the console and the diagrams use (data-queue-state)."""
+
+    RUNNING = "running"  # a probe came back within QUEUE_PROBE_STALE_S
+    STARTING = "starting"  # workers alive, no probe back yet, and not for long
+    BEHIND = "behind"  # the probe is late, but tasks still finish: the queue moves, slowly
+    STUCK = "stuck"  # workers report alive, yet nothing has come back through the queue for too long
+    STOPPED = "stopped"  # no cluster sends a heartbeat
+
+
+@dataclass(frozen=True)
+class QueueVerdict:
+    state: str
+    probe: ProbeReading
+    workers_alive: int
+    last_task_at: datetime | None
+
+    @property
+    def not_moved_s(self) -> float | None:
+        """How long the queue has not moved: since a probe, or a task, last came back."""
+        moved = [at for at in (self.probe.returned_at, self.last_task_at) if at is not None]
+        since = max(moved) if moved else self.probe.first_sent_at
+        return None if since is None else max(0.0, (self.probe.now - since).total_seconds())
+
+    @property
+    def healthy(self) -> bool:
+        return self.state in (QueueState.RUNNING, QueueState.STARTING, QueueState.BEHIND)
+
+
+def judge_queue(probe: ProbeReading, *, workers_alive: int, last_task_at: datetime | None) -> QueueVerdict:
+    """The queue's state from the probe, the clusters' heartbeats and the last task that finished.
+
+    "Workers alive" alone is not health: django-q2 reports its workers alive while they all wait on a lock a
+    killed process held. Only a task that comes back proves the queue works; a late probe with other tasks
+    still finishing is a queue that moves slowly (a lunch rush), not a stuck one."""
+    if workers_alive == 0:
+        state = QueueState.STOPPED
+    elif not probe.stale:
+        state = QueueState.RUNNING if probe.returned_at is not None else QueueState.STARTING
+    elif last_task_at is not None and (probe.now - last_task_at).total_seconds() <= settings.QUEUE_PROBE_STALE_S:
+        state = QueueState.BEHIND
+    else:
+        state = QueueState.STUCK
+    return QueueVerdict(state=state, probe=probe, workers_alive=workers_alive, last_task_at=last_task_at)
+
+
 def probe_reading(now=None) -> ProbeReading:
     now = now or timezone.now()
     probe = QueueProbe.objects.filter(pk=1).first() or QueueProbe()
