@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -59,6 +60,31 @@ class WorkerCluster:
             except ProcessLookupError:
                 pass
         self._log.close()
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes django-q2's status lists for this cluster (its sentinel's pool)."""
+        from django_q.brokers import get_broker
+        from django_q.status import Stat
+
+        return [pid for stat in Stat.get_all(broker=get_broker()) if stat.pid == self.process.pid for pid in stat.workers]
+
+    @contextmanager
+    def workers_frozen(self):
+        """SIGSTOP every worker, as a lock a killed process held would leave them: alive, taking nothing.
+        The sentinel, the pusher and the parent go on (heartbeats, probes). SIGCONT on the way out."""
+        pids = self.worker_pids()
+        if not pids:
+            raise AssertionError(f"no worker listed for the cluster (pid {self.process.pid})")
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            yield pids
+        finally:
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGCONT)
+                except ProcessLookupError:
+                    pass
 
     def log_tail(self, lines: int = 40) -> str:
         try:
