@@ -69,7 +69,9 @@ def queue_verdict(now=None, *, found: list[ClusterStatus] | None = None) -> Queu
     """Is the queue moving (workflow.queue_probe.judge_queue)? `found`: the clusters, if already read."""
     now = now or timezone.now()
     found = clusters(now) if found is None else found
-    return judge_queue(probe_reading(now), workers_alive=workers_alive(found), last_task_at=last_task_finished_at())
+    started = max((cluster.started_at for cluster in found if cluster.alive and cluster.started_at), default=None)
+    return judge_queue(probe_reading(now), workers_alive=workers_alive(found), last_task_at=last_task_finished_at(),
+                       started_at=started)
 
 
 @dataclass(frozen=True)

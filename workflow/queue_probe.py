@@ -78,7 +78,7 @@ class QueueState:
     """What the queue is doing, in the words the console and the diagrams use (data-queue-state)."""
 
     RUNNING = "running"  # a probe came back within QUEUE_PROBE_STALE_S
-    STARTING = "starting"  # workers alive, no probe back yet, and not for long
+    STARTING = "starting"  # workers alive; no probe back yet, or none since a cluster started moments ago
     BEHIND = "behind"  # the probe is late, but tasks still finish: the queue moves, slowly
     STUCK = "stuck"  # workers report alive, yet nothing has come back through the queue for too long
     STOPPED = "stopped"  # no cluster sends a heartbeat
@@ -103,18 +103,24 @@ class QueueVerdict:
         return self.state in (QueueState.RUNNING, QueueState.STARTING, QueueState.BEHIND)
 
 
-def judge_queue(probe: ProbeReading, *, workers_alive: int, last_task_at: datetime | None) -> QueueVerdict:
-    """The queue's state from the probe, the clusters' heartbeats and the last task that finished.
+def judge_queue(probe: ProbeReading, *, workers_alive: int, last_task_at: datetime | None,
+                started_at: datetime | None = None) -> QueueVerdict:
+    """The queue's state from the probe, the clusters' heartbeats, the last task that finished and when the
+    newest live cluster started (`started_at`).
 
     "Workers alive" alone is not health: django-q2 reports its workers alive while they all wait on a lock a
     killed process held. Only a task that comes back proves the queue works; a late probe with other tasks
-    still finishing is a queue that moves slowly (a lunch rush), not a stuck one."""
+    still finishing is a queue that moves slowly (a lunch rush), not a stuck one; a cluster that started
+    less than QUEUE_PROBE_STALE_S ago has not had the time to answer yet."""
+    stale_s = settings.QUEUE_PROBE_STALE_S
     if workers_alive == 0:
         state = QueueState.STOPPED
     elif not probe.stale:
         state = QueueState.RUNNING if probe.returned_at is not None else QueueState.STARTING
-    elif last_task_at is not None and (probe.now - last_task_at).total_seconds() <= settings.QUEUE_PROBE_STALE_S:
+    elif last_task_at is not None and (probe.now - last_task_at).total_seconds() <= stale_s:
         state = QueueState.BEHIND
+    elif started_at is not None and (probe.now - started_at).total_seconds() <= stale_s:
+        state = QueueState.STARTING
     else:
         state = QueueState.STUCK
     return QueueVerdict(state=state, probe=probe, workers_alive=workers_alive, last_task_at=last_task_at)

@@ -139,3 +139,16 @@ def test_lanes_beyond_the_workers_alive_are_dead(admin_client, monkeypatch, sett
 
 def test_engine_health_names_the_state():
     assert engine_health().state == "stopped"
+
+
+def test_a_cluster_started_moments_ago_reads_starting_not_stuck(admin_client, monkeypatch, settings):
+    settings.QUEUE_PROBE_STALE_S = 15
+    stat = heartbeat(monkeypatch, workers=2)
+    stat.tob = timezone.now() - timedelta(seconds=3)
+    probe_back(600)  # the last probe came back before the cluster was restarted
+    page = admin_client.get("/admin/").content.decode()
+    assert 'data-queue-state="starting"' in page
+    assert engine_state(page).startswith("Starting: 2 workers alive, but no probe task has come back through the "
+                                         "queue since the cluster started")
+    stat.tob = timezone.now() - timedelta(seconds=20)
+    assert 'data-queue-state="stuck"' in admin_client.get("/admin/").content.decode()
