@@ -12,6 +12,7 @@ import os
 import time
 
 from django.conf import settings
+from django.db import connections
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.cluster import Cluster
@@ -30,6 +31,10 @@ class Command(DjangoQClusterCommand):
             return super().handle(*args, **options)
         if options.get("cluster_name"):
             os.environ["Q_CLUSTER_NAME"] = options["cluster_name"]
+        # No database connection may cross the fork (the system check opened one): the first child to close
+        # its copy would break it for this process, whose loop then dies (PostgreSQL: "server closed the
+        # connection unexpectedly"). This process opens its own again when it next needs one.
+        connections.close_all()
         cluster = Cluster()
         cluster.start()
         broker = get_broker()
