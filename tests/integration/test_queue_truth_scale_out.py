@@ -3,11 +3,8 @@ shared cache, the web as its own process. /metrics reads the probe's age through
 processes frozen but its sentinel still saving heartbeats, it grows and the console says stuck; thawed,
 the probe comes back. Needs PostgreSQL and Redis (SCALE_OUT_POSTGRES, SCALE_OUT_REDIS: use your own DB index)."""
 
-import os
 import re
-import signal
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bench.stack import Stack
 
+from ..support.cluster import frozen
 from ..support.waiting import wait_until
 from .test_scale_out import postgres_database, redis_broker, services_or_skip  # noqa: F401 (fixtures)
 
@@ -36,22 +34,11 @@ def children(pid: int) -> list[int]:
     return found
 
 
-@contextmanager
 def frozen_below_the_sentinel(qcluster_pid: int):
-    """SIGSTOP the sentinel's children (workers, monitor, pusher): the sentinel still saves a heartbeat
-    listing the workers alive, as when a killed process left the task queue's lock held."""
+    """The sentinel's children (workers, monitor, pusher) frozen: the sentinel still saves a heartbeat that
+    lists the workers alive."""
     [sentinel] = children(qcluster_pid)
-    pids = children(sentinel)
-    for pid in pids:
-        os.kill(pid, signal.SIGSTOP)
-    try:
-        yield pids
-    finally:
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGCONT)
-            except ProcessLookupError:
-                pass
+    return frozen(children(sentinel))
 
 
 def figures(stack) -> dict:

@@ -68,26 +68,31 @@ class WorkerCluster:
 
         return [pid for stat in Stat.get_all(broker=get_broker()) if stat.pid == self.process.pid for pid in stat.workers]
 
-    @contextmanager
     def workers_frozen(self):
-        """SIGSTOP every worker, as a lock a killed process held would leave them: alive, taking nothing.
-        The sentinel, the pusher and the parent go on (heartbeats, probes). SIGCONT on the way out."""
+        """Every worker frozen (see `frozen`); the sentinel, the pusher and the parent go on (heartbeats, probes)."""
         pids = self.worker_pids()
         if not pids:
             raise AssertionError(f"no worker listed for the cluster (pid {self.process.pid})")
-        for pid in pids:
-            os.kill(pid, signal.SIGSTOP)
-        try:
-            yield pids
-        finally:
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGCONT)
-                except ProcessLookupError:
-                    pass
+        return frozen(pids)
 
     def log_tail(self, lines: int = 40) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except FileNotFoundError:
             return ""
+
+
+@contextmanager
+def frozen(pids: list[int]):
+    """SIGSTOP these processes, as a lock a killed process held leaves django-q2's workers: alive by their
+    heartbeat, taking nothing. SIGCONT on the way out."""
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield pids
+    finally:
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
