@@ -17,21 +17,25 @@ The record is one database row (`QueueProbe`), so the sender, the worker that an
 that reports read the same, with either broker; a compare-and-set on it lets only one sender send.
 """
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import DatabaseError, IntegrityError
 from django.db.models import Q
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.models import OrmQ
 from django_q.tasks import async_task
+from redis import RedisError
 
 from .broker import enqueue_broker
 from .jobs import task_path
 from .models import QueueProbe
+
+logger = logging.getLogger(__name__)
 
 PROBE_GROUP = "queue probe"
 
@@ -156,6 +160,17 @@ def send_probe(*, now=None) -> str | None:
     # The probe may already be back: then its entry is never looked at again.
     QueueProbe.objects.filter(pk=1, sent_id=probe_id).update(broker_entry=entry)
     return probe_id
+
+
+def send_probe_or_log() -> str | None:
+    """One turn of the sender's loop: a probe that cannot be sent now (the database or Redis unreachable) is
+    logged and tried on the next turn; meanwhile the probe's growing age tells the truth. The loop that
+    calls it (the scheduler tick) must not die of it."""
+    try:
+        return send_probe()
+    except (DatabaseError, RedisError) as error:
+        logger.warning("queue probe not sent (%s: %s); trying again on the next turn", type(error).__name__, error)
+        return None
 
 
 def record_probe_returned(probe_id: str, sent_at: datetime, *, now=None) -> None:

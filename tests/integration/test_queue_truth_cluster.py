@@ -35,7 +35,9 @@ def attention_count(admin_client, key: str) -> int:
 def test_frozen_workers_read_stuck_everywhere_then_running_once_thawed(cluster, admin_client):
     workers = settings.Q_CLUSTER["workers"]
     stale_s = settings.QUEUE_PROBE_STALE_S
-    wait_until(lambda: engine_health().state == "running", timeout=45, message="the queue running")
+    running = wait_until(lambda: (h := engine_health()).state == "running" and h, timeout=45, message="the queue running")
+    print(f"\nrunning: the probe's round trip {running.queue.probe.round_trip_s * 1000:.0f} ms "
+          f"(ORM broker on SQLite, poll {settings.Q_CLUSTER['poll']} s)")
     page = admin_client.get("/admin/").content.decode()
     assert engine_state(page).startswith("Running: the queue answers")
     found = samples(admin_client.get("/metrics"))
@@ -66,7 +68,7 @@ def test_frozen_workers_read_stuck_everywhere_then_running_once_thawed(cluster, 
         # However long it stays stuck, one probe at most waits in the broker.
         time.sleep(2 * settings.QUEUE_PROBE_INTERVAL_S)
         assert probes_waiting_in_the_broker() <= 1
-        print(f"\nfrozen {len(pids)} workers: the panel said stuck after {seen_after_s:.1f} s "
+        print(f"frozen {len(pids)} workers: the panel said stuck after {seen_after_s:.1f} s "
               f"(QUEUE_PROBE_STALE_S {stale_s:g}); django-q2 reported {health.workers_alive} alive")
 
     thawed_at = time.monotonic()

@@ -20,7 +20,7 @@ from django_q.management.commands.qcluster import Command as DjangoQClusterComma
 from django_q.models import Schedule
 from django_q.scheduler import scheduler
 
-from workflow.queue_probe import send_probe
+from workflow.queue_probe import send_probe_or_log
 
 
 class Command(DjangoQClusterCommand):
@@ -42,7 +42,7 @@ class Command(DjangoQClusterCommand):
         while cluster.sentinel is not None and cluster.sentinel.is_alive():
             if due_schedules_exist():
                 scheduler(broker=broker)
-            send_probe()  # limits itself: see workflow.queue_probe
+            send_probe_or_log()  # limits itself: see workflow.queue_probe
             time.sleep(settings.Q_SCHEDULER_TICK_S)
 
 
