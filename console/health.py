@@ -16,7 +16,7 @@ from api.tasks import deliver_callback_task
 from workflow.jobs import task_path
 from workflow.tasks import check_callback_deadline_task, store_order_task
 
-from workflow.queue_probe import QueueState, QueueVerdict
+from workflow.queue_probe import QueueVerdict
 
 from .queue import ClusterStatus, clusters, queue_figures, queue_verdict, workers_alive
 
@@ -73,10 +73,6 @@ class EngineHealth:
     def state(self) -> str:
         """running, starting, behind, stuck or stopped (QueueState): from the probe, not the heartbeats."""
         return self.queue.state
-
-    @property
-    def running(self) -> bool:
-        return self.queue.state == QueueState.RUNNING
 
     @property
     def probe_interval_s(self) -> float:

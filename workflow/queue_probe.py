@@ -3,9 +3,9 @@ moves. "N workers alive" is not health: django-q2 reports its workers alive whil
 a lock a killed process held (docs/ARCHITECTURE.md); only a task that goes through the queue and comes back
 proves it works.
 
-Who sends: the qcluster parent process (workflow/management/commands/qcluster.py) calls `send_probe()` on
-each turn of its loop; `send_probe()` limits itself, so any number of clusters may call it. Nothing else
-sends (a schedule would itself need the queue it is to check).
+Who sends: the qcluster parent process (workflow/management/commands/qcluster.py) calls
+`send_probe_or_log()` on each turn of its loop; `send_probe()` limits itself, so any number of clusters may
+call it. Nothing else sends (a schedule would itself need the queue it is to check).
 
 At most one probe ever waits in the broker, however long the queue is stuck:
 - none is sent while the last one is still waiting in the broker (it is in line; another would only queue
