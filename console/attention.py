@@ -5,22 +5,23 @@ them. To add one, write a function that returns a Section and append it to SECTI
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django_q.models import Failure
 
+from core.durations import human_duration
+
 from api.models import CallbackDelivery, DeliveryState
 from orders.models import MailStatus, Order, OrderStatus
 from workflow.engine_policy import current_retry_policy
-from workflow.jobs import task_group, task_path
+from core.queue import task_group, task_path
 from workflow.mail import STATUS_EMAILS
 from workflow.models import EventKind, ExecutionEvent
 from workflow.queue_probe import QueueState
 from workflow.recovery import GRACE, unmailed_final_orders
-from workflow.tasks import send_status_email_task
+from workflow.mail import send_status_email_task
 
 from .queue import clusters, queue_verdict
 from .stuck import stuck_orders
@@ -112,7 +113,7 @@ def stuck() -> Section:
         columns=["Status", "Open for", "Why it counts as stuck"],
         rows=[
             Row(str(s.order.pk), _order_link(s.order), s.order.short_id,
-                [s.order.get_status_display(), _duration(s.age), "; ".join(s.reasons)])
+                [s.order.get_status_display(), human_duration(s.age), "; ".join(s.reasons)])
             for s in found
         ],
         actions=["requeue", "cancel"],
@@ -149,11 +150,11 @@ def compensations_pending() -> Section:
             why = (f"out of tries ({order.cancel_tries} of {policy.max_attempts}): the shop could not be reached; "
                    "the reconciliation sweep asks again every minute")
         else:
-            why = (f"still cancelling after {_duration(GRACE)}: try {order.cancel_tries} of {policy.max_attempts} "
+            why = (f"still cancelling after {human_duration(GRACE)}: try {order.cancel_tries} of {policy.max_attempts} "
                    "failed, the next one is scheduled" if order.cancel_tries else
-                   f"no compensating call has answered after {_duration(GRACE)} (are workers alive?)")
+                   f"no compensating call has answered after {human_duration(GRACE)} (are workers alive?)")
         rows.append(Row(str(order.pk), _order_link(order), order.short_id,
-                        [order.customer_email, _duration(now - order.cancel_requested_at), last_compensation_try(order), why]))
+                        [order.customer_email, human_duration(now - order.cancel_requested_at), last_compensation_try(order), why]))
     return Section(
         key="compensations",
         title="Compensations pending",
@@ -252,7 +253,3 @@ def _last_line(result) -> str:
     return lines[-1][:300] if lines else "–"
 
 
-def _duration(delta: timedelta) -> str:
-    minutes, seconds = divmod(int(delta.total_seconds()), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min {seconds} s"

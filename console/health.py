@@ -13,8 +13,9 @@ from django_q.models import Schedule, Task
 
 from orders.models import FINAL_STATUSES, Order, OrderStatus
 from api.tasks import deliver_callback_task
-from workflow.jobs import task_path
-from workflow.tasks import check_callback_deadline_task, store_order_task
+from core.queue import task_path
+from workflow.attempt import store_order_task
+from workflow.callbacks import check_callback_deadline_task
 
 from workflow.queue_probe import QueueVerdict
 

@@ -9,10 +9,11 @@ from django.db.models import Min
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.conf import Conf
-from django_q.models import OrmQ, Task
+from django_q.models import Task
 from django_q.signing import BadSignature, SignedPackage
 from django_q.status import Stat
 
+from core.queue import queued_rows, redis_queue_size
 from workflow.queue_probe import QueueVerdict, judge_queue, probe_reading
 
 # django-q2 saves each cluster's status every guard cycle (0.5 s) with a 3 s expiry; a status older than
@@ -87,12 +88,9 @@ class QueueFigures:
 
 def queue_figures(now=None) -> QueueFigures:
     now = now or timezone.now()
-    broker = get_broker()
     if settings.REDIS_URL:
-        return QueueFigures(depth=broker.queue_size(), oldest_queued_at=_redis_oldest(broker))
-    # ORM broker: a row whose lock is in the past waits for a worker; its lock is when it was queued (or
-    # when a worker's claim on it ran out). A row locked into the future is being worked on.
-    waiting = OrmQ.objects.using(Conf.ORM).filter(key=broker.list_key, lock__lte=now)
+        return QueueFigures(depth=redis_queue_size(), oldest_queued_at=_redis_oldest(get_broker()))
+    waiting = queued_rows().filter(lock__lte=now)  # a row's lock: when it was queued (core.queue)
     figures = waiting.aggregate(oldest=Min("lock"))
     return QueueFigures(depth=waiting.count(), oldest_queued_at=figures["oldest"])
 

@@ -31,8 +31,8 @@ from django_q.models import OrmQ
 from django_q.tasks import async_task
 from redis import RedisError
 
-from .broker import enqueue_broker
-from .jobs import task_path
+from core.broker import enqueue_broker
+from core.queue import task_path
 from .models import QueueProbe
 
 logger = logging.getLogger(__name__)

@@ -27,13 +27,14 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django_q.models import OrmQ, Schedule
 
+from core.queue import queued_rows, redis_queue_size, task_path
 from orders.models import FINAL_STATUSES, Order, OrderStatus, StoreMode
 
-from .jobs import task_path
 from .mail import mail_pending
 from .models import AttemptOutcome, EventKind, StoreAttempt, current_store_mode
+from .attempt import store_order_task
+from .callbacks import check_callback_deadline_task
 from .queue_probe import QueueState, QueueVerdict
-from .tasks import check_callback_deadline_task, store_order_task
 
 
 @dataclass(frozen=True)
@@ -182,11 +183,9 @@ class Snapshot:
 
 def _queue(now) -> tuple[list[QueuedJob], int, list[QueuedJob], str]:
     if settings.REDIS_URL:
-        from django_q.brokers import get_broker
-
-        return [], get_broker().queue_size() or 0, [], "Redis (only the queue's length is known)"
+        return [], redis_queue_size(), [], "Redis (only the queue's length is known)"
     waiting, pulled = [], []
-    rows = OrmQ.objects.filter(key=settings.Q_CLUSTER["name"]).order_by("id")
+    rows = queued_rows()
     waiting_count = rows.filter(lock__lte=now).count()
     for row in rows.filter(lock__lte=now)[:SHOWN]:
         waiting.append(_queued_job(row, since=row.lock, now=now))

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_q.models import OrmQ
 
 from console.health import engine_health
-from workflow.jobs import task_path
+from core.queue import task_path
 from workflow.queue_probe import queue_probe_task
 
 from ..console.test_metrics import samples

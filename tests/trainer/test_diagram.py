@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from orders.models import Order, OrderStatus, StoreMode
 from trainer import stats
-from workflow.jobs import schedule_store_order
+from workflow.attempt import schedule_store_order
 from workflow.models import set_store_mode
 from workflow.snapshot import STEP_OF_STATUS, step_after_event, step_of
 from workflow.start import place_order

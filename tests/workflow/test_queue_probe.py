@@ -11,7 +11,7 @@ from django_q.conf import Conf
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
-from workflow.broker import _redis_broker
+from core.broker import _redis_broker
 from workflow.models import QueueProbe
 from workflow.queue_probe import (
     forget_outstanding_probe, probe_age_seconds, probe_reading, queue_probe_task, record_probe_returned, send_probe,
