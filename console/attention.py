@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django_q.models import Failure
 
+from core.clusters import clusters
 from core.durations import human_duration
 
 from api.models import CallbackDelivery, DeliveryState
@@ -19,11 +20,10 @@ from workflow.engine_policy import current_retry_policy
 from core.queue import task_group, task_path
 from workflow.mail import STATUS_EMAILS
 from workflow.models import EventKind, ExecutionEvent
-from workflow.queue_probe import QueueState
+from workflow.queue_probe import QueueState, queue_verdict
 from workflow.recovery import GRACE, unmailed_final_orders
 from workflow.mail import send_status_email_task
 
-from .queue import clusters, queue_verdict
 from .stuck import stuck_orders
 
 ROW_LIMIT = 200

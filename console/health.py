@@ -13,13 +13,14 @@ from django_q.models import Schedule, Task
 
 from orders.models import FINAL_STATUSES, Order, OrderStatus
 from api.tasks import deliver_callback_task
+from core.clusters import ClusterStatus, clusters, workers_alive
 from core.queue import task_path
 from workflow.attempt import store_order_task
 from workflow.callbacks import check_callback_deadline_task
 
-from workflow.queue_probe import QueueVerdict
+from workflow.queue_probe import QueueVerdict, queue_verdict
 
-from .queue import ClusterStatus, clusters, queue_figures, queue_verdict, workers_alive
+from .queue import queue_figures
 
 # What a one-off schedule is for, by its task (the rest are shown by their function's name).
 ONE_OFF_PURPOSES = {

@@ -15,13 +15,14 @@ from prometheus_client.core import CollectorRegistry, CounterMetricFamily, Gauge
 from prometheus_client.utils import floatToGoString
 
 from api.models import CallbackDelivery, DeliveryState
+from core.clusters import clusters, workers_alive
 from orders.models import Order, OrderStatus
 from workflow.mail import FINAL_AT, mail_pending
 from workflow.models import AttemptOutcome, StoreAttempt
 from workflow.queue_probe import probe_reading
 
 from .health import counts_by, sweeps
-from .queue import clusters, queue_figures, workers_alive
+from .queue import queue_figures
 
 # From "at once" to "an hour": the retry policy's window is minutes, a callback may take longer.
 TIME_TO_FINAL_BUCKETS = (0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, math.inf)

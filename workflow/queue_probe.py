@@ -32,6 +32,7 @@ from django_q.tasks import async_task
 from redis import RedisError
 
 from core.broker import enqueue_broker
+from core.clusters import ClusterStatus, clusters, last_task_finished_at, workers_alive
 from core.queue import task_path
 from .models import QueueProbe
 
@@ -128,6 +129,16 @@ def judge_queue(probe: ProbeReading, *, workers_alive: int, last_task_at: dateti
     else:
         state = QueueState.STUCK
     return QueueVerdict(state=state, probe=probe, workers_alive=workers_alive, last_task_at=last_task_at)
+
+
+def queue_verdict(now=None, *, found: list[ClusterStatus] | None = None) -> QueueVerdict:
+    """Is the queue moving (judge_queue), from the records as they are now? `found`: the clusters' status,
+    if already read (core.clusters.clusters)."""
+    now = now or timezone.now()
+    found = clusters(now) if found is None else found
+    started = max((cluster.started_at for cluster in found if cluster.alive and cluster.started_at), default=None)
+    return judge_queue(probe_reading(now), workers_alive=workers_alive(found), last_task_at=last_task_finished_at(),
+                       started_at=started)
 
 
 def probe_reading(now=None) -> ProbeReading:

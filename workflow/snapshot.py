@@ -34,7 +34,7 @@ from .mail import mail_pending
 from .models import AttemptOutcome, EventKind, StoreAttempt, current_store_mode
 from .attempt import store_order_task
 from .callbacks import check_callback_deadline_task
-from .queue_probe import QueueState, QueueVerdict
+from .queue_probe import QueueState, QueueVerdict, queue_verdict
 
 
 @dataclass(frozen=True)
@@ -250,11 +250,6 @@ def _lane_fields(lane: Lane) -> dict:
 
 
 def process_snapshot(now=None) -> Snapshot:
-    # The one import against the arrows (workflow -> console): console.queue reads django-q2's cluster status
-    # for the health panel, /metrics and these pictures alike; it is to move into core/ with the rest of
-    # the queue's reading (issue 17).
-    from console.queue import queue_verdict
-
     now = now or timezone.now()
     waiting, waiting_count, pulled, broker = _queue(now)
     scheduled, scheduled_count = _scheduled(now)
