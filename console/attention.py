@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django_q.models import Failure
 
-from core.clusters import clusters
+from core.cluster_status import clusters
 from core.durations import human_duration
 
 from api.models import CallbackDelivery, DeliveryState

@@ -13,7 +13,7 @@ from django_q.models import Schedule, Task
 
 from orders.models import FINAL_STATUSES, Order, OrderStatus
 from api.tasks import deliver_callback_task
-from core.clusters import ClusterStatus, clusters, workers_alive
+from core.cluster_status import ClusterStatus, clusters, workers_alive
 from core.queue import task_path
 from workflow.attempt import store_order_task
 from workflow.callbacks import check_callback_deadline_task

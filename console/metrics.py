@@ -15,7 +15,7 @@ from prometheus_client.core import CollectorRegistry, CounterMetricFamily, Gauge
 from prometheus_client.utils import floatToGoString
 
 from api.models import CallbackDelivery, DeliveryState
-from core.clusters import clusters, workers_alive
+from core.cluster_status import clusters, workers_alive
 from orders.models import Order, OrderStatus
 from workflow.mail import FINAL_AT, mail_pending
 from workflow.models import AttemptOutcome, StoreAttempt

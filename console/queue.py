@@ -1,5 +1,5 @@
 """What django-q2's queue holds right now, read from its broker: the same figures for the health panel and
-/metrics, so both always agree. (Its clusters' status: core.clusters; whether the queue moves:
+/metrics, so both always agree. (Its clusters' status: core.cluster_status; whether the queue moves:
 workflow.queue_probe.queue_verdict.)"""
 
 from dataclasses import dataclass

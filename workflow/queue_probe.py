@@ -32,7 +32,7 @@ from django_q.tasks import async_task
 from redis import RedisError
 
 from core.broker import enqueue_broker
-from core.clusters import ClusterStatus, clusters, last_task_finished_at, workers_alive
+from core.cluster_status import ClusterStatus, clusters, last_task_finished_at, workers_alive
 from core.queue import task_path
 from .models import QueueProbe
 
@@ -133,7 +133,7 @@ def judge_queue(probe: ProbeReading, *, workers_alive: int, last_task_at: dateti
 
 def queue_verdict(now=None, *, found: list[ClusterStatus] | None = None) -> QueueVerdict:
     """Is the queue moving (judge_queue), from the records as they are now? `found`: the clusters' status,
-    if already read (core.clusters.clusters)."""
+    if already read (core.cluster_status.clusters)."""
     now = now or timezone.now()
     found = clusters(now) if found is None else found
     started = max((cluster.started_at for cluster in found if cluster.alive and cluster.started_at), default=None)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_q.conf import Conf
 
-from core import clusters
+from core import cluster_status
 from workflow.models import QueueProbe
 
 
@@ -19,7 +19,7 @@ def heartbeat(monkeypatch, *, workers: int | None = None, pid: int = 4242) -> Si
     workers = settings.Q_CLUSTER["workers"] if workers is None else workers
     stat = SimpleNamespace(cluster_id="testclus-0000", host="test-host", pid=pid, status=Conf.IDLE,
                            workers=list(range(10_000, 10_000 + workers)), timestamp=now, tob=now - timedelta(minutes=5))
-    monkeypatch.setattr(clusters.Stat, "get_all", staticmethod(lambda broker=None: [stat]))
+    monkeypatch.setattr(cluster_status.Stat, "get_all", staticmethod(lambda broker=None: [stat]))
     return stat
 
 
