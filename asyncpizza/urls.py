@@ -8,6 +8,7 @@ urlpatterns = [
     path("metrics", metrics, name="metrics"),  # Prometheus's default path
     path("trainer/", include("trainer.urls")),
     path("api/", include("api.urls")),
+    path("batches/", include("batches.urls")),  # staff: CSV upload and each batch's page
     path("webhooks/", include("workflow.urls")),
     path("", include("storefront.urls")),  # the customer's pages
 ]

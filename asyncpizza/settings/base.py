@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "storefront",
     "trainer",
     "api",
+    "batches",  # bulk orders: staged at once, placed in the background (mounts its routes on the API)
     "ninja",  # django-ninja, listed so that its Swagger UI is served from our /static/, never from a CDN
     "shop",
     "django_q",
