@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from asyncpizza.views import favicon
 from console.views import metrics
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("metrics", metrics, name="metrics"),  # Prometheus's default path
+    path("favicon.ico", favicon),
     path("trainer/", include("trainer.urls")),
     path("api/", include("api.urls")),
     path("batches/", include("batches.urls")),  # staff: CSV upload and each batch's page

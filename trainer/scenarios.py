@@ -26,6 +26,16 @@ class Scenario:
     bad_every: int = 0  # every n-th row of that batch has a mistake
 
     @property
+    def label(self) -> str:
+        """The title without its parenthesis ("Unreliable shop"): the button's first line."""
+        return self.title.split(" (", 1)[0]
+
+    @property
+    def detail(self) -> str:
+        """The parenthesis of the title ("20 % of calls fail"), shown smaller under the label."""
+        return self.title.split(" (", 1)[1].rstrip(")") if " (" in self.title else ""
+
+    @property
     def settings(self) -> dict:
         """Every knob, so a scenario never inherits a fault from the one before it."""
         return {**HEALTHY, **self.knobs}
@@ -59,7 +69,7 @@ SCENARIOS = {
         Scenario(
             "down", "Shop down", {"down": True},
             in_sync="Every customer sees an error; nothing is kept.",
-            in_async="Orders are kept and retried 4 times over about 7 s; then they fail and the customer is emailed.",
+            in_async="Orders are kept and tried 4 times, with waits of 1, 2 and 4 s: within about 10 s they fail and the customer is emailed.",
             # A short budget, so the room sees the end within seconds, not after the default 5 minutes.
             policy={"max_attempts": 4, "backoff_s": 1.0, "backoff_cap_s": 4.0, "shop_timeout_s": 5.0},
         ),

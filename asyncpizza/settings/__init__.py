@@ -18,6 +18,7 @@ from .base import (  # noqa: F401
     WSGI_APPLICATION,
     TEMPLATES,
     LANGUAGE_CODE,
+    FORMAT_MODULE_PATH,
     TIME_ZONE,
     USE_I18N,
     USE_TZ,

@@ -75,6 +75,7 @@ TEMPLATES = [
 
 
 LANGUAGE_CODE = "en"
+FORMAT_MODULE_PATH = ["asyncpizza.formats"]  # one clock, 24 h with seconds, in the admin too
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
