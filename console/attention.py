@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django_q.models import Failure
 
+from core.cluster_status import clusters
 from core.durations import human_duration
 
 from api.models import CallbackDelivery, DeliveryState
@@ -20,6 +21,7 @@ from workflow.engine_policy import current_retry_policy
 from core.queue import task_group, task_path
 from workflow.mail import STATUS_EMAILS
 from workflow.models import EventKind, ExecutionEvent
+from workflow.queue_probe import QueueState, queue_verdict
 from workflow.recovery import GRACE, unmailed_final_orders
 from workflow.mail import send_status_email_task
 
@@ -57,6 +59,31 @@ def _when(moment) -> str:
 
 def _order_link(order: Order) -> str:
     return reverse("admin:orders_order_change", args=[order.pk])
+
+
+def queue_not_moving() -> Section:
+    """The queue itself: stuck (workers report alive, nothing comes back through it) or stopped."""
+    now = timezone.now()
+    found = clusters(now)
+    verdict = queue_verdict(now, found=found)
+    not_moved = "never moved yet" if verdict.not_moved_s is None else f"{verdict.not_moved_s:.0f} s"
+    health = reverse("admin:index") + "#health-panel"
+    rows = []
+    if verdict.state == QueueState.STUCK:
+        rows = [Row("", health, f"cluster {c.name}", [f"{c.host}, PID {c.pid}", "stuck", not_moved,
+                                                       f"{c.workers} worker(s) report alive: restart this cluster"])
+                for c in found if c.alive]
+    elif verdict.state == QueueState.STOPPED:
+        rows = [Row("", health, "no cluster", ["–", "stopped", not_moved, "start one: python manage.py qcluster"])]
+    return Section(
+        key="queue",
+        title="Queue not moving",
+        why="No task has come back through django-q2's queue (the probe task it sends every few seconds, or "
+        "any other) for longer than a healthy queue takes, so no order goes on: restart the worker cluster. "
+        "Orders are kept meanwhile and go on by themselves once it moves.",
+        columns=["Host, process", "State", "Not moved for", "What to do"],
+        rows=rows,
+    )
 
 
 def failed_orders() -> Section:
@@ -221,8 +248,8 @@ def task_failures() -> Section:
 
 
 # The page, in order.
-SECTIONS = [failed_orders, stuck, compensations_pending, cancelled_by_shop, mails_not_sent, mails_undeliverable,
-            notifications_given_up, task_failures]
+SECTIONS = [queue_not_moving, failed_orders, stuck, compensations_pending, cancelled_by_shop, mails_not_sent,
+            mails_undeliverable, notifications_given_up, task_failures]
 
 
 def sections() -> list[Section]:
