@@ -105,3 +105,17 @@ def test_debug_is_off_unless_the_environment_turns_it_on(tmp_path):
     on = subprocess.run(read, cwd=PROJECT_DIR, env={**env, "DJANGO_DEBUG": "true"}, capture_output=True, text=True,
                         timeout=60, check=True)
     assert (off.stdout.strip(), on.stdout.strip()) == ("False", "True")
+
+
+def test_a_fresh_checkout_runs_the_demo_commands_as_written(tmp_path):
+    # A new user types `python manage.py prepare` and `storemode sync` with nothing in the environment: the
+    # checkout is the demo, so they work; the same checkout given a secret key is a deployment, with DEBUG off.
+    bare = {key: value for key, value in os.environ.items()
+            if not key.startswith(("DJANGO_", "SHOP_", "API_CALLBACK"))}
+    bare["ASYNCPIZZA_VAR_DIR"] = str(tmp_path)
+    manage(bare, "prepare")
+    assert "sync" in manage(bare, "storemode", "sync").stdout
+    read_debug = ["shell", "-c", "from django.conf import settings; print(settings.DEBUG)"]
+    assert manage(bare, *read_debug).stdout.splitlines()[-1] == "True"
+    deployed = manage({**bare, "DJANGO_SECRET_KEY": "k" * 60, "DJANGO_ALLOW_DEMO_SECRETS": "true"}, *read_debug)
+    assert deployed.stdout.splitlines()[-1] == "False"
