@@ -37,7 +37,7 @@ $(BENCH_STAMP): bench/requirements.txt $(STAMP)
 	touch $@
 
 # The suite runs in TEST_WORKERS processes (pytest-xdist): most of its slow tests wait on retries and workers,
-# not on the CPU, so two processes halve the time on two cores. Each process has its own test databases, shop
+# not on the CPU, so two processes overlap those waits. Each process has its own test databases, shop
 # simulator, SMTP server and worker cluster. TEST_WORKERS=0 runs it in this one process.
 TEST_WORKERS ?= 2
 PYTEST := $(PY) -m pytest -n $(TEST_WORKERS)

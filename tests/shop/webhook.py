@@ -123,6 +123,10 @@ def wait_past_the_moment(shop, webhook: WebhookReceiver, *, after_s: float) -> D
     which the caller leaves out of what it asserts. Sets the shop's mode and latency.
     """
     shop.configure(mode="callback", latency_s=after_s)
+    sent_before = shop.stats()["callbacks_sent"]
     response = post_order(shop, WITNESS_KEY, an_order(reference="WITNESS", callback_url=webhook.url))
     assert response.status_code == 202, response.text
-    return webhook.wait_for_key(WITNESS_KEY)
+    delivery = webhook.wait_for_key(WITNESS_KEY)
+    # The webhook has it before the shop has its answer: wait until the shop counts it sent, too.
+    wait_until(lambda: shop.stats()["callbacks_sent"] > sent_before, timeout=WAIT_S, message="the witness counted sent")
+    return delivery
