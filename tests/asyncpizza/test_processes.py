@@ -5,13 +5,13 @@ with it (asyncpizza/processes.py)."""
 import os
 import signal
 import sys
-import time
 
 import pytest
 
 from django.conf import settings
 
 from asyncpizza.processes import start, stop_all
+from tests.support.waiting import wait_until
 
 # A child that ignores SIGTERM and starts a grandchild that ignores it too (as a cluster's sentinel and
 # workers outlive a deadlocked qcluster), writing the grandchild's pid where the test can read it.
@@ -48,15 +48,12 @@ def test_a_terminals_ctrl_c_reaches_the_demo_only(tmp_path):
 def test_nothing_a_child_started_outlives_the_demo(tmp_path):
     pid_file = tmp_path / "grandchild.pid"
     child = start_child(["shell", "-c", STUBBORN], env={**os.environ, "GRANDCHILD_PID_FILE": str(pid_file)})
-    deadline = time.monotonic() + 30
-    while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    grandchild = int(pid_file.read_text())
+    grandchild = int(wait_until(lambda: pid_file.exists() and pid_file.read_text(), timeout=30,
+                                message="the grandchild's pid"))
     stop_all([child], grace_s=1)
-    deadline = time.monotonic() + 5
-    while alive(grandchild) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    if alive(grandchild):
+    try:
+        wait_until(lambda: not alive(grandchild), timeout=5, message="the grandchild to end")
+    except AssertionError:
         os.kill(grandchild, signal.SIGKILL)
         pytest.fail("the grandchild outlived the demo")
     assert child.poll() is not None
