@@ -19,7 +19,7 @@ import redis
 
 from asyncpizza.settings import Q_CLUSTER
 
-from . import keepalive, load
+from . import chaos, keepalive, load
 from .client import Customer, in_parallel
 from .document import write_report
 from .measure import Database, loadavg, machine, process_tree_memory, summary, versions
@@ -202,6 +202,7 @@ def main():
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--profiles", default=",".join(p.key for p in PROFILES))
     parser.add_argument("--output", default=str(ROOT / "docs" / "PERFORMANCE.md"))
+    parser.add_argument("--chaos-minutes", type=float, default=3.0, help="the chaos rush, per broker (0: skip it)")
     parser.add_argument("--render", metavar="JSON", help="only write the report again from a run's saved figures")
     args = parser.parse_args()
     if args.render:
@@ -216,6 +217,11 @@ def main():
         if profile.key in args.profiles.split(","):
             print(f"-- {profile.title}", flush=True)
             results["profiles"][profile.key] = basic_suite(profile, args, sizes)
+    chaos_minutes = 0.5 if args.quick else args.chaos_minutes
+    if chaos_minutes:
+        print("-- chaos: cluster processes killed during a lunch rush", flush=True)
+        results["chaos"] = [chaos.run("orm", chaos_minutes),
+                            chaos.run("redis", chaos_minutes, redis_url=args.redis, postgres=args.postgres)]
     results["load_after"], results["minutes"] = loadavg(), (time.time() - started) / 60
     (ROOT / "var").mkdir(exist_ok=True)
     (ROOT / "var" / "bench-report.json").write_text(json.dumps(results, indent=1, default=str))  # for --render

@@ -37,12 +37,6 @@ def killable_cluster(cluster, request, settings):
     yield cluster
     if request.session.testsfailed > failed_before:
         print(f"the cluster's log:\n{cluster.log_tail(30)}")
-        from bench.cluster_processes import comm, wchan
-        found = processes(cluster, settings)
-        print([(pid, comm(pid), wchan(pid)) for pid in found.all])
-        from django_q.models import OrmQ
-        print([(q.name(), q.lock) for q in OrmQ.objects.all()])
-        print(list(Order.objects.values_list("status", "updated_at")))
         cluster.stop()
         cluster.start()
 
