@@ -30,9 +30,9 @@ PROMISE_S = 15  # README, "Reliability": processing resumes within 15 s of a pro
 
 
 @pytest.fixture
-def killable_cluster(cluster, request, settings):
-    """The session's cluster, warmed up (one order through it), restarted afterwards if the test failed, so
-    that a cluster left stuck does not fail the tests after it."""
+def killable_cluster(cluster, request):
+    """The session's cluster, restarted afterwards if the test failed, so that a cluster left stuck does not
+    fail the tests after it."""
     failed_before = request.session.testsfailed
     yield cluster
     if request.session.testsfailed > failed_before:
