@@ -14,20 +14,11 @@ from bench.cluster_processes import cluster_processes
 from bench.stack import Stack
 from trainer.simulation import FormCustomer, made_up_customer
 
+from ..support.waiting import wait_until
 from .test_process_deaths import PROMISE_S
 from .test_scale_out import postgres_database, redis_broker, services_or_skip  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.cluster
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout:.1f} s waiting for {what}")
 
 
 def test_on_postgres_and_redis_a_retry_starts_on_time_and_a_killed_process_stops_no_order(
@@ -51,7 +42,7 @@ def test_on_postgres_and_redis_a_retry_starts_on_time_and_a_killed_process_stops
         # A retry due in 1 s starts within a second of being due (django-q2's own scheduler: up to 30 s).
         stack.configure_shop(down_for_s=1.5)
         first = customer.submit(made_up_customer(0)).location
-        wait_for(lambda: statuses([first]) == ["confirmed"], 30, "the order to be confirmed after the outage")
+        wait_until(lambda: statuses([first]) == ["confirmed"], timeout=30, message="the order confirmed after the outage")
         lateness = [row[0] for row in database.execute(
             "SELECT EXTRACT(EPOCH FROM started_at - due_at) FROM workflow_storeattempt WHERE number > 1 ORDER BY id")]
         assert lateness, "the shop was down: there must have been a retry"
@@ -68,8 +59,9 @@ def test_on_postgres_and_redis_a_retry_starts_on_time_and_a_killed_process_stops
             os.kill(target, signal.SIGKILL)
             killed_at = time.monotonic()
             locations = [customer.submit(made_up_customer(10 * n + i)).location for i in range(3)]
-            wait_for(lambda: statuses(locations) == ["confirmed"] * 3, max(0.1, killed_at + PROMISE_S - time.monotonic()),
-                     f"3 orders placed after the {kind} was killed to be confirmed within {PROMISE_S} s")
+            wait_until(lambda: statuses(locations) == ["confirmed"] * 3,
+                       timeout=max(0.1, killed_at + PROMISE_S - time.monotonic()),
+                       message=f"3 orders placed after the {kind} was killed to be confirmed within {PROMISE_S} s")
             print(f"\n{kind} killed (Redis): 3 later orders confirmed {time.monotonic() - killed_at:.1f} s after")
         ledger = stack.shop_ledger()
         assert len(ledger) == 7  # one shop order per customer order
