@@ -26,7 +26,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import Order, OrderStatus
-from workflow.jobs import enqueue_task, schedule_once, task_group
+from core.queue import enqueue_task, schedule_once, task_group
+from core.timeouts import stale_after
 from workflow.retry_policy import RetryPolicy
 from workflow.signing import signature
 
@@ -105,7 +106,7 @@ def _claim_try(delivery_id: int) -> CallbackDelivery | None:
         delivery = CallbackDelivery.objects.select_for_update().select_related("order").filter(pk=delivery_id).first()
         if delivery is None or delivery.state != DeliveryState.PENDING:
             return None
-        if delivery.trying_since and delivery.trying_since > now - _stale_after():
+        if delivery.trying_since and delivery.trying_since > now - stale_after():
             return None  # a try is under way in another worker
         if delivery.next_try_at and delivery.next_try_at > now:
             return None  # an early duplicate of the scheduled retry
@@ -121,9 +122,6 @@ def _claim_try(delivery_id: int) -> CallbackDelivery | None:
         return delivery
 
 
-def _stale_after() -> timedelta:
-    """A try claimed longer ago than this has no live worker: django-q2 kills a task at its timeout."""
-    return timedelta(seconds=settings.Q_TASK_TIMEOUT_S)
 
 
 def _post(delivery: CallbackDelivery, *, session=None) -> tuple[int | None, str]:

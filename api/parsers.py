@@ -5,7 +5,7 @@ import re
 from django.http import HttpRequest
 from ninja.parser import Parser
 
-from asyncpizza.strict_json import loads_strict
+from core.strict_json import loads_strict
 
 JSON_MEDIA_TYPE = re.compile(r"application/(json|[\w.+-]+\+json)")
 
@@ -22,4 +22,4 @@ class JsonParser(Parser):
         if not JSON_MEDIA_TYPE.fullmatch(content_type):
             raise UnsupportedMediaType(f"send the body as application/json, not {content_type or 'with no type'}")
         # Not UTF-8, NaN, too deep, a lone surrogate...: JsonRejected (a ValueError), a 400 naming why (api.errors).
-        return loads_strict(request.body)
+        return loads_strict(request.body, nul_ok=True)  # the schema names every field holding a NUL

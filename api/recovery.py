@@ -11,8 +11,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from orders.models import FINAL_STATUSES, Order
-from workflow.attempt import stale_after
-from workflow.jobs import enqueue, enqueue_task, ensure_every_minute, task_group
+from core.timeouts import stale_after
+from core.queue import enqueue, enqueue_task, ensure_every_minute, task_group
 from workflow.recovery import GRACE
 
 from .models import CallbackDelivery, DeliveryState

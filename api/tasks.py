@@ -1,7 +1,7 @@
 """The django-q2 tasks of the API: thin wrappers around api.notifications and api.recovery.
 
 Each wrapper imports its function when it runs: those modules queue these very tasks (naming them by
-importing them, see workflow.jobs.task_path), so a top-level import here would be a cycle.
+importing them, see core.queue.task_path), so a top-level import here would be a cycle.
 """
 
 

@@ -10,11 +10,11 @@ class BenchConfig(AppConfig):
         from django.conf import settings
 
         if settings.BENCH_QUEUE == "celery":
-            import workflow.jobs
+            import core.queue
 
             from .celery_peer import configure, enqueue_with_celery
 
             configure()
 
             # The peer: every job the app queues goes to Celery instead, after the commit (bench stack only).
-            workflow.jobs.enqueue = enqueue_with_celery
+            core.queue.enqueue = enqueue_with_celery

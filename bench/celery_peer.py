@@ -32,8 +32,8 @@ def run_job(func: str, *args, **kwargs):
 
 
 def enqueue_with_celery(func, *args, group: str, name: str, timeout: int | None = None, **kwargs) -> None:
-    """workflow.jobs.enqueue's contract, on Celery: sent once the transaction has committed."""
-    from workflow.jobs import task_path
+    """core.queue.enqueue's contract, on Celery: sent once the transaction has committed."""
+    from core.queue import task_path
 
     path = task_path(func)
     transaction.on_commit(lambda: run_job.apply_async(args=(path, *args), kwargs=kwargs, time_limit=timeout), robust=True)

@@ -1,5 +1,5 @@
 """What a request on a kept-alive connection costs over one on a fresh connection (connect included), and
-Django's stock development server beside ours (TCP_NODELAY, asyncpizza.tcp) serving the same tiny app.
+Django's stock development server beside ours (TCP_NODELAY, core.tcp) serving the same tiny app.
 
 Run alone: .venv/bin/python -m bench.keepalive
 """
@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer
 
-from asyncpizza.tcp import NoDelayServerMixin
+from core.tcp import NoDelayServerMixin
 
 
 def fresh_and_kept_ms(base_url: str, path: str, requests: int = 40) -> dict:

@@ -16,7 +16,7 @@ threads (asyncpizza/gunicorn.conf.py).""".strip()
 TAX = """CPython's wsgiref (under runserver and the shop simulator) writes a response's headers and body in two
 writes; without TCP_NODELAY the second waits for the client's delayed ACK, up to 40 ms, on every request of a
 kept-alive connection after the first. The first two rows serve the same tiny app on runserver's server class
-as Django ships it and with asyncpizza/tcp.py's mix-in (what runserver and runshop now use); the last column
+as Django ships it and with core/tcp.py's mix-in (what runserver and runshop now use); the last column
 is a JSON POST on one `requests.Session`, which is how the ShopClient makes every attempt (one session per
 worker process). gunicorn sets TCP_NODELAY itself."""
 
@@ -45,10 +45,10 @@ than 200 (form, status page) or 303 (order), or a failed connection."""
 PEER = """## The peer: Celery
 
 The last stack replaces django-q2 by what a Django team would otherwise pick: Celery 5 on Redis, the store
-step (the very same `workflow.tasks` functions) as a Celery task sent with `transaction.on_commit`
+step (the very same task functions of workflow) as a Celery task sent with `transaction.on_commit`
 (bench/celery_peer.py; Celery is installed by `make bench` from bench/requirements.txt, never the app's).
 Compare its row with the production profile's (django-q2 on Redis) in the tables above: the form's time and
-the pickup latency. With django-q2's Redis broker, the app keeps one broker per process (workflow/broker.py):
+the pickup latency. With django-q2's Redis broker, the app keeps one broker per process (core/broker.py):
 django-q2's `async_task` otherwise opens a new Redis connection for every task, where Celery reuses a pooled
 one."""
 
@@ -64,7 +64,7 @@ def missed(labels: list[str]) -> list[str]:
 
 
 REASONS = {
-    "kept-alive": "the server writes headers and body apart without TCP_NODELAY (the 40 ms tax); asyncpizza/tcp.py "
+    "kept-alive": "the server writes headers and body apart without TCP_NODELAY (the 40 ms tax); core/tcp.py "
                   "must be on every server class that serves HTTP here.",
     "attempt against": "the tax is gone (the issue's 71 ms was 40 ms of it), and what is left is the shop simulator's own "
                        "handler (about ten SQLite queries and Python, a few ms on a quiet core) plus the attempt's writes, "

@@ -9,7 +9,8 @@ from django.db import transaction
 
 from orders.models import ConcurrentTransition, IllegalTransition, MailStatus, Order, OrderStatus
 from workflow.cancellation import NotCancellable, request_cancellation
-from workflow.jobs import enqueue_status_email, enqueue_store_order
+from workflow.attempt import enqueue_store_order
+from workflow.mail import enqueue_status_email
 from workflow.mail import STATUS_EMAILS
 from workflow.start import retry_failed_order
 

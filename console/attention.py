@@ -5,21 +5,24 @@ them. To add one, write a function that returns a Section and append it to SECTI
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django_q.models import Failure
 
+from core.cluster_status import clusters
+from core.durations import human_duration
+
 from api.models import CallbackDelivery, DeliveryState
 from orders.models import MailStatus, Order, OrderStatus
 from workflow.engine_policy import current_retry_policy
-from workflow.jobs import task_group, task_path
+from core.queue import task_group, task_path
 from workflow.mail import STATUS_EMAILS
 from workflow.models import EventKind, ExecutionEvent
+from workflow.queue_probe import QueueState, queue_verdict
 from workflow.recovery import GRACE, unmailed_final_orders
-from workflow.tasks import send_status_email_task
+from workflow.mail import send_status_email_task
 
 from .stuck import stuck_orders
 
@@ -57,6 +60,31 @@ def _order_link(order: Order) -> str:
     return reverse("admin:orders_order_change", args=[order.pk])
 
 
+def queue_not_moving() -> Section:
+    """The queue itself: stuck (workers report alive, nothing comes back through it) or stopped."""
+    now = timezone.now()
+    found = clusters(now)
+    verdict = queue_verdict(now, found=found)
+    not_moved = "never moved yet" if verdict.not_moved_s is None else f"{verdict.not_moved_s:.0f} s"
+    health = reverse("admin:index") + "#health-panel"
+    rows = []
+    if verdict.state == QueueState.STUCK:
+        rows = [Row("", health, f"cluster {c.name}", [f"{c.host}, PID {c.pid}", "stuck", not_moved,
+                                                       f"{c.workers} worker(s) report alive: restart this cluster"])
+                for c in found if c.alive]
+    elif verdict.state == QueueState.STOPPED:
+        rows = [Row("", health, "no cluster", ["–", "stopped", not_moved, "start one: python manage.py qcluster"])]
+    return Section(
+        key="queue",
+        title="Queue not moving",
+        why="No task has come back through django-q2's queue (the probe task it sends every few seconds, or "
+        "any other) for longer than a healthy queue takes, so no order goes on: restart the worker cluster. "
+        "Orders are kept meanwhile and go on by themselves once it moves.",
+        columns=["Host, process", "State", "Not moved for", "What to do"],
+        rows=rows,
+    )
+
+
 def failed_orders() -> Section:
     failed = Order.objects.filter(status=OrderStatus.FAILED).select_related("pizza").order_by("-failed_at")
     return Section(
@@ -85,7 +113,7 @@ def stuck() -> Section:
         columns=["Status", "Open for", "Why it counts as stuck"],
         rows=[
             Row(str(s.order.pk), _order_link(s.order), s.order.short_id,
-                [s.order.get_status_display(), _duration(s.age), "; ".join(s.reasons)])
+                [s.order.get_status_display(), human_duration(s.age), "; ".join(s.reasons)])
             for s in found
         ],
         actions=["requeue", "cancel"],
@@ -122,11 +150,11 @@ def compensations_pending() -> Section:
             why = (f"out of tries ({order.cancel_tries} of {policy.max_attempts}): the shop could not be reached; "
                    "the reconciliation sweep asks again every minute")
         else:
-            why = (f"still cancelling after {_duration(GRACE)}: try {order.cancel_tries} of {policy.max_attempts} "
+            why = (f"still cancelling after {human_duration(GRACE)}: try {order.cancel_tries} of {policy.max_attempts} "
                    "failed, the next one is scheduled" if order.cancel_tries else
-                   f"no compensating call has answered after {_duration(GRACE)} (are workers alive?)")
+                   f"no compensating call has answered after {human_duration(GRACE)} (are workers alive?)")
         rows.append(Row(str(order.pk), _order_link(order), order.short_id,
-                        [order.customer_email, _duration(now - order.cancel_requested_at), last_compensation_try(order), why]))
+                        [order.customer_email, human_duration(now - order.cancel_requested_at), last_compensation_try(order), why]))
     return Section(
         key="compensations",
         title="Compensations pending",
@@ -194,7 +222,7 @@ def task_failures() -> Section:
 
 
 # The page, in order.
-SECTIONS = [failed_orders, stuck, compensations_pending, mails_not_sent, mails_undeliverable, notifications_given_up,
+SECTIONS = [queue_not_moving, failed_orders, stuck, compensations_pending, mails_not_sent, mails_undeliverable, notifications_given_up,
             task_failures]
 
 
@@ -225,7 +253,3 @@ def _last_line(result) -> str:
     return lines[-1][:300] if lines else "–"
 
 
-def _duration(delta: timedelta) -> str:
-    minutes, seconds = divmod(int(delta.total_seconds()), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min {seconds} s"

@@ -13,11 +13,13 @@ from django.db.models import DateTimeField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.durations import human_duration
+
 from orders.models import Order, OrderStatus
 from workflow.models import EventKind, ExecutionEvent
 from workflow.recovery import GRACE
 from workflow.retry_policy import RetryPolicy
-from workflow.attempt import stale_after
+from core.timeouts import stale_after
 
 
 @dataclass(frozen=True)
@@ -34,15 +36,6 @@ def longest_honest_run(policy: RetryPolicy) -> timedelta:
     waits = sum(policy.nominal_delay_after(n) * (1 + policy.jitter) for n in range(1, policy.max_attempts))
     attempts = policy.max_attempts * settings.Q_TASK_TIMEOUT_S
     return timedelta(seconds=waits + attempts + settings.SHOP_CALLBACK_DEADLINE_S) + GRACE
-
-
-def _seconds(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
 
 
 def stuck_orders(now=None, policy: RetryPolicy | None = None, limit: int = 200) -> list[StuckOrder]:
@@ -79,28 +72,28 @@ def _reasons(order: Order, *, now, window: timedelta) -> list[str]:
     reasons = []
     if order.status == OrderStatus.RECEIVED and order.updated_at < now - GRACE:
         reasons.append(
-            f"received {_seconds(now - order.updated_at)} ago and no worker has started it "
-            f"(a running cluster starts an order within {_seconds(GRACE)})"
+            f"received {human_duration(now - order.updated_at)} ago and no worker has started it "
+            f"(a running cluster starts an order within {human_duration(GRACE)})"
         )
     if order.status == OrderStatus.SENDING and order.updated_at < now - stale_after():
         reasons.append(
-            f"an attempt has been under way for {_seconds(now - order.updated_at)}, longer than a task may run "
+            f"an attempt has been under way for {human_duration(now - order.updated_at)}, longer than a task may run "
             f"({settings.Q_TASK_TIMEOUT_S} s): its worker is gone"
         )
     if order.status == OrderStatus.WAITING_RETRY and order.next_attempt_at and order.next_attempt_at < now - GRACE:
-        reasons.append(f"its next attempt was due {_seconds(now - order.next_attempt_at)} ago and has not started")
+        reasons.append(f"its next attempt was due {human_duration(now - order.next_attempt_at)} ago and has not started")
     if (
         order.status == OrderStatus.AWAITING_CALLBACK
         and order.callback_deadline_at
         and order.callback_deadline_at < now - GRACE
     ):
         reasons.append(
-            f"the shop's callback deadline passed {_seconds(now - order.callback_deadline_at)} ago and "
+            f"the shop's callback deadline passed {human_duration(now - order.callback_deadline_at)} ago and "
             "nobody has asked the shop"
         )
     if order.budget_started_at < now - window:
         reasons.append(
-            f"open for {_seconds(now - order.budget_started_at)}; the retry policy reaches a final status "
-            f"within {_seconds(window)}"
+            f"open for {human_duration(now - order.budget_started_at)}; the retry policy reaches a final status "
+            f"within {human_duration(window)}"
         )
     return reasons

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from core.durations import human_duration
+
 from orders.models import Order, OrderStatus
 from workflow.models import AttemptOutcome, EventKind
 
@@ -56,10 +58,6 @@ class Bar:
         return self.y + ROW_HEIGHT // 2 + 4
 
 
-def _s(seconds: float) -> str:
-    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
-
-
 def timeline_items(order: Order, now=None) -> list[Item]:
     now = now or timezone.now()
     items = [Item("Received", order.created_at, None, "mark", f"Received at {order.created_at:%H:%M:%S}.")]
@@ -70,19 +68,19 @@ def timeline_items(order: Order, now=None) -> list[Item]:
             queue = attempt.queue_delay_ms / 1000
             waited = (attempt.started_at - previous_end).total_seconds()
             items.append(Item(f"Wait before attempt {attempt.number}", previous_end, attempt.started_at, "wait",
-                              f"Waited {_s(waited)} before attempt {attempt.number}: {_s(backoff)} until it was due, "
-                              f"{_s(queue)} for the scheduler and a free worker."))
+                              f"Waited {human_duration(waited)} before attempt {attempt.number}: {human_duration(backoff)} until it was due, "
+                              f"{human_duration(queue)} for the scheduler and a free worker."))
         end = attempt.finished_at or now
         outcome = attempt.get_outcome_display()
         http = f", HTTP {attempt.http_status}" if attempt.http_status else ""
         items.append(Item(f"Attempt {attempt.number}: {outcome}", attempt.started_at, end, attempt.outcome,
-                          f"Attempt {attempt.number} took {_s((end - attempt.started_at).total_seconds())}: {outcome}{http}."
+                          f"Attempt {attempt.number} took {human_duration((end - attempt.started_at).total_seconds())}: {outcome}{http}."
                           + (f" {attempt.error}" if attempt.error else "")))
         previous_end = end
         if attempt.outcome == AttemptOutcome.ACKNOWLEDGED:
             answered = _callback_end(order, after=end) or now
             items.append(Item("Waiting for the shop's callback", end, answered, "callback",
-                              f"Waited {_s((answered - end).total_seconds())} for the shop's callback"
+                              f"Waited {human_duration((answered - end).total_seconds())} for the shop's callback"
                               + (" (still waiting)." if answered == now else ".")))
             previous_end = answered
     for event in order.events.filter(kind=EventKind.RETRIED_BY_ADMIN):
@@ -91,7 +89,7 @@ def timeline_items(order: Order, now=None) -> list[Item]:
     if order.is_final and final_at:
         items.append(Item(order.get_status_display(), final_at, None, "mark",
                           f"{order.get_status_display()} at {final_at:%H:%M:%S}, "
-                          f"{_s((final_at - order.created_at).total_seconds())} after it was received."))
+                          f"{human_duration((final_at - order.created_at).total_seconds())} after it was received."))
     mailed_at = order.confirmation_email_sent_at or order.failure_email_sent_at
     if mailed_at:
         items.append(Item("Mail sent", mailed_at, None, "mark", f"The customer's mail went at {mailed_at:%H:%M:%S}."))
@@ -126,5 +124,5 @@ def layout(items: list[Item]) -> dict:
     height = TOP + len(items) * ROW_HEIGHT + 30
     return {
         "bars": bars, "width": WIDTH, "height": height, "axis_y": height - 24, "chart_left": CHART_LEFT,
-        "chart_right": CHART_LEFT + CHART_WIDTH, "label_x": LABEL_WIDTH, "span": _s(span),
+        "chart_right": CHART_LEFT + CHART_WIDTH, "label_x": LABEL_WIDTH, "span": human_duration(span),
     }

@@ -7,7 +7,7 @@ from .models import MAX_QUANTITY, Order, Pizza, Size
 
 
 class OrderForm(forms.Form):
-    """The order form of the contract: field names are fixed (see ../shared/README.md)."""
+    """The order form of the contract: field names are fixed (docs/CONTRACTS.md)."""
 
     pizza = forms.ModelChoiceField(
         queryset=Pizza.objects.available(), to_field_name="slug", empty_label="Choose a pizza…"

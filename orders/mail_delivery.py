@@ -19,6 +19,8 @@ from email.utils import formataddr
 from django.conf import settings
 from django.core.mail import BadHeaderError
 
+from core.backoff import nominal_delay_s
+
 # Unicode categories that have no place in a header: control characters (Cc: \n, \r, \t, \x07...) and the
 # line and paragraph separators (Zl, Zp).
 _FORBIDDEN_IN_A_LINE = {"Cc", "Zl", "Zp"}
@@ -70,8 +72,8 @@ def classify(error: Exception) -> Refusal | None:
 
 def next_try_after(tries: int) -> timedelta:
     """The wait after the n-th refused try: doubling from MAIL_RETRY_BACKOFF_S, capped."""
-    delay = settings.MAIL_RETRY_BACKOFF_S * 2 ** min(max(tries - 1, 0), 30)
-    return timedelta(seconds=min(delay, settings.MAIL_RETRY_BACKOFF_CAP_S))
+    delay = nominal_delay_s(max(tries, 1), first_s=settings.MAIL_RETRY_BACKOFF_S, cap_s=settings.MAIL_RETRY_BACKOFF_CAP_S)
+    return timedelta(seconds=delay)
 
 
 def _text(reply) -> str:

@@ -136,7 +136,7 @@ class Order(CancellableOrder, MailState):
         return f"{self.quantity} × {self.pizza} ({self.size}) for {self.customer_name}"
 
     def get_absolute_url(self):
-        return reverse("orders:status", kwargs={"public_id": self.public_id})
+        return reverse("storefront:status", kwargs={"public_id": self.public_id})
 
     @property
     def short_id(self) -> str:
@@ -234,31 +234,3 @@ class Order(CancellableOrder, MailState):
             raise ConcurrentTransition(f"order {self.public_id} changed under us (wanted {self.status} -> {target})")
         for field, value in changes.items():
             setattr(self, field, value)
-
-
-class WaitOutcome(models.TextChoices):
-    ACCEPTED = "accepted", "Order accepted"
-    ERROR = "error", "Error shown"
-
-
-class CustomerWait(models.Model):
-    """How long one customer waited for the order form's answer, and what they got.
-
-    Written in the order's own transaction when the order is placed (one commit for both), and after it when
-    that transaction rolled back, so it is kept then too (a synchronous order whose shop call failed leaves
-    no order, but the customer did wait and see an error).
-    """
-
-    mode = models.CharField(max_length=5, choices=StoreMode.choices)
-    source = models.CharField(max_length=10, default="form", help_text="form, api, or batch (the trainer's made-up customers)")
-    started_at = models.DateTimeField(db_index=True)
-    duration_ms = models.PositiveIntegerField()
-    outcome = models.CharField(max_length=10, choices=WaitOutcome.choices)
-    error = models.CharField(max_length=300, blank=True)
-    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-
-    class Meta:
-        ordering = ["-started_at"]
-
-    def __str__(self):
-        return f"{self.mode} {self.outcome} after {self.duration_ms} ms"

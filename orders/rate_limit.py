@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from asyncpizza.client_address import client_address
+from core.client_address import client_address
 
 logger = logging.getLogger(__name__)
 

@@ -25,6 +25,8 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
+from core.backoff import nominal_delay_s
+
 from .eras import ResetDuringCall, eras, transaction_in
 from .models import CallbackEvent, CallbackStats, LedgerEntry, LedgerStatus, ShopSettings
 
@@ -45,7 +47,7 @@ def signature(body: bytes, timestamp: int, secret: str) -> str:
 
 def backoff_s(failed_tries: int) -> float:
     """How long to wait after this many failed tries: 0.5 s, doubling, at most 10 s."""
-    return min(FIRST_BACKOFF_S * 2 ** (failed_tries - 1), MAX_BACKOFF_S)
+    return nominal_delay_s(failed_tries, first_s=FIRST_BACKOFF_S, cap_s=MAX_BACKOFF_S)
 
 
 def schedule(entry_id: int, *, delay_s: float, era: int) -> None:

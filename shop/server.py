@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ServerHandler, ThreadedWSGIServer, WSGIRequestHandler
 
-from asyncpizza.tcp import NoDelayServerMixin
+from core.tcp import NoDelayServerMixin
 
 from .responses import is_lost
 
@@ -106,7 +106,7 @@ class ShopRequestHandler(WSGIRequestHandler):
 
 
 class ShopWSGIServer(NoDelayServerMixin, ThreadedWSGIServer):
-    """Django's threaded development server, with TCP_NODELAY on every connection (see asyncpizza.tcp)."""
+    """Django's threaded development server, with TCP_NODELAY on every connection (see core.tcp)."""
 
 
 def make_server(address: Address) -> ThreadedWSGIServer:

@@ -9,6 +9,7 @@ from orders.models import Pizza
 from workflow.shop_client import ShopClient
 
 from .support.cluster import WorkerCluster
+from .support.queue_health import heartbeat, probe_back
 from .support.relay import WebhookRelay
 from .support.shop_process import ShopProcess
 from .support.smtp import SMTPServer
@@ -18,6 +19,14 @@ from .support.smtp import SMTPServer
 def menu(db):
     load_menu()
     return {pizza.slug: pizza for pizza in Pizza.objects.all()}
+
+
+@pytest.fixture
+def answering_cluster(db, monkeypatch):
+    """For tests without a real cluster: one with a fresh heartbeat whose probe came back a second ago."""
+    cluster = heartbeat(monkeypatch)
+    probe_back(1)
+    return cluster
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,8 @@ from pathlib import Path
 _VAR = Path(__file__).resolve().parent.parent / "var" / "test"
 
 TEST_ENVIRONMENT = {
+    # DEBUG is off by default (production); the tests, like the demo, turn it on (with the demo's secrets).
+    "DJANGO_DEBUG": "true",
     "ASYNCPIZZA_VAR_DIR": str(_VAR),
     # Short waits so the retry scenarios finish in seconds; enough attempts that a 30% flaky shop
     # confirms every order (0.3**6: about 1 in 1,400 orders would still fail).
@@ -38,7 +40,7 @@ TEST_ENVIRONMENT = {
 for _name, _value in TEST_ENVIRONMENT.items():
     os.environ.setdefault(_name, _value)
 
-from asyncpizza.settings import *  # noqa: E402,F403
+from asyncpizza.settings import *  # noqa: E402,F403  (the project's settings, then the tests' changes)
 from asyncpizza.settings import DATABASES, VAR_DIR  # noqa: E402
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)

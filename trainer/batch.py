@@ -2,7 +2,7 @@
 
 import secrets
 
-from workflow.jobs import enqueue
+from core.queue import enqueue
 
 from .tasks import place_made_up_order_task
 

@@ -3,6 +3,8 @@ the dashboard and for compare_modes' image file."""
 
 from django.utils.html import escape
 
+from core.durations import human_duration
+
 WIDTH, ROW, LABEL, PAD = 640, 46, 120, 12
 COLOURS = {"p50": "#c0392b", "p95": "#e8a39b"}
 
@@ -39,4 +41,4 @@ def wait_chart_svg(rows: list[tuple[str, float | None, float | None]], *, title:
 
 
 def format_ms(value: float) -> str:
-    return f"{value:.0f} ms" if value < 1000 else f"{value / 1000:.1f} s"
+    return human_duration(value / 1000)

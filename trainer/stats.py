@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass
 
-from orders.models import CustomerWait, Order, OrderStatus, StoreMode, WaitOutcome
+from orders.models import Order, OrderStatus, StoreMode
+from workflow.models import CustomerWait, WaitOutcome
 from workflow.models import AttemptOutcome, StoreAttempt
 from workflow.snapshot import status_counts
 

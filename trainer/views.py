@@ -3,10 +3,9 @@ Staff only."""
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from orders.models import Order
 from workflow.engine_policy import APPLIES, FIELDS, PolicyRefused, current_policy, describe, set_policy
 from workflow.models import current_store_mode, set_store_mode
 from workflow.snapshot import process_snapshot
@@ -146,14 +145,3 @@ def diagram(request):
         return render(request, "trainer/partials/diagram.html", context)
     return render(request, "trainer/diagram.html", context)
 
-
-@require_GET
-def order_diagram(request, public_id):
-    """One order's place in the process, for its customer (the address is as unguessable as the status
-    page's). Polls until the order is done."""
-    order = get_object_or_404(Order, public_id=public_id)
-    context = diagram_context(process_snapshot(), order=order)
-    if request.htmx:
-        done = context["lit"] == "done"
-        return render(request, "trainer/partials/diagram.html", context, status=STOP_POLLING if done else 200)
-    return render(request, "trainer/order_diagram.html", context)

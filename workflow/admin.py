@@ -4,11 +4,11 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from core.queue import task_group
 from orders.admin import OrderAdmin
 from orders.models import ConcurrentTransition, IllegalTransition, Order
 
 from .cancellation import NotCancellable, request_cancellation
-from .jobs import task_group
 from .models import ExecutionEvent, StoreAttempt, WorkflowSettings
 from .start import retry_failed_order
 

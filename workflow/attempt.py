@@ -17,19 +17,20 @@ marks it interrupted and tries again under the same key, which the shop answers 
 """
 
 import logging
-from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.queue import enqueue_task, schedule_once, task_group
+from core.timeouts import stale_after
 from orders.models import ConcurrentTransition, IllegalTransition, Order, OrderStatus
 
 from .diagnostics import attempt_details, shop_error_details
-from .engine_policy import current_retry_policy, task_timeout_s
+from .engine_policy import current_policy, current_retry_policy, task_timeout_s
 from .events import record_event
-from .jobs import enqueue_compensation
+from .cancellation import enqueue_compensation
 from .models import AttemptOutcome, EventKind, StoreAttempt
 from .outcomes import await_callback, confirm_order, fail_order, retry_or_settle
 from .retry_policy import RetryPolicy
@@ -37,12 +38,6 @@ from .shop_client import ShopClient, ShopReceipt, ShopRejected, ShopUnavailable,
 from .shop_lookup import ask_the_shop
 
 logger = logging.getLogger(__name__)
-
-
-def stale_after(attempt: StoreAttempt | None = None) -> timedelta:
-    """An attempt older than this cannot still be running: django-q2 kills a task at its timeout, which each
-    store-order task gets from the policy of its time (recorded on the attempt; older rows: the global one)."""
-    return timedelta(seconds=(attempt and attempt.task_timeout_s) or settings.Q_TASK_TIMEOUT_S)
 
 
 def shop_payload(order: Order) -> dict:
@@ -138,7 +133,7 @@ def _take_over_stale_attempt(order: Order, now) -> bool:
     """Finish an attempt whose worker is gone; True if a new attempt may follow."""
     current = order.attempts.filter(number=order.attempts_made).first()
     if current is not None and current.outcome == AttemptOutcome.IN_PROGRESS:
-        if current.started_at > now - stale_after(current):
+        if current.started_at > now - stale_after(current.task_timeout_s):
             return False  # still running in another worker: leave it alone
         current.finish(outcome=AttemptOutcome.INTERRUPTED, now=now, error="the worker running it was lost")
     record_event(
@@ -263,3 +258,49 @@ def store_in_request(order: Order, *, client: ShopClient | None = None) -> Store
     else:
         record_acceptance(attempt, receipt)
     return attempt
+
+
+# --- The store step's task and how it is queued --------------------------------------------------------
+
+def store_order_task(order_id: int, budget_s: int | None = None) -> str:
+    """The django-q2 task. `budget_s`: the django-q2 timeout this task was queued with (None: Q_CLUSTER's,
+    the largest)."""
+    # One reading of the policy for both the budget check and the call: read twice, a longer shop timeout
+    # set in between would run the call under a django-q2 timeout sized for the shorter one.
+    policy = current_policy()
+    if (requeued := requeue_with_longer_timeout(order_id, budget_s, needed_s=policy.task_timeout_s)) is not None:
+        return requeued
+    attempt = store_order(order_id, policy=policy.retry)
+    return "nothing due" if attempt is None else f"attempt {attempt.number}: {attempt.outcome}"
+
+
+def enqueue_store_order(order: Order, *, timeout: int | None = None) -> None:
+    """`timeout`: the store task's timeout if the caller has the policy at hand (else read from it)."""
+    timeout = timeout or store_task_timeout_s()
+    enqueue_task(store_order_task, order, timeout=timeout, budget_s=timeout)
+
+
+def schedule_store_order(order: Order, *, at) -> None:
+    """Run the next attempt at `at` without holding a worker until then."""
+    timeout = store_task_timeout_s()
+    schedule_once(store_order_task, order.pk, at=at, name=f"store order {order.public_id} attempt {order.attempts_made + 1}",
+                  group=task_group(order), timeout=timeout, budget_s=timeout)
+
+
+def requeue_with_longer_timeout(order_id: int, budget_s: int | None, *, needed_s: int) -> str | None:
+    """If the task timeout of the policy the task will run under (`needed_s`) has grown past what the
+    store-order task was queued for (`budget_s`), queue the order's task again with the new timeout and say
+    so; None if the task may run as it is."""
+    if budget_s is None or budget_s >= needed_s:
+        return None
+    order = Order.objects.filter(pk=order_id).first()
+    if order is not None:
+        enqueue_store_order(order)
+    return f"queued again with the policy's longer timeout ({needed_s} s, was {budget_s} s)"
+
+
+def store_task_timeout_s() -> int:
+    """The store-order task's own django-q2 timeout, from the live policy's shop timeout. The task gets it
+    as `budget_s` too: if the policy has grown past it by the time the task runs, the task queues itself
+    again with the new one (store_order_task) rather than call the shop with a timeout it may not outlive."""
+    return current_policy().task_timeout_s

@@ -13,10 +13,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.queue import enqueue_task, schedule_once, task_group
 from orders.models import ConcurrentTransition, IllegalTransition, Order, OrderStatus
 
 from .engine_policy import current_retry_policy
-from .jobs import enqueue_orphan_cancellation
+from .reconciliation import enqueue_orphan_cancellation
 from .models import EventKind, WebhookDelivery
 from .outcomes import confirm_order, retry_or_settle, settle_by_answer
 from .retry_policy import RetryPolicy
@@ -138,3 +139,19 @@ def check_callback_deadline(order_id: int, *, client: ShopClient | None = None, 
             give_up_reason=f"the shop did not confirm the order after {order.attempts_made} attempts",
         )
         return "resubmitting" if order.status == OrderStatus.WAITING_RETRY else "failed"
+
+
+# --- The callback deadline's task and how it is queued --------------------------------------------------
+
+def check_callback_deadline_task(order_id: int) -> str:
+    return check_callback_deadline(order_id)
+
+
+def enqueue_callback_deadline_check(order: Order) -> None:
+    enqueue_task(check_callback_deadline_task, order)
+
+
+def schedule_callback_deadline(order: Order, *, at) -> None:
+    """Look at the order again at `at`, in case the shop's callback has not come by then."""
+    schedule_once(check_callback_deadline_task, order.pk, at=at,
+                  name=f"callback deadline {order.public_id} attempt {order.attempts_made}", group=task_group(order))

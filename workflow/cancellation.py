@@ -17,13 +17,13 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from core.queue import enqueue_task, schedule_once, task_group
+from core.timeouts import stale_after
 from orders.models import ConcurrentTransition, Order, OrderStatus
 from orders.signals import order_finalised
 
-from .attempt import stale_after
 from .engine_policy import current_retry_policy
 from .events import record_event
-from .jobs import enqueue_compensation, schedule_compensation
 from .models import AttemptOutcome, EventKind
 from .retry_policy import RetryPolicy
 from .shop_client import ShopClient, ShopUnavailable, default_shop_client
@@ -137,7 +137,7 @@ def _attempt_in_flight(order: Order, now) -> bool:
     """An attempt still running (not stale) must finish first; a stale one is marked interrupted."""
     running = order.attempts.filter(outcome=AttemptOutcome.IN_PROGRESS)
     for attempt in running:
-        if attempt.started_at > now - stale_after(attempt):
+        if attempt.started_at > now - stale_after(attempt.task_timeout_s):
             return True
         attempt.finish(outcome=AttemptOutcome.INTERRUPTED, now=now, error="the worker running it was lost")
     return False
@@ -169,3 +169,19 @@ def _try_again_later(order_id: int, error: ShopUnavailable, policy: RetryPolicy)
         )
     logger.info("order %s: compensating call %s failed: %s", order.short_id, order.cancel_tries, error)
     return f"try {order.cancel_tries} failed; next in {delay:.1f} s"
+
+
+# --- The compensation's task and how it is queued -------------------------------------------------------
+
+def cancel_at_shop_task(order_id: int) -> str:
+    return cancel_at_shop(order_id)
+
+
+def enqueue_compensation(order: Order) -> None:
+    """The compensating call of a cancellation (cancel_at_shop)."""
+    enqueue_task(cancel_at_shop_task, order)
+
+
+def schedule_compensation(order: Order, *, at) -> None:
+    schedule_once(cancel_at_shop_task, order.pk, at=at, name=f"cancel at shop {order.public_id} try {order.cancel_tries + 1}",
+                  group=task_group(order))

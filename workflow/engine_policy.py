@@ -3,7 +3,7 @@
 without a restart. A field left empty in the database means the environment's default (settings).
 
 django-q2's task `timeout` follows from the shop timeout (task_timeout_s), per task. Its `retry` cannot: it
-is one value for the cluster, fixed at start (PITFALLS.md), sized in settings for SHOP_TIMEOUT_MAX_S. So a
+is one value for the cluster, fixed at start (docs/ARCHITECTURE.md), sized in settings for SHOP_TIMEOUT_MAX_S. So a
 shop timeout above that is refused here, and `retry > timeout` holds for every policy this module accepts.
 """
 
@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass
 
 from django.conf import settings
+
+from core.timeouts import task_timeout_s as core_task_timeout_s
 from django.db import transaction
 
 from .models import WorkflowSettings
@@ -66,8 +68,7 @@ class EnginePolicy:
 def task_timeout_s(shop_timeout_s: float) -> int:
     """django-q2's timeout for a store-order task whose calls to the shop wait up to `shop_timeout_s`: two
     calls (the attempt, and on the last one a look-up), each a connect and a read, plus the margin."""
-    connect = min(settings.SHOP_CONNECT_TIMEOUT_S, shop_timeout_s)
-    return math.ceil(2 * (connect + shop_timeout_s) + settings.Q_TASK_MARGIN_S)
+    return core_task_timeout_s(shop_timeout_s, margin_s=settings.Q_TASK_MARGIN_S, connect_timeout_s=settings.SHOP_CONNECT_TIMEOUT_S)
 
 
 def default_policy() -> EnginePolicy:

@@ -16,10 +16,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from orders import mail_delivery
+from core.queue import enqueue_task, schedule_once, task_group
 from orders.models import MailStatus, Order, OrderStatus
 
 from .events import record_event
-from .jobs import enqueue_status_email
 from .models import EventKind
 
 logger = logging.getLogger(__name__)
@@ -149,3 +149,20 @@ def build_status_email(order: Order, mail: StatusMail) -> EmailMultiAlternatives
     )
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return message
+
+
+# --- The mail step's task and how it is queued ----------------------------------------------------------
+
+def send_status_email_task(order_id: int, kind: str) -> str:
+    sent = send_status_email(order_id, kind, retry_later=schedule_status_email)
+    return "sent" if sent else "not sent (already sent, no longer due, or refused: see the order's mail status)"
+
+
+def enqueue_status_email(order: Order) -> None:
+    enqueue_task(send_status_email_task, order, order.status_mail_kind)
+
+
+def schedule_status_email(order: Order, at) -> None:
+    """Try a mail the server refused for now again at `at` (send_status_email backs off and counts the tries)."""
+    schedule_once(send_status_email_task, order.pk, order.status_mail_kind, at=at,
+                  name=f"mail {order.status_mail_kind} {order.public_id} at {at:%H:%M:%S}", group=task_group(order))

@@ -165,6 +165,38 @@ class ExecutionEvent(models.Model):
         return f"{self.order.short_id} {self.at:%H:%M:%S.%f}: {self.get_kind_display()}"
 
 
+class WaitOutcome(models.TextChoices):
+    ACCEPTED = "accepted", "Order accepted"
+    ERROR = "error", "Error shown"
+
+
+class CustomerWait(models.Model):
+    """How long one customer waited for the order form's answer, and what they got: the trainer's
+    measurement of the two store modes, written by the process (workflow.start), read by trainer.stats.
+
+    Written in the order's own transaction when the order is placed (one commit for both), and after it when
+    that transaction rolled back, so it is kept then too (a synchronous order whose shop call failed leaves
+    no order, but the customer did wait and see an error).
+    """
+
+    mode = models.CharField(max_length=5, choices=StoreMode.choices)
+    source = models.CharField(max_length=10, default="form", help_text="form, api, or batch (the trainer's made-up customers)")
+    started_at = models.DateTimeField(db_index=True)
+    duration_ms = models.PositiveIntegerField()
+    outcome = models.CharField(max_length=10, choices=WaitOutcome.choices)
+    error = models.CharField(max_length=300, blank=True)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        # The table keeps the name it had when the model lived in orders (migrations orders 0006 and
+        # workflow 0008 moved the model, not the rows).
+        db_table = "orders_customerwait"
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"{self.mode} {self.outcome} after {self.duration_ms} ms"
+
+
 class QueueProbe(models.Model):
     """The queue probe's record (one row): the probe last sent through django-q2's broker and the last one
     that came back (workflow.queue_probe). In the database so that the cluster that sends, the worker that

@@ -18,7 +18,7 @@ from orders.signals import order_finalised
 
 from .engine_policy import current_retry_policy
 from .events import record_event
-from .jobs import enqueue_orphan_cancellation, schedule_callback_deadline, schedule_store_order
+from .reconciliation import enqueue_orphan_cancellation
 from .models import EventKind
 from .retry_policy import RetryPolicy
 from .shop_lookup import ShopAnswer, ShopHolds
@@ -66,6 +66,8 @@ def wait_for_retry(
     delay = policy.delay_after(order.attempts_made)
     at = now + timedelta(seconds=delay)
     order.wait_for_retry(at=at, may_have_reached=may_be_placed, until=policy.retrying_until(order, next_at=at))
+    from .attempt import schedule_store_order  # the store step rescheduling itself (attempt imports us)
+
     schedule_store_order(order, at=at)
     record_event(
         order,
@@ -84,6 +86,8 @@ def await_callback(order: Order, *, now, for_s: float | None = None):
     default), when a check that asks the shop is scheduled. Holds no worker. Returns the deadline."""
     until = now + timedelta(seconds=current_retry_policy().wait_for_callback_s if for_s is None else for_s)
     order.await_callback(until=until)
+    from .callbacks import schedule_callback_deadline  # the store step's wait (callbacks imports us)
+
     schedule_callback_deadline(order, at=until)
     return until
 

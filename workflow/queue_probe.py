@@ -3,9 +3,9 @@ moves. "N workers alive" is not health: django-q2 reports its workers alive whil
 a lock a killed process held (docs/ARCHITECTURE.md); only a task that goes through the queue and comes back
 proves it works.
 
-Who sends: the qcluster parent process (workflow/management/commands/qcluster.py) calls `send_probe()` on
-each turn of its loop; `send_probe()` limits itself, so any number of clusters may call it. Nothing else
-sends (a schedule would itself need the queue it is to check).
+Who sends: the qcluster parent process (workflow/management/commands/qcluster.py) calls
+`send_probe_or_log()` on each turn of its loop; `send_probe()` limits itself, so any number of clusters may
+call it. Nothing else sends (a schedule would itself need the queue it is to check).
 
 At most one probe ever waits in the broker, however long the queue is stuck:
 - none is sent while the last one is still waiting in the broker (it is in line; another would only queue
@@ -17,21 +17,26 @@ The record is one database row (`QueueProbe`), so the sender, the worker that an
 that reports read the same, with either broker; a compare-and-set on it lets only one sender send.
 """
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import DatabaseError, IntegrityError
 from django.db.models import Q
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.models import OrmQ
 from django_q.tasks import async_task
+from redis import RedisError
 
-from .broker import enqueue_broker
-from .jobs import task_path
+from core.broker import enqueue_broker
+from core.cluster_status import ClusterStatus, clusters, last_task_finished_at, workers_alive
+from core.queue import task_path
 from .models import QueueProbe
+
+logger = logging.getLogger(__name__)
 
 PROBE_GROUP = "queue probe"
 
@@ -74,6 +79,68 @@ class ProbeReading:
         return self.age_s is not None and self.age_s > settings.QUEUE_PROBE_STALE_S
 
 
+class QueueState:
+    """What the queue is doing, in the words the console and the diagrams use (data-queue-state)."""
+
+    RUNNING = "running"  # a probe came back within QUEUE_PROBE_STALE_S
+    STARTING = "starting"  # workers alive; no probe back yet, or none since a cluster started moments ago
+    BEHIND = "behind"  # the probe is late, but tasks still finish: the queue moves, slowly
+    STUCK = "stuck"  # workers report alive, yet nothing has come back through the queue for too long
+    STOPPED = "stopped"  # no cluster sends a heartbeat
+
+
+@dataclass(frozen=True)
+class QueueVerdict:
+    state: str
+    probe: ProbeReading
+    workers_alive: int
+    last_task_at: datetime | None
+
+    @property
+    def not_moved_s(self) -> float | None:
+        """How long the queue has not moved: since a probe, or a task, last came back."""
+        moved = [at for at in (self.probe.returned_at, self.last_task_at) if at is not None]
+        since = max(moved) if moved else self.probe.first_sent_at
+        return None if since is None else max(0.0, (self.probe.now - since).total_seconds())
+
+    @property
+    def healthy(self) -> bool:
+        return self.state in (QueueState.RUNNING, QueueState.STARTING, QueueState.BEHIND)
+
+
+def judge_queue(probe: ProbeReading, *, workers_alive: int, last_task_at: datetime | None,
+                started_at: datetime | None = None) -> QueueVerdict:
+    """The queue's state from the probe, the clusters' heartbeats, the last task that finished and when the
+    newest live cluster started (`started_at`).
+
+    "Workers alive" alone is not health: django-q2 reports its workers alive while they all wait on a lock a
+    killed process held. Only a task that comes back proves the queue works; a late probe with other tasks
+    still finishing is a queue that moves slowly (a lunch rush), not a stuck one; a cluster that started
+    less than QUEUE_PROBE_STALE_S ago has not had the time to answer yet."""
+    stale_s = settings.QUEUE_PROBE_STALE_S
+    if workers_alive == 0:
+        state = QueueState.STOPPED
+    elif not probe.stale:
+        state = QueueState.RUNNING if probe.returned_at is not None else QueueState.STARTING
+    elif last_task_at is not None and (probe.now - last_task_at).total_seconds() <= stale_s:
+        state = QueueState.BEHIND
+    elif started_at is not None and (probe.now - started_at).total_seconds() <= stale_s:
+        state = QueueState.STARTING
+    else:
+        state = QueueState.STUCK
+    return QueueVerdict(state=state, probe=probe, workers_alive=workers_alive, last_task_at=last_task_at)
+
+
+def queue_verdict(now=None, *, found: list[ClusterStatus] | None = None) -> QueueVerdict:
+    """Is the queue moving (judge_queue), from the records as they are now? `found`: the clusters' status,
+    if already read (core.cluster_status.clusters)."""
+    now = now or timezone.now()
+    found = clusters(now) if found is None else found
+    started = max((cluster.started_at for cluster in found if cluster.alive and cluster.started_at), default=None)
+    return judge_queue(probe_reading(now), workers_alive=workers_alive(found), last_task_at=last_task_finished_at(),
+                       started_at=started)
+
+
 def probe_reading(now=None) -> ProbeReading:
     now = now or timezone.now()
     probe = QueueProbe.objects.filter(pk=1).first() or QueueProbe()
@@ -104,6 +171,17 @@ def send_probe(*, now=None) -> str | None:
     # The probe may already be back: then its entry is never looked at again.
     QueueProbe.objects.filter(pk=1, sent_id=probe_id).update(broker_entry=entry)
     return probe_id
+
+
+def send_probe_or_log() -> str | None:
+    """One turn of the sender's loop: a probe that cannot be sent now (the database or Redis unreachable) is
+    logged and tried on the next turn; meanwhile the probe's growing age tells the truth. The loop that
+    calls it (the scheduler tick) must not die of it."""
+    try:
+        return send_probe()
+    except (DatabaseError, RedisError) as error:
+        logger.warning("queue probe not sent (%s: %s); trying again on the next turn", type(error).__name__, error)
+        return None
 
 
 def record_probe_returned(probe_id: str, sent_at: datetime, *, now=None) -> None:

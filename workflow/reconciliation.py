@@ -25,11 +25,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.queue import enqueue_task, ensure_every_minute, schedule_once, task_group
 from orders.models import Order, OrderStatus
 
 from .engine_policy import current_retry_policy
 from .events import record_event
-from .jobs import enqueue_compensation, schedule_orphan_cancellation
+from .cancellation import enqueue_compensation
 from .models import EventKind
 from .retry_policy import RetryPolicy
 from .shop_client import ShopClient, ShopUnavailable, default_shop_client
@@ -150,3 +151,31 @@ def _accepted_at(entry: dict) -> datetime | None:
         return datetime.fromisoformat(str(entry.get("accepted_at")).replace("Z", "+00:00"))
     except (TypeError, ValueError):
         return None
+
+
+# --- The reconciliation's tasks and how they are queued -------------------------------------------------
+
+RECONCILE_SCHEDULE_NAME = "reconcile with the shop's ledger"
+
+
+def cancel_orphan_task(order_id: int, tries: int = 0) -> str:
+    return cancel_orphan(order_id, tries)
+
+
+def reconcile_with_shop_task() -> str:
+    return str(reconcile_with_shop())
+
+
+def enqueue_orphan_cancellation(order: Order, *, tries: int = 0) -> None:
+    """Cancel at the shop an order we do not stand behind (failed or cancelled here)."""
+    enqueue_task(cancel_orphan_task, order, tries)
+
+
+def schedule_orphan_cancellation(order: Order, *, tries: int, at) -> None:
+    schedule_once(cancel_orphan_task, order.pk, tries, at=at, name=f"cancel orphan {order.public_id} try {tries + 1}",
+                  group=task_group(order))
+
+
+def ensure_reconciliation_schedule():
+    """The reconciliation sweep, every minute."""
+    return ensure_every_minute(RECONCILE_SCHEDULE_NAME, reconcile_with_shop_task)

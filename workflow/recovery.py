@@ -10,11 +10,14 @@ from datetime import timedelta
 from django.db.models import Q
 from django.utils import timezone
 
+from core.queue import ensure_every_minute
+from core.timeouts import stale_after
 from orders.models import Order, OrderStatus
 
-from .attempt import stale_after
-from .jobs import enqueue_callback_deadline_check, enqueue_compensation, enqueue_status_email, enqueue_store_order
-from .mail import mail_pending
+from .attempt import enqueue_store_order
+from .callbacks import enqueue_callback_deadline_check
+from .cancellation import enqueue_compensation
+from .mail import enqueue_status_email, mail_pending
 from .models import AttemptOutcome, StoreAttempt
 
 # Long enough that a healthy cluster has surely picked the job up by then.
@@ -38,7 +41,7 @@ def _lost_sending(now) -> list[int]:
     its time), or that have no attempt in progress and have not moved for the longest timeout."""
     running = StoreAttempt.objects.filter(order__status=OrderStatus.SENDING, outcome=AttemptOutcome.IN_PROGRESS)
     lost = [attempt.order_id for attempt in running.only("order_id", "started_at", "task_timeout_s")
-            if attempt.started_at < now - stale_after(attempt)]
+            if attempt.started_at < now - stale_after(attempt.task_timeout_s)]
     orphans = Order.objects.filter(status=OrderStatus.SENDING, updated_at__lt=now - stale_after()).exclude(
         pk__in=running.values("order_id"))
     return lost + list(orphans.values_list("pk", flat=True))
@@ -69,3 +72,16 @@ def requeue_stalled_orders(now=None) -> int:
         enqueue_compensation(order)
         count += 1
     return count
+
+
+# --- The sweep's task and its schedule ------------------------------------------------------------------
+
+RECOVERY_SCHEDULE_NAME = "requeue stalled orders"
+
+
+def requeue_stalled_orders_task() -> str:
+    return f"requeued {requeue_stalled_orders()} order(s)"
+
+
+def ensure_recovery_schedule():
+    return ensure_every_minute(RECOVERY_SCHEDULE_NAME, requeue_stalled_orders_task)

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from django.conf import settings
 
+from core.backoff import jittered_delay_s, nominal_delay_s
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -58,10 +60,7 @@ class RetryPolicy:
 
     def nominal_delay_after(self, failed_attempts: int) -> float:
         """The wait after this many failures, before jitter."""
-        if failed_attempts < 1:
-            raise ValueError("there is no wait before the first attempt")
-        # Cap the exponent too: 2**1000 would overflow a float long before the cap applies.
-        return min(self.base_delay_s * 2 ** min(failed_attempts - 1, 60), self.max_delay_s)
+        return nominal_delay_s(failed_attempts, first_s=self.base_delay_s, cap_s=self.max_delay_s)
 
     def retrying_until(self, order, *, next_at):
         """When an order waiting for its next attempt at `next_at` runs out of attempts, if every one fails:
@@ -70,6 +69,4 @@ class RetryPolicy:
         return next_at + timedelta(seconds=remaining_waits)
 
     def delay_after(self, failed_attempts: int, rng: random.Random | None = None) -> float:
-        nominal = self.nominal_delay_after(failed_attempts)
-        spread = (rng or random).uniform(-self.jitter, self.jitter)
-        return min(max(0.0, nominal * (1 + spread)), self.max_delay_s)
+        return jittered_delay_s(failed_attempts, first_s=self.base_delay_s, cap_s=self.max_delay_s, jitter=self.jitter, rng=rng)

@@ -7,7 +7,7 @@ import requests
 from urllib3.exceptions import NewConnectionError
 from django.conf import settings
 
-from asyncpizza.strict_json import JsonRejected, loads_strict
+from core.strict_json import JsonRejected, loads_strict
 from orders.models import Order
 
 from .diagnostics import body_start
@@ -201,7 +201,7 @@ def classify_response(response: requests.Response) -> ShopReceipt:
 def _json_object(response: requests.Response) -> dict | None:
     """The answer's JSON object, read as strictly as the app reads its own requests; None if it is not one."""
     try:
-        answer = loads_strict(response.content)
+        answer = loads_strict(response.content, nul_ok=True)  # _reference_problem names a NUL in a reference
     except JsonRejected:
         return None
     return answer if isinstance(answer, dict) else None

@@ -13,10 +13,13 @@ What is knowable, and from where:
   deadlines waiting for their time are one-off django-q2 schedules with their due times;
 - the workers: the cluster size is configured (Q_CLUSTER workers); a worker running a store-order attempt
   shows as that attempt in progress. A worker sending a mail or placing a batch customer leaves no such
-  record: it shows as "no attempt" (idle, or on a short task).
+  record: it shows as "no attempt" (idle, or on a short task);
+- whether they work at all: the queue probe (workflow.queue_probe) with the clusters' heartbeats. With no
+  heartbeat every lane is "stopped"; with heartbeats but nothing coming back through the queue every lane
+  is "stuck" (django-q2 reports such workers alive); lanes beyond the workers alive are "dead".
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -24,12 +27,14 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django_q.models import OrmQ, Schedule
 
+from core.queue import queued_rows, redis_queue_size, task_path
 from orders.models import FINAL_STATUSES, Order, OrderStatus, StoreMode
 
-from .jobs import task_path
 from .mail import mail_pending
 from .models import AttemptOutcome, EventKind, StoreAttempt, current_store_mode
-from .tasks import check_callback_deadline_task, store_order_task
+from .attempt import store_order_task
+from .callbacks import check_callback_deadline_task
+from .queue_probe import QueueState, QueueVerdict, queue_verdict
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,14 @@ class ScheduledJob:
     due_in_s: float
 
 
+class LaneState:
+    BUSY = "busy"  # running a store-order attempt
+    IDLE = "idle"  # no attempt (idle, or on a short task)
+    STUCK = "stuck"  # alive by its heartbeat, but nothing comes back through the queue
+    STOPPED = "stopped"  # no cluster is running
+    DEAD = "dead"  # fewer live worker processes than configured
+
+
 @dataclass(frozen=True)
 class Lane:
     number: int
@@ -136,6 +149,7 @@ class Lane:
     public_id: str = ""
     attempt: int = 0
     running_s: float = 0.0
+    state: str = ""  # LaneState (a worker's lane; a web request's has none)
 
     @property
     def busy(self) -> bool:
@@ -155,6 +169,7 @@ class Snapshot:
     lanes: list[Lane]
     in_requests: list[Lane]  # synchronous attempts: they run in the web request, not in a worker
     broker: str
+    queue: QueueVerdict
     extra_running: int = 0  # attempts in progress beyond the lanes (another cluster, or a lost worker)
 
     @property
@@ -168,11 +183,9 @@ class Snapshot:
 
 def _queue(now) -> tuple[list[QueuedJob], int, list[QueuedJob], str]:
     if settings.REDIS_URL:
-        from django_q.brokers import get_broker
-
-        return [], get_broker().queue_size() or 0, [], "Redis (only the queue's length is known)"
+        return [], redis_queue_size(), [], "Redis (only the queue's length is known)"
     waiting, pulled = [], []
-    rows = OrmQ.objects.filter(key=settings.Q_CLUSTER["name"]).order_by("id")
+    rows = queued_rows()
     waiting_count = rows.filter(lock__lte=now).count()
     for row in rows.filter(lock__lte=now)[:SHOWN]:
         waiting.append(_queued_job(row, since=row.lock, now=now))
@@ -221,6 +234,17 @@ def _lanes(now, workers: int) -> tuple[list[Lane], list[Lane], int]:
     return lanes, in_requests, max(0, len(in_workers) - workers)
 
 
+def lane_state(lane: Lane, queue: QueueVerdict) -> str:
+    """What a worker's lane shows: not "idle" when no worker runs, nor when the queue does not move."""
+    if queue.state == QueueState.STOPPED:
+        return LaneState.STOPPED
+    if lane.number > queue.workers_alive:
+        return LaneState.DEAD
+    if queue.state == QueueState.STUCK:
+        return LaneState.STUCK
+    return LaneState.BUSY if lane.busy else LaneState.IDLE
+
+
 def _lane_fields(lane: Lane) -> dict:
     return {"order": lane.order, "public_id": lane.public_id, "attempt": lane.attempt, "running_s": lane.running_s}
 
@@ -230,8 +254,10 @@ def process_snapshot(now=None) -> Snapshot:
     waiting, waiting_count, pulled, broker = _queue(now)
     scheduled, scheduled_count = _scheduled(now)
     lanes, in_requests, extra = _lanes(now, settings.Q_CLUSTER["workers"])
+    queue = queue_verdict(now)
+    lanes = [replace(lane, state=lane_state(lane, queue)) for lane in lanes]
     return Snapshot(
         now=now, mode=current_store_mode(), steps=step_counts(), waiting=waiting, waiting_count=waiting_count,
         pulled=pulled, scheduled=scheduled, scheduled_count=scheduled_count, lanes=lanes,
-        in_requests=in_requests, broker=broker, extra_running=extra,
+        in_requests=in_requests, broker=broker, queue=queue, extra_running=extra,
     )

@@ -14,15 +14,14 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from orders.menu import quote
-from orders.models import CustomerWait, Order, Pizza, StoreMode, WaitOutcome
+from orders.models import Order, Pizza, StoreMode
 from orders.process import OrderNotPlaced
 
-from .attempt import store_in_request
+from .attempt import enqueue_store_order, store_in_request
 from .engine_policy import EnginePolicy, current_mode_and_policy, current_retry_policy
 from .events import elapsed_ms, record_event
 from .idempotency import Source, shop_key_for
-from .jobs import enqueue_store_order
-from .models import EventKind, current_store_mode
+from .models import CustomerWait, EventKind, WaitOutcome, current_store_mode
 from .retry_policy import RetryPolicy
 from .shop_client import ShopError
 

@@ -10,7 +10,7 @@ shop sends (event, reference, accepted_at) are ignored.
 import re
 import uuid
 
-from asyncpizza.strict_json import JsonRejected, loads_strict
+from core.strict_json import JsonRejected, loads_strict
 from orders.models import Order
 
 from .models import WebhookDelivery
@@ -39,7 +39,7 @@ def parse_callback(body: bytes) -> dict:
     try:
         payload = loads_strict(body)
     except JsonRejected as error:
-        raise BadCallbackBody(400, str(error)) from None
+        raise BadCallbackBody(400, str(error) if error.field == "body" else f"{error.field}: {error}") from None
     if not isinstance(payload, dict):
         raise BadCallbackBody(400, "the body must be a JSON object")
     missing = [field for field in FIELD_LENGTHS if not isinstance(payload.get(field), str) or not payload[field]]

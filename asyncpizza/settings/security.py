@@ -1,6 +1,11 @@
-"""Settings for running in the open: TLS at a proxy, the client's address, login throttling, the order rate limit."""
+"""Running in the open: cookies, TLS at a proxy, the client's address, login throttling, the order rate limit,
+who may read /metrics, and the demo's public secrets kept out of production."""
 
-from .env import env_bool, env_float, env_int, env_rate
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import DEBUG, SECRET_KEY
+from .env import env_bool, env_float, env_int, env_rate, env_str
+from .shop import API_CALLBACK_SECRET, SHOP_WEBHOOK_SECRET
 
 # Production terminates TLS at a reverse proxy: it redirects http to https and sends HSTS itself, or these do
 # it here (README, "Production"). SECURE_PROXY_SSL_HEADER only when the proxy sets X-Forwarded-Proto.
@@ -8,8 +13,7 @@ SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
-if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_TLS_PROXY", False) else None
 
 # How many reverse proxies stand in front of the app and append to X-Forwarded-For: the client's address for
 # login throttling and the order rate limit is the entry that many places from the right (0: REMOTE_ADDR).
@@ -25,9 +29,44 @@ AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_MINUTES", 60, minimum=1) / 60  # hou
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "asyncpizza.client_address.client_address"
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
 AXES_VERBOSE = False
 
 # Anonymous order creation (the form and POST /api/orders): at most N per period per client address,
 # "60/m" (also /s, /h, /d, or "off"). The trainer's batch places its orders in-process and is not counted.
 ORDER_RATE_LIMIT = env_rate("ORDER_RATE_LIMIT", "60/m")
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# A bearer token that may read /metrics (Prometheus); unset, only staff sessions may.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+
+# The demo's secrets are public (they are in this file): outside the demo, refuse to start with them, and
+# refuse the demo admin's public password (asyncpizza.checks, `prepare --demo-admin`). A local benchmark on
+# loopback with DJANGO_DEBUG off says DJANGO_ALLOW_DEMO_SECRETS=true.
+ALLOW_DEMO_SECRETS = env_bool("DJANGO_ALLOW_DEMO_SECRETS", DEBUG)
+if not ALLOW_DEMO_SECRETS:
+    _demo_secrets = [
+        name
+        for name, value in {
+            "DJANGO_SECRET_KEY": SECRET_KEY,
+            "SHOP_WEBHOOK_SECRET": SHOP_WEBHOOK_SECRET,
+            "API_CALLBACK_SECRET": API_CALLBACK_SECRET,
+        }.items()
+        if value.startswith("demo-only")
+    ]
+    if _demo_secrets:
+        raise ImproperlyConfigured(
+            f"DJANGO_DEBUG is off but {', '.join(_demo_secrets)} still have the demo's public values: set them "
+            "in the environment (or DJANGO_ALLOW_DEMO_SECRETS=true for a local benchmark)."
+        )
+
+DEMO_ADMIN_USERNAME = env_str("DEMO_ADMIN_USERNAME", "admin")
+PUBLIC_DEMO_ADMIN_PASSWORD = "pizza-demo-admin"  # printed by `make demo` and in the README: public
+DEMO_ADMIN_PASSWORD = env_str("DEMO_ADMIN_PASSWORD", PUBLIC_DEMO_ADMIN_PASSWORD)

@@ -1,5 +1,7 @@
 from django import template
 
+from core.durations import human_duration
+
 register = template.Library()
 
 
@@ -14,13 +16,5 @@ def is_first_error(bound_field) -> bool:
 
 @register.filter
 def seconds(value) -> str:
-    """A duration in seconds, as a person reads it: '0.4 s', '12 s', '2 min 5 s'."""
-    if value is None:
-        return ""
-    value = float(value)
-    if value < 10:
-        return f"{value:.1f} s"
-    if value < 60:
-        return f"{value:.0f} s"
-    minutes, rest = divmod(round(value), 60)
-    return f"{minutes} min {rest} s"
+    """A duration in seconds, as a person reads it (core.durations)."""
+    return human_duration(value)

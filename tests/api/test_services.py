@@ -12,7 +12,8 @@ from django_q.signing import SignedPackage
 import api.services
 from api.models import IdempotencyKey
 from api.services import place_api_order
-from orders.models import CustomerWait, Order, OrderStatus, StoreMode, WaitOutcome
+from orders.models import Order, OrderStatus, StoreMode
+from workflow.models import CustomerWait, WaitOutcome
 from ..task_paths import STORE_ORDER_TASK
 from workflow.models import set_store_mode
 
@@ -39,7 +40,7 @@ def test_if_the_job_cannot_be_queued_neither_order_nor_key_is_kept(client, menu,
     def broken_queue(*args, **kwargs):
         raise ConnectionError("queue unavailable")
 
-    monkeypatch.setattr("workflow.jobs.async_task", broken_queue)
+    monkeypatch.setattr("core.queue.async_task", broken_queue)
     with pytest.raises(ConnectionError):
         place_api_order(body=order_body(), idempotency_key="one-tx-broken")
     assert Order.objects.count() == 0 and IdempotencyKey.objects.count() == 0

@@ -7,7 +7,8 @@ import pytest
 from django.test import Client
 
 from api.models import IdempotencyKey
-from orders.models import CustomerWait, Order, Pizza
+from orders.models import Order, Pizza
+from workflow.models import CustomerWait
 from workflow.attempt import store_order
 
 from .helpers import fields_named, order_body, post_order

@@ -71,7 +71,7 @@ def test_admins_see_and_delete_lockouts_in_the_admin(client, staff):
 
 
 def test_a_made_up_x_forwarded_for_does_not_dodge_the_lock(client, staff):
-    """Without a trusted proxy the address is REMOTE_ADDR (asyncpizza.client_address), for django-axes as
+    """Without a trusted proxy the address is REMOTE_ADDR (core.client_address), for django-axes as
     for the order rate limit: a client writing a new X-Forwarded-For each time is still one address."""
     for n in range(10):
         client.post(LOGIN, {"username": "rosa", "password": f"wrong-{n}", "next": "/admin/"},

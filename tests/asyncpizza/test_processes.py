@@ -1,4 +1,4 @@
-"""`make demo` (and `make serve`) stop everything they started on Ctrl-C (shared/README.md): each child runs in
+"""`make demo` (and `make serve`) stop everything they started on Ctrl-C (docs/CONTRACTS.md): each child runs in
 a process group of its own, gets exactly one SIGTERM from the supervisor, and whatever it leaves behind goes
 with it (asyncpizza/processes.py)."""
 

@@ -89,3 +89,33 @@ def test_serve_refuses_to_start_a_demo_database_in_production(tmp_path):
     result = manage(env, "serve", "--bind", f"127.0.0.1:{free_port()}", check=False)
     assert result.returncode != 0
     assert "asyncpizza.E002" in result.stderr  # what check --deploy found, for the person starting it
+
+
+def test_serve_refuses_debug(tmp_path):
+    result = manage({**production_env(tmp_path), "DJANGO_DEBUG": "true"}, "serve", "--bind", f"127.0.0.1:{free_port()}",
+                    check=False)
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG is on" in result.stderr
+
+
+def test_debug_is_off_unless_the_environment_turns_it_on(tmp_path):
+    env = {key: value for key, value in production_env(tmp_path).items() if key != "DJANGO_DEBUG"}
+    read = [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"]
+    off = subprocess.run(read, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=60, check=True)
+    on = subprocess.run(read, cwd=PROJECT_DIR, env={**env, "DJANGO_DEBUG": "true"}, capture_output=True, text=True,
+                        timeout=60, check=True)
+    assert (off.stdout.strip(), on.stdout.strip()) == ("False", "True")
+
+
+def test_a_fresh_checkout_runs_the_demo_commands_as_written(tmp_path):
+    # A new user types `python manage.py prepare` and `storemode sync` with nothing in the environment: the
+    # checkout is the demo, so they work; the same checkout given a secret key is a deployment, with DEBUG off.
+    bare = {key: value for key, value in os.environ.items()
+            if not key.startswith(("DJANGO_", "SHOP_", "API_CALLBACK"))}
+    bare["ASYNCPIZZA_VAR_DIR"] = str(tmp_path)
+    manage(bare, "prepare")
+    assert "sync" in manage(bare, "storemode", "sync").stdout
+    read_debug = ["shell", "-c", "from django.conf import settings; print(settings.DEBUG)"]
+    assert manage(bare, *read_debug).stdout.splitlines()[-1] == "True"
+    deployed = manage({**bare, "DJANGO_SECRET_KEY": "k" * 60, "DJANGO_ALLOW_DEMO_SECRETS": "true"}, *read_debug)
+    assert deployed.stdout.splitlines()[-1] == "False"

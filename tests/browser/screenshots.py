@@ -146,7 +146,7 @@ def staff_pages(browser, stack: Stack, orders: dict) -> None:
     OrderForm(mine).open().place(Order(pizza="Marinara", quantity="1", name="Last In Line", email="last@example.com"))
     mine.get_by_role("link", name="See where your order is in our process").click()
     expect(mine.locator('#diagram .step--lit[data-step="wait"]')).to_be_visible()
-    shoot(mine, "order-diagram")
+    shoot(mine, "storefront:diagram")
     customer.close()
     stack.manage("scenario", "happy", capture_output=True)
 

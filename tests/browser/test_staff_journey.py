@@ -75,7 +75,7 @@ def test_staff_find_a_failed_order_retry_it_and_follow_its_tasks(page, staff_pag
     admin.get_by_role("link", name="Successful", exact=True).click()
     expect(admin.get_by_role("heading", name=re.compile("Select successful task", re.IGNORECASE))).to_be_visible()
     task_rows = admin.locator("#result_list tbody").get_by_role("row")
-    expect(task_rows.filter(has_text="workflow.tasks.store_order_task").first).to_be_visible()
-    expect(task_rows.filter(has_text="workflow.tasks.send_status_email_task").first).to_be_visible()
+    expect(task_rows.filter(has_text="workflow.attempt.store_order_task").first).to_be_visible()
+    expect(task_rows.filter(has_text="workflow.mail.send_status_email_task").first).to_be_visible()
     for task_row in task_rows.all():
         expect(task_row).to_contain_text(f"order {order_ref}")  # only this order's tasks

@@ -11,7 +11,7 @@ from django_q.signing import SignedPackage
 from api.models import CallbackDelivery, DeliveryState
 from console.stuck import longest_honest_run, stuck_orders
 from orders.models import Order, OrderStatus
-from workflow.jobs import task_group
+from core.queue import task_group
 from workflow.retry_policy import RetryPolicy
 from workflow.start import retry_failed_order
 

@@ -12,8 +12,9 @@ from django_q.tasks import async_task
 
 from console.health import engine_health
 from orders.models import OrderStatus
-from workflow.jobs import RECOVERY_SCHEDULE_NAME, ensure_recovery_schedule, schedule_once
-from workflow.tasks import store_order_task
+from core.queue import schedule_once
+from workflow.recovery import RECOVERY_SCHEDULE_NAME, ensure_recovery_schedule
+from workflow.attempt import store_order_task
 
 from ..factories import make_order
 from .helpers import failed_order

@@ -33,7 +33,7 @@ def test_a_longer_shop_timeout_lets_a_slow_shop_confirm_in_one_attempt(cluster, 
     [attempt] = order.attempts.all()
     assert attempt.outcome == AttemptOutcome.ACCEPTED and attempt.duration_ms >= 4000
     assert attempt.task_timeout_s == task_timeout_s(4.8)
-    ran = Task.objects.filter(group=f"order {order.public_id}", func="workflow.tasks.store_order_task")
+    ran = Task.objects.filter(group=f"order {order.public_id}", func="workflow.attempt.store_order_task")
     wait_until(ran.exists, timeout=10, message="the task's result saved")
     assert [task.kwargs for task in ran] == [{"budget_s": task_timeout_s(4.8)}]
 

@@ -8,7 +8,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from orders.models import CustomerWait, Order
+from orders.models import Order
+from workflow.models import CustomerWait
 
 from ..factories import ORDER_FORM
 

@@ -49,7 +49,7 @@ def test_if_the_job_cannot_be_queued_no_order_is_kept(menu, monkeypatch):
     def broken_queue(*args, **kwargs):
         raise ConnectionError("queue unavailable")
 
-    monkeypatch.setattr("workflow.jobs.async_task", broken_queue)
+    monkeypatch.setattr("core.queue.async_task", broken_queue)
     with pytest.raises(ConnectionError):
         placed(menu)
     assert Order.objects.count() == 0

@@ -3,7 +3,8 @@ import re
 import pytest
 from django.utils import timezone
 
-from orders.models import CustomerWait, StoreMode, WaitOutcome
+from orders.models import StoreMode
+from workflow.models import CustomerWait, WaitOutcome
 from trainer.charts import wait_chart_svg
 from trainer.figures import percentile
 from trainer.stats import mode_figures

@@ -22,11 +22,11 @@ from workflow.engine_policy import (
     set_policy,
     task_timeout_s,
 )
-from workflow.jobs import enqueue_store_order, schedule_store_order
+from workflow.attempt import enqueue_store_order, schedule_store_order
 from workflow.models import AttemptOutcome, StoreAttempt
 from workflow.recovery import stalled_orders
 from workflow.retry_policy import RetryPolicy
-from workflow.tasks import store_order_task
+from workflow.attempt import store_order_task
 
 from ..factories import make_order
 from ..task_paths import STORE_ORDER_TASK
@@ -73,7 +73,7 @@ def test_a_policy_that_cannot_run_is_refused_and_changes_nothing(changes, field,
 
 
 def test_every_accepted_shop_timeout_keeps_djangos_retry_above_the_tasks_timeout():
-    """PITFALLS: `retry` must stay above `timeout`, and a pulled task may wait one timeout to start."""
+    """django-q2: `retry` must stay above `timeout`, and a pulled task may wait one timeout to start."""
     largest = task_timeout_s(settings.SHOP_TIMEOUT_MAX_S)
     assert largest <= settings.Q_TASK_TIMEOUT_S and settings.Q_TASK_RETRY_S > 2 * largest
 
@@ -180,7 +180,7 @@ def test_a_policy_change_landing_as_the_task_starts_does_not_outgrow_the_tasks_t
     """The task compares its budget with the policy, then calls the shop: both must use one reading of the
     policy. Read twice, a longer shop timeout set in between would run the call under a django-q2 timeout
     sized for the shorter one (killed mid-call, the attempt left 'in progress' until recovery)."""
-    from workflow import engine_policy, jobs
+    from workflow import attempt, engine_policy
 
     set_policy(shop_timeout_s=1)
     order = make_order(menu)
@@ -195,7 +195,7 @@ def test_a_policy_change_landing_as_the_task_starts_does_not_outgrow_the_tasks_t
         return policy
 
     monkeypatch.setattr(engine_policy, "current_policy", current_policy_then_a_change)
-    monkeypatch.setattr(jobs, "current_policy", current_policy_then_a_change, raising=False)
+    monkeypatch.setattr(attempt, "current_policy", current_policy_then_a_change)
     store_order_task(order.pk, budget_s=budget)
     attempt = StoreAttempt.objects.get(order=order)
     assert attempt.outcome == AttemptOutcome.ACCEPTED and attempt.task_timeout_s == budget

@@ -11,8 +11,8 @@ from django_q.conf import Conf
 
 from tests.factories import make_order
 from tests.support.ports import free_port
-from workflow import jobs
-from workflow.broker import _redis_broker
+from workflow import attempt
+from core.broker import _redis_broker
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_orders_queued_on_redis_reuse_one_connection(menu, redis_server, setting
 
     for order in orders:
         with django_capture_on_commit_callbacks(execute=True):
-            jobs.enqueue_store_order(order)
+            attempt.enqueue_store_order(order)
 
     assert client.llen(f"django_q:{Conf.CLUSTER_NAME}:q") == 5  # every task is queued
     # The test's own client made one connection, which `before` already counted; the queue's is at most one.

@@ -11,7 +11,7 @@ from django_q.conf import Conf
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
-from workflow.broker import _redis_broker
+from core.broker import _redis_broker
 from workflow.models import QueueProbe
 from workflow.queue_probe import (
     forget_outstanding_probe, probe_age_seconds, probe_reading, queue_probe_task, record_probe_returned, send_probe,
@@ -162,3 +162,18 @@ def test_on_redis_one_probe_waits_and_a_lost_one_is_replaced(redis_broker, setti
     assert not probe_reading().outstanding and probe_age_seconds() < 5
     run(SignedPackage.loads(taken))  # the lost one, back after all: nothing breaks
     assert not probe_reading().outstanding
+
+
+def test_a_probe_that_cannot_be_sent_is_logged_and_the_loop_goes_on(settings, monkeypatch, caplog):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    monkeypatch.setattr(Conf, "REDIS", settings.REDIS_URL)
+    monkeypatch.setattr(Conf, "ORM", None)
+    _redis_broker.cache_clear()
+    try:
+        from workflow.queue_probe import send_probe_or_log
+
+        QueueProbe.objects.create(pk=1, sent_id="p1", sent_at=timezone.now() - timedelta(minutes=5), broker_entry="x")
+        assert send_probe_or_log() is None
+        assert "queue probe not sent (ConnectionError" in caplog.text
+    finally:
+        _redis_broker.cache_clear()

@@ -4,7 +4,8 @@ import pytest
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
-from orders.models import CustomerWait, Order, OrderStatus, StoreMode, WaitOutcome
+from orders.models import Order, OrderStatus, StoreMode
+from workflow.models import CustomerWait, WaitOutcome
 from orders.process import OrderNotPlaced
 from workflow.start import place_order, submit_order
 from ..task_paths import SEND_STATUS_EMAIL_TASK

@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from orders.menu import load_menu
 from api.recovery import ensure_notification_sweep
-from workflow.jobs import ensure_reconciliation_schedule, ensure_recovery_schedule
+from workflow.reconciliation import ensure_reconciliation_schedule
+from workflow.recovery import ensure_recovery_schedule
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ import sys
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from asyncpizza.processes import handle_stop_signals, start, supervise
 
@@ -31,6 +31,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, bind, web_workers, **options):
+        if settings.DEBUG:
+            raise CommandError(
+                "DJANGO_DEBUG is on: the production profile never runs with DEBUG (it shows tracebacks and settings "
+                "to anyone). Unset DJANGO_DEBUG, or run the demo (make demo)."
+            )
         handle_stop_signals()
         call_command("check", deploy=True)  # an error stops us; the TLS warnings a proxy answers are shown
         call_command("collectstatic", interactive=False, verbosity=0)

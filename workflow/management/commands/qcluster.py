@@ -19,9 +19,10 @@ from django_q.brokers import get_broker
 from django_q.management.commands.qcluster import Command as DjangoQClusterCommand
 from django_q.models import Schedule
 from django_q.scheduler import scheduler
+from redis.exceptions import RedisError
 
 from core.cluster import HealingCluster
-from workflow.queue_probe import forget_outstanding_probe, send_probe
+from workflow.queue_probe import forget_outstanding_probe, send_probe_or_log
 
 logger = logging.getLogger("django-q.healing")
 
@@ -48,10 +49,10 @@ class Command(DjangoQClusterCommand):
                     replacements_seen = cluster.replacements
                 if due_schedules_exist():
                     scheduler(broker=broker)
-                send_probe()  # limits itself: see workflow.queue_probe
-            except DatabaseError as error:
-                # A database restart or a dropped connection must not end the tick: try again next turn.
-                logger.error("The qcluster tick could not reach the database (%s); trying again.", error)
+                send_probe_or_log()  # limits itself: see workflow.queue_probe
+            except (DatabaseError, RedisError) as error:
+                # A database or Redis restart, a dropped connection: the tick must not end; try again next turn.
+                logger.error("The qcluster tick failed (%s: %s); trying again.", type(error).__name__, error)
                 connections.close_all()
 
         # Ctrl-C and SIGTERM reach the cluster's handler, which stops the sentinel; then run() returns.

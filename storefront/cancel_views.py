@@ -1,17 +1,13 @@
 """The customer's cancel step: GET shows what would be cancelled and asks to confirm (a plain form, so it
 works without JavaScript); POST (CSRF-checked) asks for the cancellation and returns to the status page."""
 
-from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods
 
 from orders.models import Order
+from workflow.cancellation import NotCancellable, request_cancellation
 
-from .cancellation import NotCancellable, request_cancellation
-
-
-class HttpResponseSeeOther(HttpResponseRedirect):
-    status_code = 303
+from .views import HttpResponseSeeOther
 
 
 @require_http_methods(["GET", "POST"])
@@ -22,6 +18,6 @@ def cancel_order(request, public_id):
             request_cancellation(order.pk, by="customer")
         except NotCancellable as refusal:
             order.refresh_from_db()
-            return render(request, "orders/cancel_confirm.html", {"order": order, "refusal": str(refusal)}, status=409)
+            return render(request, "storefront/cancel_confirm.html", {"order": order, "refusal": str(refusal)}, status=409)
         return HttpResponseSeeOther(order.get_absolute_url())
-    return render(request, "orders/cancel_confirm.html", {"order": order})
+    return render(request, "storefront/cancel_confirm.html", {"order": order})

@@ -1,3 +1,6 @@
+"""The customer's pages: the order form and its price line, the status page, the order's own diagram, and the
+demo's mailbox (staff). The cancel step is in cancel_views.py."""
+
 import uuid
 
 from django.contrib.admin.views.decorators import staff_member_required
@@ -5,12 +8,15 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .forms import OrderForm
-from .mailbox import read_mailbox
-from .menu import quote
-from .models import Order, Pizza
-from .process import OrderNotPlaced, process
-from .rate_limit import RateLimited, count_order_request
+from orders.forms import OrderForm
+from orders.mailbox import read_mailbox
+from orders.menu import quote
+from orders.models import Order, Pizza
+from orders.process import OrderNotPlaced, process
+from orders.rate_limit import RateLimited, count_order_request
+from trainer.diagram import diagram_context
+from workflow.snapshot import process_snapshot
+
 
 class HttpResponseSeeOther(HttpResponseRedirect):
     """303: the browser follows with a GET, so reloading the status page never submits the order again."""
@@ -43,7 +49,7 @@ def order_form(request):
         else:
             return HttpResponseSeeOther(order.get_absolute_url())
     context = {"form": form, "menu": Pizza.objects.available(), "store_mode": process().store_mode()}
-    response = render(request, "orders/order_form.html", context, status=429 if limited else 200)
+    response = render(request, "storefront/order_form.html", context, status=429 if limited else 200)
     if limited:
         response["Retry-After"] = str(limited.retry_after_s)
     return response
@@ -58,7 +64,7 @@ def price_preview(request):
     total = None
     if all(key in data for key in ("pizza", "size", "quantity")):
         _, total = quote(pizza=data["pizza"], size=data["size"], quantity=data["quantity"])
-    return render(request, "orders/partials/price.html", {"total": total})
+    return render(request, "storefront/partials/price.html", {"total": total})
 
 
 @require_GET
@@ -69,13 +75,25 @@ def order_status(request, public_id):
         # Announce to screen readers only what changed since the poll that asked ("seen").
         context["announce"] = request.GET.get("seen") != order.progress_version
         return render(
-            request, "orders/partials/progress.html", context, status=STOP_POLLING if order.is_final else 200
+            request, "storefront/partials/progress.html", context, status=STOP_POLLING if order.is_final else 200
         )
-    return render(request, "orders/order_status.html", context)
+    return render(request, "storefront/order_status.html", context)
 
 
 @staff_member_required
 @require_GET
 def mailbox(request):
     """The demo's mailbox (staff only: mails carry customers' addresses)."""
-    return render(request, "orders/mailbox.html", {"mails": read_mailbox()})
+    return render(request, "storefront/mailbox.html", {"mails": read_mailbox()})
+
+
+@require_GET
+def order_diagram(request, public_id):
+    """One order's place in the process, for its customer (the address is as unguessable as the status
+    page's). Polls until the order is done. The drawing is the trainer's (trainer.diagram)."""
+    order = get_object_or_404(Order, public_id=public_id)
+    context = diagram_context(process_snapshot(), order=order)
+    if request.htmx:
+        done = context["lit"] == "done"
+        return render(request, "trainer/partials/diagram.html", context, status=STOP_POLLING if done else 200)
+    return render(request, "storefront/order_diagram.html", context)
