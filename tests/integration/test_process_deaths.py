@@ -16,10 +16,10 @@ import pytest
 from django_q.models import Task
 
 from bench.cluster_processes import cluster_processes
+from core.queue import task_group, task_path
 from orders.models import Order, OrderStatus
-from workflow.jobs import task_group, task_path
+from workflow.attempt import store_order_task
 from workflow.models import AttemptOutcome
-from workflow.tasks import store_order_task
 
 from ..support.waiting import wait_until
 from .test_cluster_flow import order_through_the_form, wait_for_final
