@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import CallbackDelivery, IdempotencyKey
+from .models import CallbackDelivery
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -23,11 +23,3 @@ class CallbackDeliveryAdmin(ReadOnlyAdmin):
         "order", "status", "url", "state", "tries", "max_tries", "next_try_at", "trying_since", "last_tried_at",
         "last_http_status", "last_error", "delivered_at", "created_at", "body",
     ]
-
-
-@admin.register(IdempotencyKey)
-class IdempotencyKeyAdmin(ReadOnlyAdmin):
-    list_display = ["key", "order", "created_at"]
-    list_select_related = ["order__pizza"]
-    search_fields = ["=key", "=order__public_id"]
-    fields = ["key", "body_hash", "order", "created_at"]

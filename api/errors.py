@@ -10,10 +10,11 @@ from ninja.errors import HttpError, ValidationError
 
 from orders.process import OrderNotPlaced
 from orders.rate_limit import RateLimited
+from workflow.idempotency import IdempotencyKeyReused
 from workflow.start import ShopAnswerLost, ShopRefusedInRequest
 
 from .parsers import UnsupportedMediaType
-from .services import IdempotencyKeyReused, OrderRejected
+from .services import OrderRejected
 
 # Where ninja says a part of the request came from, and the name of the view's body argument.
 BODY = "body"
@@ -53,10 +54,12 @@ def install(api) -> None:
 
     @api.exception_handler(IdempotencyKeyReused)
     def key_reused(request, exc: IdempotencyKeyReused):
+        first = ("" if exc.order_kept else
+                 " The first request with it reached the shop, whose answer was lost, so the shop may hold that order.")
         return answer(
             request,
             422,
-            "This Idempotency-Key was used before with a different body; nothing was placed.",
+            f"This Idempotency-Key was used before with a different body; nothing was placed.{first}",
             [("Idempotency-Key", "Use a new key for a new order, or repeat the first body exactly to get its order.")],
         )
 

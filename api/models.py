@@ -1,27 +1,9 @@
-"""What the order API keeps beside the orders: clients' idempotency keys, and the notifications it sends."""
+"""What the order API keeps beside the orders: the notifications it sends (clients' idempotency keys are
+workflow.models.IdempotencyRecord, shared with every entry)."""
 
 from django.db import models
 
 from orders.models import Order, OrderStatus
-
-
-class IdempotencyKey(models.Model):
-    """An `Idempotency-Key` a client sent with `POST /api/orders`, and the order its first request placed.
-
-    Saved in the order's own transaction (see api.services), so a key never points at an order that was
-    rolled back, and the unique key lets only one of two concurrent requests with it place an order.
-    """
-
-    key = models.CharField(max_length=255, unique=True)
-    body_hash = models.CharField(max_length=64, help_text="SHA-256 of the request's body as canonical JSON.")
-    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="api_idempotency_key")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return f"{self.key} → order {self.order.short_id}"
 
 
 class DeliveryState(models.TextChoices):

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from orders.models import Order, OrderStatus
+from orders.models import Order
 from core.queue import enqueue_task, schedule_once, task_group
 from core.timeouts import stale_after
 from workflow.retry_policy import RetryPolicy
@@ -56,7 +56,7 @@ def retry_policy() -> RetryPolicy:
 
 
 def notification_body(order: Order) -> str:
-    final_at = order.confirmed_at if order.status == OrderStatus.CONFIRMED else order.failed_at
+    final_at = order.final_at
     payload = {
         "id": str(order.public_id),
         "status": order.status,

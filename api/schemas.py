@@ -153,6 +153,10 @@ class OrderOut(OrderAccepted):
     failed_at: datetime | None
     cancel_requested_at: datetime | None = Field(description="When a cancellation was asked for.")
     cancelled_at: datetime | None
+    final_at: datetime | None = Field(
+        description="When the order reached its final status (`confirmed_at`, `failed_at` or `cancelled_at`, by "
+        "`status`); null while it is open. The notification's `final_at` is the same."
+    )
     cancel_refused_reason: str | None = Field(
         description="Set when the shop said it was too late to cancel: the order stays `confirmed`."
     )

@@ -71,11 +71,12 @@ REASONS = {
                        "all sharing two cores with the rest of the stack, the load generator and, in this run, other "
                        "people's tests. It would take a quiet machine, or a shop that does less per call.",
     "form p95": "the form is not a bare insert: it checks the rate limit (a write to the shared cache), validates, "
-                "reads the menu and the engine's settings row, and writes the order, its event, its job and the "
-                "customer's wait record; under concurrency each commit waits for the database's write lock (SQLite) "
-                "or its WAL flush (PostgreSQL). The form POST is down to 15 queries and 2 write transactions (it was "
-                "25 and 4; tests/orders/test_form_queries.py pins it): the order, its job, its event and the wait "
-                "record commit together, and the rate limit's counter is the other. What is left would take the "
+                "reads the menu, the engine's settings row and the submission's idempotency record, and writes the "
+                "order, its idempotency record, its event, its job and the customer's wait record; under concurrency "
+                "each commit waits for the database's write lock (SQLite) or its WAL flush (PostgreSQL). The form POST "
+                "is down to 16 queries and 2 write transactions (it was 25 and 4; tests/orders/test_form_queries.py "
+                "pins it): the order, its idempotency record, its job, its event and the wait record commit together, "
+                "and the rate limit's counter is the other. What is left would take the "
                 "rate limit in Redis rather than in the database, the menu cached per process, and a quiet machine.",
     "Redis": "django-q2's pusher pops the task from Redis and hands it to a worker process through a "
              "multiprocessing queue, and the worker then claims the order in the database before the attempt row is "

@@ -7,11 +7,10 @@ from typing import Callable
 
 from django.db import transaction
 
-from orders.models import ConcurrentTransition, IllegalTransition, MailStatus, Order, OrderStatus
+from orders.models import ConcurrentTransition, IllegalTransition, Order, OrderStatus
 from workflow.cancellation import NotCancellable, request_cancellation
 from workflow.attempt import enqueue_store_order
 from workflow.mail import enqueue_status_email
-from workflow.mail import STATUS_EMAILS
 from workflow.start import retry_failed_order
 
 
@@ -33,15 +32,6 @@ def _not_open(order: Order) -> str:
     return f"it is {order.get_status_display().lower()} already" if order.is_final else ""
 
 
-def _mail_not_due(order: Order) -> str:
-    if not order.is_final or order.status_mail_kind not in STATUS_EMAILS:
-        return "it has no final status yet, so no mail to send"
-    if order.mail_status == MailStatus.UNDELIVERABLE and order.mail_kind == order.status_mail_kind:
-        return f"its mail is undeliverable ({order.mail_error})"
-    sent_field = STATUS_EMAILS[order.status_mail_kind].sent_field
-    return "its mail has been sent" if getattr(order, sent_field) else ""
-
-
 def _requeue(order: Order) -> None:
     with transaction.atomic():
         enqueue_store_order(order)  # a job that finds nothing due does nothing (workflow.attempt's claim)
@@ -50,18 +40,6 @@ def _requeue(order: Order) -> None:
 def _resend_mail(order: Order) -> None:
     with transaction.atomic():
         enqueue_status_email(order)  # the send is claimed, so it cannot go twice
-
-
-def _not_cancellable(order: Order) -> str:
-    if order.status == OrderStatus.FAILED:
-        return "it has failed: the shop does not have it, so there is nothing to cancel"
-    if order.status == OrderStatus.CANCELLED:
-        return "it is cancelled already"
-    if order.status == OrderStatus.CANCELLING:
-        return "it is being cancelled already (the shop is being asked)"
-    if order.cancel_refused_reason:
-        return f"the shop said it was too late to cancel ({order.cancel_refused_reason})"
-    return ""
 
 
 def _how_cancelled(order: Order) -> str:
@@ -80,8 +58,8 @@ ACTIONS = {
     for action in [
         BulkAction("retry", "Retry with a fresh budget of attempts", "Retrying {n} order(s).", _not_failed, retry_failed_order),
         BulkAction("requeue", "Queue the store-order job again", "Queued the job of {n} order(s) again.", _not_open, _requeue),
-        BulkAction("resend_mail", "Send the mail again", "Queued the mail of {n} order(s).", _mail_not_due, _resend_mail),
-        BulkAction("cancel", "Cancel", "Cancelled {n} order(s), or asked the shop to cancel them.", _not_cancellable, _cancel,
+        BulkAction("resend_mail", "Send the mail again", "Queued the mail of {n} order(s).", lambda order: order.why_no_mail_due, _resend_mail),
+        BulkAction("cancel", "Cancel", "Cancelled {n} order(s), or asked the shop to cancel them.", lambda order: order.why_not_cancellable, _cancel,
                    _how_cancelled),
     ]
 }

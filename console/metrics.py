@@ -16,8 +16,7 @@ from prometheus_client.utils import floatToGoString
 
 from api.models import CallbackDelivery, DeliveryState
 from core.cluster_status import clusters, workers_alive
-from orders.models import Order, OrderStatus
-from workflow.mail import FINAL_AT, mail_pending
+from orders.models import FINAL_AT_FIELDS, Order, OrderStatus
 from workflow.models import AttemptOutcome, StoreAttempt
 from workflow.queue_probe import probe_reading
 
@@ -55,7 +54,7 @@ class AsyncPizzaCollector:
         yield _gauge("asyncpizza_scheduled_tasks_due", "One-off schedules due or overdue.",
                      one_off.filter(next_run__lte=now).count())
         yield _gauge("asyncpizza_mails_pending", "Final orders whose customer has not been mailed yet.",
-                     Order.objects.filter(mail_pending()).count())
+                     Order.objects.mail_pending().count())
         yield self._notifications()
         yield _gauge("asyncpizza_task_failures", "django-q2 failed tasks kept.", Failure.objects.count())
         yield self._sweeps()
@@ -73,7 +72,7 @@ class AsyncPizzaCollector:
     def _time_to_final(self):
         metric = HistogramMetricFamily("asyncpizza_time_to_final_seconds",
                                        "From received to confirmed, failed or cancelled, per final order.", labels=["status"])
-        for status, field in FINAL_AT.items():
+        for status, field in FINAL_AT_FIELDS.items():
             durations = [
                 max(0.0, (final_at - created_at).total_seconds())
                 for created_at, final_at in Order.objects.filter(status=status, **{f"{field}__isnull": False})

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from core.durations import human_duration
 
-from orders.models import Order, OrderStatus
+from orders.models import Order
+from workflow.mail import STATUS_EMAILS
 from workflow.models import AttemptOutcome, EventKind
 
 WIDTH = 760
@@ -85,16 +86,20 @@ def timeline_items(order: Order, now=None) -> list[Item]:
             previous_end = answered
     for event in order.events.filter(kind=EventKind.RETRIED_BY_ADMIN):
         items.append(Item("Retried by an admin", event.at, None, "mark", f"An admin retried it at {event.at:%H:%M:%S}."))
-    final_at = order.confirmed_at if order.status == OrderStatus.CONFIRMED else order.failed_at
-    if order.is_final and final_at:
+    final_at = order.final_at
+    if final_at:
         items.append(Item(order.get_status_display(), final_at, None, "mark",
                           f"{order.get_status_display()} at {final_at:%H:%M:%S}, "
                           f"{human_duration((final_at - order.created_at).total_seconds())} after it was received."))
-    mailed_at = order.confirmation_email_sent_at or order.failure_email_sent_at
-    if mailed_at:
-        items.append(Item("Mail sent", mailed_at, None, "mark", f"The customer's mail went at {mailed_at:%H:%M:%S}."))
-    elif order.is_final:
+    sent = order.sent_mails
+    for kind, mailed_at in sent:
+        label = "Mail sent" if len(sent) == 1 else f"{STATUS_EMAILS[kind].what.capitalize()} mail sent"
+        items.append(Item(label, mailed_at, None, "mark",
+                          f"The customer's {STATUS_EMAILS[kind].what} mail went at {mailed_at:%H:%M:%S}."))
+    if order.is_mail_pending:
         items.append(Item("Mail not sent yet", now, None, "mark", "The customer's mail has not gone yet."))
+    elif order.is_mail_given_up:
+        items.append(Item("Mail undeliverable", now, None, "mark", f"The customer's mail is undeliverable: {order.mail_error}"))
     return sorted(items, key=lambda item: item.start)
 
 

@@ -1,10 +1,15 @@
 """What an order carries for its edges: whether the shop may hold it and its cancellation (with the moves
-that cancel it), and the state of its status mail. Abstract models, mixed into orders.models.Order."""
+that cancel it, and why it cannot be cancelled), and its status mails (which one its status calls for, which
+were sent, which are due). Abstract models, mixed into orders.models.Order; every reader asks these, none
+re-derives them."""
+
+from dataclasses import dataclass
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
-from .states import IllegalTransition, MailStatus, OrderStatus
+from .states import FINAL_AT_FIELDS, FINAL_STATUSES, IllegalTransition, MailStatus, OrderStatus
 
 
 class CancellableOrder(models.Model):
@@ -33,9 +38,33 @@ class CancellableOrder(models.Model):
         return self.status in {OrderStatus.RECEIVED, OrderStatus.WAITING_RETRY} and not self.may_be_at_shop
 
     @property
+    def shop_must_not_hold(self) -> bool:
+        """Failed or cancelled here: a shop order under its key is an orphan, to be cancelled there."""
+        return self.status in {OrderStatus.FAILED, OrderStatus.CANCELLED}
+
+    @property
+    def is_cancelled_or_cancelling(self) -> bool:
+        """A cancellation was asked for and is done, or under way: asking again changes nothing."""
+        return self.status in {OrderStatus.CANCELLED, OrderStatus.CANCELLING}
+
+    @property
+    def why_not_cancellable(self) -> str:
+        """Why a cancellation cannot be asked for now, as a clause for people ("it has failed: ..."); "" when it
+        can. The one answer the status page, the API's 409, the admin's bulk action and the workflow give."""
+        if self.status == OrderStatus.FAILED:
+            return "it has failed: the shop does not have it, so there is nothing to cancel"
+        if self.status == OrderStatus.CANCELLED:
+            return "it is cancelled already"
+        if self.status == OrderStatus.CANCELLING:
+            return "it is being cancelled already (the shop is being asked)"
+        if self.cancel_refused_reason:
+            return f"too late to cancel: {self.cancel_refused_reason}"
+        return ""
+
+    @property
     def can_be_cancelled(self) -> bool:
-        """Worth offering: not final-and-settled, and the shop has not refused a cancellation already."""
-        return self.status not in {OrderStatus.FAILED, OrderStatus.CANCELLED, OrderStatus.CANCELLING} and not self.cancel_refused_reason
+        """Worth offering: not failed, cancelled or cancelling, and the shop has not refused a cancellation already."""
+        return not self.why_not_cancellable
 
     def cancel_at_once(self, *, by: str, now) -> None:
         """The shop cannot hold the order yet: cancelled here, and no attempt follows (a queued or scheduled
@@ -71,6 +100,55 @@ class CancellableOrder(models.Model):
         )
 
 
+@dataclass(frozen=True)
+class StatusMailRule:
+    """When one kind of status mail is due, and where its sending is recorded. What the mail says (subject,
+    template) is the mail step's (workflow/mail.py)."""
+
+    kind: str
+    status: str  # the order's status the mail belongs to
+    sent_field: str  # the column that records it was sent
+    due_since_field: str  # when it became due (the final status's moment; a too-late order: the refusal's)
+    condition: Q = Q()  # anything else the order must be for the mail to fit
+
+    def unsent(self) -> Q:
+        """Orders this mail fits that have not been sent it (nor claimed it: the claim sets sent_field)."""
+        return Q(status=self.status, **{f"{self.sent_field}__isnull": True}) & self.condition
+
+    def due(self) -> Q:
+        """Unsent, and not given up on: this kind of mail was not refused for good (undeliverable)."""
+        return self.unsent() & ~Q(mail_kind=self.kind, mail_status=MailStatus.UNDELIVERABLE)
+
+
+STATUS_MAILS = {
+    rule.kind: rule for rule in [
+        StatusMailRule("confirmed", OrderStatus.CONFIRMED, "confirmation_email_sent_at",
+                       FINAL_AT_FIELDS[OrderStatus.CONFIRMED], Q(cancel_refused_reason="")),
+        StatusMailRule("failed", OrderStatus.FAILED, "failure_email_sent_at", FINAL_AT_FIELDS[OrderStatus.FAILED]),
+        StatusMailRule("cancelled", OrderStatus.CANCELLED, "cancellation_email_sent_at",
+                       FINAL_AT_FIELDS[OrderStatus.CANCELLED]),
+        # The refusal is the order's last move (Order.cancel_refused), so updated_at is when it came.
+        StatusMailRule("too_late", OrderStatus.CONFIRMED, "too_late_email_sent_at", "updated_at",
+                       ~Q(cancel_refused_reason="")),
+    ]
+}
+
+
+def mail_pending(*, final_before=None) -> Q:
+    """Orders whose status mail is due: final, not sent, and not given up on (undeliverable). With
+    `final_before`: only those due since before then, and not waiting for a next try after it. The one
+    definition the recovery sweep, the process diagram, the console and /metrics count by (Order.is_mail_pending
+    says the same of one order)."""
+    pending = Q(pk__in=[])
+    for kind, rule in STATUS_MAILS.items():
+        condition = rule.due()
+        if final_before is not None:
+            condition &= Q(**{f"{rule.due_since_field}__lt": final_before})
+            condition &= ~Q(mail_kind=kind, mail_status=MailStatus.RETRYING, mail_next_try_at__gte=final_before)
+        pending |= condition
+    return pending
+
+
 class MailState(models.Model):
     """The customer's status mails: which were sent, and whether the latest one could be delivered."""
 
@@ -87,7 +165,40 @@ class MailState(models.Model):
 
     @property
     def status_mail_kind(self) -> str:
-        """Which mail (workflow.mail.STATUS_EMAILS) the order's final status calls for."""
+        """Which mail (STATUS_MAILS) the order's final status calls for; "" while it is not final."""
+        if self.status not in FINAL_STATUSES:
+            return ""
         if self.status == OrderStatus.CONFIRMED and self.cancel_refused_reason:
             return "too_late"
         return str(self.status)
+
+    @property
+    def status_mail_sent_at(self):
+        """When the mail of the order's status went (None: not yet, or no final status)."""
+        kind = self.status_mail_kind
+        return getattr(self, STATUS_MAILS[kind].sent_field) if kind else None
+
+    @property
+    def is_mail_given_up(self) -> bool:
+        """The mail the status calls for was refused for good (or ran out of tries)."""
+        return bool(self.status_mail_kind) and self.mail_status == MailStatus.UNDELIVERABLE and self.mail_kind == self.status_mail_kind
+
+    @property
+    def is_mail_pending(self) -> bool:
+        """The mail the status calls for is due: not sent yet and not given up on (as mail_pending())."""
+        return bool(self.status_mail_kind) and self.status_mail_sent_at is None and not self.is_mail_given_up
+
+    @property
+    def why_no_mail_due(self) -> str:
+        """Why sending the status mail (again) would do nothing, as a clause for people; "" when it is due."""
+        if not self.status_mail_kind:
+            return "it has no final status yet, so no mail to send"
+        if self.is_mail_given_up:
+            return f"its mail is undeliverable ({self.mail_error})"
+        return "its mail has been sent" if self.status_mail_sent_at else ""
+
+    @property
+    def sent_mails(self) -> list[tuple[str, object]]:
+        """Each status mail sent so far, as (kind, when), oldest first (a confirmed, then cancelled order has two)."""
+        sent = [(kind, getattr(self, rule.sent_field)) for kind, rule in STATUS_MAILS.items()]
+        return sorted(((kind, at) for kind, at in sent if at), key=lambda pair: pair[1])

@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 # The state machine's vocabulary lives in orders.states; the names stay importable from here.
-from .cancellable import CancellableOrder, MailState
+from .cancellable import STATUS_MAILS, CancellableOrder, MailState, StatusMailRule, mail_pending  # noqa: F401
 from .states import (  # noqa: F401 (re-exported)
-    ALLOWED_TRANSITIONS, FINAL_STATUSES, ConcurrentTransition, IllegalTransition, MailStatus, OrderStatus,
+    ALLOWED_TRANSITIONS, FINAL_AT_FIELDS, FINAL_STATUSES, ConcurrentTransition, IllegalTransition, MailStatus,
+    OrderStatus,
 )
 
 MAX_QUANTITY = 20
@@ -69,6 +70,10 @@ class OrderQuerySet(models.QuerySet):
 
     def open(self):
         return self.exclude(status__in=FINAL_STATUSES)
+
+    def mail_pending(self, *, final_before=None):
+        """Orders whose status mail is due (orders.cancellable.mail_pending)."""
+        return self.filter(mail_pending(final_before=final_before))
 
 
 class Order(CancellableOrder, MailState):
@@ -147,9 +152,16 @@ class Order(CancellableOrder, MailState):
         return self.status in FINAL_STATUSES
 
     @property
-    def line_and_customer(self) -> tuple:
-        """What the customer asked for; two submissions with the same are one order."""
-        return (self.pizza_id, self.size, self.quantity, self.customer_name, self.customer_email, self.delivery_address)
+    def final_at(self):
+        """When the order reached its final status (confirmed, failed or cancelled); None while it is open."""
+        field = FINAL_AT_FIELDS.get(self.status)
+        return getattr(self, field) if field else None
+
+    @property
+    def final_at(self):
+        """When the order reached its final status (confirmed, failed or cancelled); None while it is open."""
+        field = FINAL_AT_FIELDS.get(self.status)
+        return getattr(self, field) if field else None
 
     @property
     def is_with_the_shop(self) -> bool:

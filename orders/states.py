@@ -19,6 +19,8 @@ class OrderStatus(models.TextChoices):
 
 
 FINAL_STATUSES = frozenset({OrderStatus.CONFIRMED, OrderStatus.FAILED, OrderStatus.CANCELLED})
+# When an order reached each final status: the one map Order.final_at and every query by final time read.
+FINAL_AT_FIELDS = {OrderStatus.CONFIRMED: "confirmed_at", OrderStatus.FAILED: "failed_at", OrderStatus.CANCELLED: "cancelled_at"}
 
 
 class MailStatus(models.TextChoices):

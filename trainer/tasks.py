@@ -13,7 +13,7 @@ def place_made_up_order_task(number: int) -> str:
     fields = made_up_customer(number)
     fields["pizza"] = Pizza.objects.get(slug=fields["pizza"])
     try:
-        order = submit_order(source=Source.BATCH, **fields)
+        order = submit_order(source=Source.BATCH, **fields).order
     except OrderNotPlaced as error:
         return f"customer {number} saw an error: {error}"  # recorded as a wait with an error; not retried
     return f"customer {number}: order {order.short_id}"

@@ -9,7 +9,7 @@ from orders.admin import OrderAdmin
 from orders.models import ConcurrentTransition, IllegalTransition, Order
 
 from .cancellation import NotCancellable, request_cancellation
-from .models import ExecutionEvent, StoreAttempt, WorkflowSettings
+from .models import ExecutionEvent, IdempotencyRecord, StoreAttempt, WorkflowSettings
 from .start import retry_failed_order
 
 
@@ -97,6 +97,24 @@ class StoreAttemptAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # the record of what happened stays
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(admin.ModelAdmin):
+    """Clients' keys as place_order recorded them: read-only (a key's record is the promise made to the client)."""
+
+    list_display = ["key", "source", "order", "created_at"]
+    list_filter = ["source"]
+    list_select_related = ["order__pizza"]
+    search_fields = ["=key", "=order__public_id"]
+    fields = ["source", "key", "request_hash", "order", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
 
 # The order admin with the process's part: what the workflow did (attempts, execution table, django-q2
 # tasks) and the one thing an admin may do to the process, retry a failed order. orders.admin registered

@@ -99,7 +99,7 @@ def _apply(order: Order, payload: dict, *, now) -> str:
         return "no change: the order was confirmed already"
     if order.status not in WAITING_FOR_SHOP:
         # A shop that accepts an order we gave up on or that was cancelled: refuse, and cancel it there.
-        orphan = order if order.status in (OrderStatus.FAILED, OrderStatus.CANCELLED) else None
+        orphan = order if order.shop_must_not_hold else None
         raise WebhookRejected(409, f"the order is {order.status}; nothing was changed", orphan=orphan)
     try:
         confirm_order(

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from core.queue import enqueue_task, schedule_once, task_group
 from core.timeouts import stale_after
@@ -47,12 +48,10 @@ def request_cancellation(order_id: int, *, by: str) -> Order:
         now = timezone.now()
         with transaction.atomic():
             order = Order.objects.select_for_update().get(pk=order_id)
-            if order.status in (OrderStatus.CANCELLED, OrderStatus.CANCELLING):
+            if order.is_cancelled_or_cancelling:
                 return order
-            if order.status == OrderStatus.FAILED:
-                raise NotCancellable("The order has failed: the shop does not have it and there is nothing to cancel.")
-            if order.cancel_refused_reason:
-                raise NotCancellable(f"Too late to cancel: {order.cancel_refused_reason}.")
+            if reason := order.why_not_cancellable:
+                raise NotCancellable(f"{capfirst(reason)}.")
             try:
                 if order.can_cancel_at_once:
                     _cancel_at_once(order, by=by, now=now)

@@ -11,13 +11,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from orders import mail_delivery
 from core.queue import enqueue_task, schedule_once, task_group
-from orders.models import MailStatus, Order, OrderStatus
+from orders.models import STATUS_MAILS, MailStatus, Order, StatusMailRule
 
 from .events import record_event
 from .models import EventKind
@@ -27,42 +26,25 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class StatusMail:
-    status: str  # the order's status the mail belongs to
-    sent_field: str  # the column that records it was sent
+    """What one kind of status mail says. When it is due and where its sending is recorded is the order's
+    (orders.models.STATUS_MAILS): `rule`."""
+
+    rule: StatusMailRule
     subject: str
     template: str
     what: str  # for the execution table
-    condition: Q = Q()  # anything else the order must be for the mail to fit
+
+    @property
+    def sent_field(self) -> str:
+        return self.rule.sent_field
 
 
 STATUS_EMAILS = {
-    "confirmed": StatusMail(OrderStatus.CONFIRMED, "confirmation_email_sent_at", "Your pizza order is confirmed", "confirmed",
-                            "confirmation", Q(cancel_refused_reason="")),
-    "failed": StatusMail(OrderStatus.FAILED, "failure_email_sent_at", "We could not place your pizza order", "failed", "failure"),
-    "cancelled": StatusMail(OrderStatus.CANCELLED, "cancellation_email_sent_at", "Your pizza order is cancelled", "cancelled",
-                            "cancellation"),
-    "too_late": StatusMail(OrderStatus.CONFIRMED, "too_late_email_sent_at", "Too late to cancel your pizza order", "too_late",
-                           "too-late-to-cancel", ~Q(cancel_refused_reason="")),
+    "confirmed": StatusMail(STATUS_MAILS["confirmed"], "Your pizza order is confirmed", "confirmed", "confirmation"),
+    "failed": StatusMail(STATUS_MAILS["failed"], "We could not place your pizza order", "failed", "failure"),
+    "cancelled": StatusMail(STATUS_MAILS["cancelled"], "Your pizza order is cancelled", "cancelled", "cancellation"),
+    "too_late": StatusMail(STATUS_MAILS["too_late"], "Too late to cancel your pizza order", "too_late", "too-late-to-cancel"),
 }
-# When an order reached each final status (a too-late order: when the shop's refusal came, its updated_at).
-FINAL_AT = {OrderStatus.CONFIRMED: "confirmed_at", OrderStatus.FAILED: "failed_at", OrderStatus.CANCELLED: "cancelled_at"}
-
-
-def mail_pending(*, final_before=None) -> Q:
-    """Orders in a final status whose mail has not been sent and is neither given up on (undeliverable) nor
-    waiting for its next try (only those final before `final_before`, if given): the one definition the
-    recovery sweep, the process diagram and /metrics count by."""
-    pending = Q(pk__in=[])
-    for kind, mail in STATUS_EMAILS.items():
-        condition = Q(status=mail.status, **{f"{mail.sent_field}__isnull": True}) & mail.condition
-        if final_before is not None:
-            final_at = "updated_at" if kind == "too_late" else FINAL_AT[mail.status]
-            condition &= Q(**{f"{final_at}__lt": final_before})
-        pending |= condition
-    pending &= ~Q(mail_status=MailStatus.UNDELIVERABLE)
-    if final_before is not None:
-        pending &= ~Q(mail_status=MailStatus.RETRYING, mail_next_try_at__gte=final_before)
-    return pending
 
 
 RetryLater = Callable[[Order, object], None]
@@ -84,13 +66,12 @@ def send_status_email(order_id: int, kind: str, *, retry_later: RetryLater | Non
     """
     mail = STATUS_EMAILS[kind]
     now = timezone.now()
-    fits = Q(pk=order_id, status=mail.status, **{f"{mail.sent_field}__isnull": True}) & mail.condition
-    given_up = Q(mail_kind=kind, mail_status=MailStatus.UNDELIVERABLE)
-    order = Order.objects.filter(fits).exclude(given_up).first()
+    due = Order.objects.filter(mail.rule.due(), pk=order_id)
+    order = due.first()
     if order is None:
         return False
     tries = (order.mail_tries if order.mail_kind == kind else 0) + 1
-    claimed = Order.objects.filter(fits).exclude(given_up).update(**{mail.sent_field: now}, mail_kind=kind, mail_tries=tries)
+    claimed = due.update(**{mail.sent_field: now}, mail_kind=kind, mail_tries=tries)
     if not claimed:
         return False
     order = Order.objects.select_related("pizza").get(pk=order_id)

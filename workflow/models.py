@@ -197,6 +197,38 @@ class CustomerWait(models.Model):
         return f"{self.mode} {self.outcome} after {self.duration_ms} ms"
 
 
+class Source(models.TextChoices):
+    """Who placed an order: each has its own rule for a key it reuses (workflow.idempotency)."""
+
+    FORM = "form", "Order form"
+    API = "api", "Order API"
+    BATCH = "batch", "Batch"  # the trainer's made-up customers, and bulk imports (a key per batch and row)
+
+
+class IdempotencyRecord(models.Model):
+    """One client's key for one request, as Stripe's API keeps it: who sent it, the key, a fingerprint of the
+    request, and the order it placed. Written by workflow.start.place_order in the order's own transaction, so
+    a record never points at an order that was rolled back. A record without an order: the request was sent
+    to the shop in the synchronous mode and its answer was lost (nothing kept here, the shop may hold it), so
+    the key is spent on that request's content.
+    """
+
+    source = models.CharField(max_length=10, choices=Source.choices)
+    key = models.CharField(max_length=255, help_text="The client's key (the form's submission id, the API's Idempotency-Key).")
+    request_hash = models.CharField(max_length=64, help_text="SHA-256 of the request, as its source reads it.")
+    order = models.OneToOneField(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="idempotency_record"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["source", "key"], name="one_record_per_source_and_key")]
+
+    def __str__(self):
+        return f"{self.source} {self.key} → {self.order.short_id if self.order else 'not kept'}"
+
+
 class QueueProbe(models.Model):
     """The queue probe's record (one row): the probe last sent through django-q2's broker and the last one
     that came back (workflow.queue_probe). In the database so that the cluster that sends, the worker that

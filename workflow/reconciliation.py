@@ -37,7 +37,6 @@ from .shop_client import ShopClient, ShopUnavailable, default_shop_client
 
 logger = logging.getLogger(__name__)
 
-NOT_STOOD_BEHIND = (OrderStatus.FAILED, OrderStatus.CANCELLED)
 HELD_AT_SHOP = ("accepted", "pending")
 
 
@@ -49,7 +48,7 @@ def cancel_orphan(order_id: int, tries: int = 0, *, client: ShopClient | None = 
     """Cancel at the shop an order that failed or was cancelled here; retried with backoff, a bounded number
     of times (the sweep catches whatever is left)."""
     order = Order.objects.filter(pk=order_id).first()
-    if order is None or order.status not in NOT_STOOD_BEHIND:
+    if order is None or not order.shop_must_not_hold:
         return "nothing to do"
     policy = policy or current_retry_policy()
     try:
@@ -124,7 +123,7 @@ def reconcile_with_shop(*, client: ShopClient | None = None, now=None, grace: ti
             enqueue_compensation(order)
             result.still_cancelling += 1
             continue
-        elif order.status in NOT_STOOD_BEHIND:
+        elif order.shop_must_not_hold:
             result.not_stood_behind.append(key)
         else:
             continue

@@ -17,7 +17,7 @@ from orders.models import Order, OrderStatus
 from .attempt import enqueue_store_order
 from .callbacks import enqueue_callback_deadline_check
 from .cancellation import enqueue_compensation
-from .mail import enqueue_status_email, mail_pending
+from .mail import enqueue_status_email
 from .models import AttemptOutcome, StoreAttempt
 
 # Long enough that a healthy cluster has surely picked the job up by then.
@@ -49,7 +49,7 @@ def _lost_sending(now) -> list[int]:
 
 def unmailed_final_orders(now):
     """Final orders whose mail never went and is neither given up on nor waiting for its next try."""
-    return Order.objects.filter(mail_pending(final_before=now - GRACE))
+    return Order.objects.mail_pending(final_before=now - GRACE)
 
 
 def requeue_stalled_orders(now=None) -> int:

@@ -28,9 +28,7 @@ from django.utils import timezone
 from django_q.models import OrmQ, Schedule
 
 from core.queue import queued_rows, redis_queue_size, task_path
-from orders.models import FINAL_STATUSES, Order, OrderStatus, StoreMode
-
-from .mail import mail_pending
+from orders.models import FINAL_STATUSES, Order, OrderStatus, StoreMode, mail_pending
 from .models import AttemptOutcome, EventKind, StoreAttempt, current_store_mode
 from .attempt import store_order_task
 from .callbacks import check_callback_deadline_task
@@ -83,11 +81,9 @@ def step_of(order: Order) -> str:
     """Where one order stands on the diagram."""
     if order.status in STEP_OF_STATUS:
         return STEP_OF_STATUS[order.status]
-    if order.status == OrderStatus.CONFIRMED:
-        return "mail" if order.confirmation_email_sent_at is None else "done"
-    if order.status == OrderStatus.FAILED:
-        return "mail" if order.failure_email_sent_at is None else "done"
-    return "done"  # any other final status
+    if order.status not in FINAL_STATUSES:
+        return "done"  # cancelling: the compensating call is not one of the diagram's steps
+    return "mail" if order.is_mail_pending else "done"  # as step_counts() counts them (mail_pending)
 
 
 def step_after_event(kind: str) -> str | None:

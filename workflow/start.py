@@ -2,9 +2,9 @@
 batch, an admin's retry. The only place an order is placed.
 
 An order is committed in one transaction with either the job that will send it to the shop (asynchronous:
-the answer depends on our database alone) or the shop's own answer (synchronous). Its shop key comes from
-the client's key (workflow.idempotency), in this transaction: a retry of the same request after a lost
-answer reaches the shop under the same key, in every mode.
+the answer depends on our database alone) or the shop's own answer (synchronous), and with the record of the
+client's key (workflow.idempotency), from which its shop key comes: a repeat of the same request gets the
+same order, and a retry after a lost answer reaches the shop under the same key, in every mode.
 """
 
 import time
@@ -20,7 +20,9 @@ from orders.process import OrderNotPlaced
 from .attempt import enqueue_store_order, store_in_request
 from .engine_policy import EnginePolicy, current_mode_and_policy, current_retry_policy
 from .events import elapsed_ms, record_event
-from .idempotency import Source, shop_key_for
+from .idempotency import (
+    Placement, Source, record_placement, record_unanswered, request_fingerprint, resolve_key, shop_key_for,
+)
 from .models import CustomerWait, EventKind, WaitOutcome, current_store_mode
 from .retry_policy import RetryPolicy
 from .shop_client import ShopError
@@ -39,63 +41,79 @@ class TooBusy(OrderNotPlaced):
 
 
 def place_order(
-    *, pizza: Pizza, size: str, quantity: int, name: str, email: str, address: str, mode: str | None = None,
-    callback_url: str = "", source: str = Source.FORM, client_key: str | None = None,
-    in_same_transaction: Callable[[Order], object] | None = None,
-    policy: EnginePolicy | None = None, when_placed: Callable[[Order], object] | None = None,
-) -> Order:
-    """Commit the order with its job (asynchronous) or the shop's answer (synchronous); returns it.
+    *, pizza: Pizza, size: str, quantity: int, name: str, email: str, address: str, callback_url: str = "",
+    source: str = Source.FORM, client_key: str | None = None, request_hash: str | None = None,
+    mode: str | None = None, policy: EnginePolicy | None = None, when_placed: Callable[[Order], object] | None = None,
+) -> Placement:
+    """Place one order: commit it with its job (asynchronous) or with the shop's answer (synchronous), and
+    with its idempotency record, in one transaction. Returns Placement(order, replayed).
 
-    `client_key` is the client's id for this request (the form's submission id, the API's Idempotency-Key).
-    The same request again (a double click, a reload, a retry after an error) returns the order it made, or,
-    if the first one was rolled back, reaches the shop under the same key. The same form id sent back with
-    other content (Back, then changed) is a new order with a key of its own.
-    `in_same_transaction(order)` runs right after the order is saved (the API records its key there); if it
-    raises, nothing is kept. `when_placed(order)` runs last in the same transaction, once the order is
-    queued or stored (not for an order returned because it was placed before). `policy`: the live policy,
-    if the caller has read it already. Raises OrderNotPlaced if the synchronous call to the shop fails.
+    Keyword-only, for every entry (the form, the API, batches, bulk imports):
+    - `source`: who places it (workflow.models.Source); each has its rule for a reused key (workflow.idempotency).
+    - `client_key`: the client's id for this request (the form's submission id, the API's Idempotency-Key, a
+      bulk import's key per batch and row); None: no idempotency (a random shop key).
+    - `request_hash`: a fingerprint of the request as the client sent it (the API: SHA-256 of its body);
+      default: request_fingerprint() of the fields given.
+    The same key with the same fingerprint again (a double click, a reload, a retry after an error) returns
+    the order it placed (`replayed=True`), or, when the first was rolled back, reaches the shop under the same
+    key. Another fingerprint: a new order for the form, IdempotencyKeyReused for the others.
+    `mode`, `policy`: the store mode and live policy, if the caller has read them already. `when_placed(order)`
+    runs last in the same transaction, for a new order only. Raises OrderNotPlaced if the synchronous call to
+    the shop fails, IdempotencyKeyReused, or ValidationError for a field the model refuses.
     """
-    shop_key = shop_key_for(source, client_key)
-    if client_key and (existing := Order.objects.filter(idempotency_key=shop_key).first()):
-        if existing.line_and_customer == (pizza.pk, size, quantity, name, email, address):
-            return existing
-        shop_key = shop_key_for(source, None)
-    if mode is None or policy is None:
-        mode_now, policy_now = current_mode_and_policy()
-        mode, policy = mode or mode_now, policy or policy_now
-    unit_price, total_price = quote(pizza=pizza, size=size, quantity=quantity)
-    order = Order(
-        pizza=pizza, size=size, quantity=quantity, customer_name=name, customer_email=email,
-        delivery_address=address, callback_url=callback_url, unit_price=unit_price, total_price=total_price,
-        attempt_limit=policy.max_attempts, mode=mode, idempotency_key=shop_key,
-    )
-    # The fields' own rules only: the unique key, the check constraints and the menu item's existence are
-    # the database's to enforce (race-free, and without a query each; the caller has just read the pizza).
-    order.full_clean(exclude=["pizza"], validate_unique=False, validate_constraints=False)
-    started = timezone.now()
-    try:
-        with transaction.atomic():
-            order.save()
-            if in_same_transaction is not None:
-                in_same_transaction(order)
-            if order.mode == StoreMode.SYNC:
-                _store_now(order, started=started)
-            else:
-                _queue(order, started=started, timeout=policy.task_timeout_s)
-            if when_placed is not None:
-                when_placed(order)
-    except IntegrityError:
-        # The same request, placed by a concurrent one a moment earlier: that order is this one.
-        if client_key and (existing := Order.objects.filter(idempotency_key=shop_key).first()):
-            return existing
-        raise
-    except ShopError as error:
-        raise _not_placed(error, retry_is_safe=bool(client_key)) from error
-    except OperationalError as error:
-        # SQLite's write lock, held by another request's synchronous shop call for longer than the busy
-        # timeout: the cost of long transactions, shown to the customer instead of a 500.
-        raise TooBusy("We are too busy to take your order right now. Nothing was ordered: please try again.") from error
-    return order
+    fingerprint = request_hash or request_fingerprint({
+        "pizza": pizza.slug, "size": size, "quantity": quantity, "name": name, "email": email, "address": address,
+        "callback_url": callback_url,
+    })
+    for _ in range(2):  # twice only when a concurrent form request took the id with other content
+        key, record = resolve_key(source, client_key, fingerprint)
+        if record is not None and record.order is not None:
+            return Placement(record.order, replayed=True)
+        if mode is None or policy is None:
+            mode_now, policy_now = current_mode_and_policy()
+            mode, policy = mode or mode_now, policy or policy_now
+        unit_price, total_price = quote(pizza=pizza, size=size, quantity=quantity)
+        order = Order(
+            pizza=pizza, size=size, quantity=quantity, customer_name=name, customer_email=email,
+            delivery_address=address, callback_url=callback_url, unit_price=unit_price, total_price=total_price,
+            attempt_limit=policy.max_attempts, mode=mode, idempotency_key=shop_key_for(source, key),
+        )
+        # The fields' own rules only: the unique keys, the check constraints and the menu item's existence are
+        # the database's to enforce (race-free, and without a query each; the caller has just read the pizza).
+        order.full_clean(exclude=["pizza"], validate_unique=False, validate_constraints=False)
+        started = timezone.now()
+        try:
+            with transaction.atomic():
+                order.save()
+                if key:
+                    record_placement(source, key, fingerprint, order, unanswered=record)
+                if order.mode == StoreMode.SYNC:
+                    _store_now(order, started=started)
+                else:
+                    _queue(order, started=started, timeout=policy.task_timeout_s)
+                if when_placed is not None:
+                    when_placed(order)
+        except IntegrityError:
+            # The same key, placed by a concurrent request a moment earlier (the order's unique shop key, or
+            # the record's): answer as to a repeat of it, by the source's rule.
+            if not key:
+                raise
+            key_now, record = resolve_key(source, client_key, fingerprint)
+            if record is not None and record.order is not None:
+                return Placement(record.order, replayed=True)
+            if key_now == key:
+                raise
+            continue  # the form: the other request took the id with its content; this one goes under its own
+        except ShopError as error:
+            if key and error.may_be_placed:
+                record_unanswered(source, key, fingerprint)
+            raise _not_placed(error, retry_is_safe=bool(key)) from error
+        except OperationalError as error:
+            # SQLite's write lock, held by another request's synchronous shop call for longer than the busy
+            # timeout: the cost of long transactions, shown to the customer instead of a 500.
+            raise TooBusy("We are too busy to take your order right now. Nothing was ordered: please try again.") from error
+        return Placement(order, replayed=False)
+    raise AssertionError("unreachable: a form's key with its fingerprint is never taken by another request")
 
 
 def _not_placed(error: ShopError, *, retry_is_safe: bool) -> OrderNotPlaced:
@@ -133,27 +151,24 @@ def _store_now(order: Order, *, started) -> None:
     )
 
 
-def submit_order(*, source: str = Source.FORM, **fields) -> Order:
-    """Place an order as a customer does, and record how long they waited and what they saw: in the order's
-    own transaction when it is placed (one commit), after it when nothing was kept (the wait still counts)."""
+def submit_order(*, source: str = Source.FORM, **fields) -> Placement:
+    """Place an order as a customer does (place_order's arguments), and record how long they waited and what
+    they saw: in the order's own transaction when it is placed (one commit), on its own otherwise (a repeat of
+    an earlier request, or nothing kept: the wait still counts)."""
     mode, policy = current_mode_and_policy()  # one read of the settings row for the whole request
     started_at, started = timezone.now(), time.perf_counter()
-    recorded = []  # the order whose wait was written in its transaction
 
     def record_accepted(order: Order) -> None:
         _record_wait(mode, source, started_at, started, WaitOutcome.ACCEPTED, order=order)
-        recorded.append(order)
 
     try:
-        order = place_order(mode=mode, policy=policy, source=source, when_placed=record_accepted, **fields)
+        placement = place_order(mode=mode, policy=policy, source=source, when_placed=record_accepted, **fields)
     except OrderNotPlaced as error:
         _record_wait(mode, source, started_at, started, WaitOutcome.ERROR, error=str(error))
         raise
-    if not recorded or recorded[-1] is not order:
-        # The same submission again (its order placed before, or a moment ago by a concurrent request whose
-        # transaction won): this customer's wait is recorded on its own.
-        _record_wait(mode, source, started_at, started, WaitOutcome.ACCEPTED, order=order)
-    return order
+    if placement.replayed:
+        _record_wait(mode, source, started_at, started, WaitOutcome.ACCEPTED, order=placement.order)
+    return placement
 
 
 def _record_wait(mode, source, started_at, started, outcome, *, order=None, error="") -> CustomerWait:
@@ -184,4 +199,4 @@ class WorkflowEntry:
         return current_store_mode()
 
     def submit(self, *, source: str, client_key: str | None, **fields) -> Order:
-        return submit_order(source=source, client_key=client_key, **fields)
+        return submit_order(source=source, client_key=client_key, **fields).order

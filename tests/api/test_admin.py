@@ -1,9 +1,10 @@
-"""The admin shows what the API keeps: notifications with their tries, and idempotency keys."""
+"""The admin shows what the API keeps: notifications with their tries, and the idempotency keys it recorded."""
 
 import pytest
 
-from api.models import CallbackDelivery, DeliveryState, IdempotencyKey
+from api.models import CallbackDelivery, DeliveryState
 from orders.models import Order
+from workflow.models import IdempotencyRecord
 
 from .helpers import order_body, post_order
 
@@ -22,10 +23,10 @@ def test_staff_see_a_notifications_tries_and_last_error(admin_client, client, me
     assert "for Grace Hopper" in listing and "Waiting for its next try" in listing
     detail = admin_client.get(f"/admin/api/callbackdelivery/{delivery.pk}/change/").content.decode()
     assert "answered 503: down for maintenance" in detail
-    keys = admin_client.get("/admin/api/idempotencykey/", {"q": "admin-key"}).content.decode()
-    assert "admin-key" in keys and IdempotencyKey.objects.get().order == order
+    keys = admin_client.get("/admin/workflow/idempotencyrecord/", {"q": "admin-key"}).content.decode()
+    assert "admin-key" in keys and IdempotencyRecord.objects.get().order == order
 
 
 def test_staff_cannot_add_or_change_them(admin_client):
     assert admin_client.get("/admin/api/callbackdelivery/add/").status_code == 403
-    assert admin_client.get("/admin/api/idempotencykey/add/").status_code == 403
+    assert admin_client.get("/admin/workflow/idempotencyrecord/add/").status_code == 403

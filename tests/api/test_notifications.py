@@ -158,3 +158,13 @@ def test_a_failed_order_retried_by_an_admin_and_confirmed_is_announced_twice(men
     order.confirm(shop_order_id="SHOP-7", now=timezone.now())
     notify_callback(order.pk)
     assert [r.json()["status"] for r in receiver.accepted()] == ["failed", "confirmed"]
+
+
+def test_a_cancelled_order_is_announced_with_the_moment_it_was_cancelled(menu, receiver):
+    # Found on main: the body read only confirmed_at/failed_at, so a cancellation said "final_at": null.
+    order = make_order(menu, callback_url=receiver.url)
+    order.cancel_at_once(by="api", now=timezone.now())
+    assert notify_callback_task(order.pk) == "try 1 of 8: delivered"
+    [notice] = receiver.requests()
+    assert notice.json()["status"] == "cancelled"
+    assert notice.json()["final_at"] == order.cancelled_at.isoformat()

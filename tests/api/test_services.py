@@ -9,13 +9,12 @@ from django.test import Client
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
-import api.services
-from api.models import IdempotencyKey
+import workflow.start
 from api.services import place_api_order
 from orders.models import Order, OrderStatus, StoreMode
 from workflow.models import CustomerWait, WaitOutcome
 from ..task_paths import STORE_ORDER_TASK
-from workflow.models import set_store_mode
+from workflow.models import IdempotencyRecord, set_store_mode
 
 from .helpers import order_body, post_order
 
@@ -33,7 +32,7 @@ def test_a_commit_leaves_the_order_its_one_job_and_its_key(client, menu):
 
     order = Order.objects.get()
     assert [(job["func"], job["args"]) for job in queued_jobs()] == [(STORE_ORDER_TASK, (order.pk,))]
-    assert IdempotencyKey.objects.get().order == order
+    assert IdempotencyRecord.objects.get().order == order
 
 
 def test_if_the_job_cannot_be_queued_neither_order_nor_key_is_kept(client, menu, monkeypatch):
@@ -43,7 +42,7 @@ def test_if_the_job_cannot_be_queued_neither_order_nor_key_is_kept(client, menu,
     monkeypatch.setattr("core.queue.async_task", broken_queue)
     with pytest.raises(ConnectionError):
         place_api_order(body=order_body(), idempotency_key="one-tx-broken")
-    assert Order.objects.count() == 0 and IdempotencyKey.objects.count() == 0
+    assert Order.objects.count() == 0 and IdempotencyRecord.objects.count() == 0
 
     monkeypatch.undo()  # the queue is back: the client's retry with the same key places the order
     assert post_order(client, key="one-tx-broken").status_code == 202
@@ -53,17 +52,17 @@ def test_if_the_job_cannot_be_queued_neither_order_nor_key_is_kept(client, menu,
 def test_two_concurrent_requests_with_one_key_place_one_order(menu, monkeypatch):
     # Both requests look the key up before either has saved it; then both try to place the order.
     both_looked = threading.Barrier(2, timeout=10)
-    earlier_order = api.services._earlier_order
+    resolve_key = workflow.start.resolve_key
     first_look = threading.local()
 
-    def look_up_together(key, digest):
-        found = earlier_order(key, digest)
+    def look_up_together(*args):
+        found = resolve_key(*args)
         if not getattr(first_look, "done", False):
             first_look.done = True
             both_looked.wait()
         return found
 
-    monkeypatch.setattr(api.services, "_earlier_order", look_up_together)
+    monkeypatch.setattr(workflow.start, "resolve_key", look_up_together)
     answers = [None, None]
 
     def request(i):
@@ -81,7 +80,7 @@ def test_two_concurrent_requests_with_one_key_place_one_order(menu, monkeypatch)
     assert sorted(answer.status_code for answer in answers) == [200, 202]
     assert answers[0].json()["id"] == answers[1].json()["id"]
     assert Order.objects.count() == 1 and len(queued_jobs()) == 1
-    assert IdempotencyKey.objects.get(key="together").order == Order.objects.get()
+    assert IdempotencyRecord.objects.get(key="together").order == Order.objects.get()
 
 
 def test_in_synchronous_mode_a_healthy_shop_confirms_within_the_request(client, menu, shop):
@@ -99,7 +98,7 @@ def test_in_synchronous_mode_a_shop_error_answers_502_and_keeps_nothing(client, 
 
     assert response.status_code == 502
     assert "nothing was kept" in response.json()["message"]
-    assert Order.objects.count() == 0 and IdempotencyKey.objects.count() == 0 and OrmQ.objects.count() == 0
+    assert Order.objects.count() == 0 and IdempotencyRecord.objects.count() == 0 and OrmQ.objects.count() == 0
     [wait] = CustomerWait.objects.all()
     assert (wait.source, wait.outcome) == ("api", WaitOutcome.ERROR)
 

@@ -6,10 +6,9 @@ import uuid
 import pytest
 from django.test import Client
 
-from api.models import IdempotencyKey
 from orders.models import Order, Pizza
-from workflow.models import CustomerWait
 from workflow.attempt import store_order
+from workflow.models import CustomerWait, IdempotencyRecord
 
 from .helpers import fields_named, order_body, post_order
 
@@ -171,7 +170,7 @@ def test_the_same_key_with_another_body_is_refused_and_says_why(client, menu):
 def test_a_key_whose_request_failed_is_free_for_the_retry(client, menu):
     assert post_order(client, order_body(quantity=0), key="retry-3").status_code == 422
     assert post_order(client, key="retry-3").status_code == 202
-    assert IdempotencyKey.objects.get(key="retry-3").order == Order.objects.get()
+    assert IdempotencyRecord.objects.get(source="api", key="retry-3").order == Order.objects.get()
 
 
 def test_without_a_key_each_request_is_a_new_order(client, menu):

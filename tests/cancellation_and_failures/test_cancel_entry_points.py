@@ -76,6 +76,7 @@ def test_the_api_cancels_with_202_and_shows_the_order(client, menu):
     assert response.status_code == 202
     body = response.json()
     assert body["status"] == "cancelled" and body["cancelled_at"] and body["cancel_refused_reason"] is None
+    assert body["final_at"] == body["cancelled_at"]
     assert cancel(client, order.public_id).status_code == 202  # asking again changes nothing
 
 

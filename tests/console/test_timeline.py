@@ -67,3 +67,39 @@ def test_the_order_page_draws_it_accessibly(admin_client, menu):
     assert "The timeline as text" in page and "Waited 2.3 s before attempt 2" in page
     # It stands above the attempts and the execution table.
     assert page.index('id="order-timeline"') < page.index("How this worked (execution table)")
+
+
+def test_a_cancelled_order_shows_its_cancellation_and_the_cancellation_mail(menu):
+    # Found on main: the timeline read 2 of the 4 mails' fields and only confirmed_at/failed_at, so a cancelled
+    # order had no "Cancelled" mark and said "Mail not sent yet" after the cancellation mail went.
+    t0 = timezone.now() - timedelta(seconds=10)
+    order = make_order(menu, created_at=t0)
+    order.cancel_at_once(by="customer", now=t0 + timedelta(seconds=1))
+    labels = [item.label for item in timeline_items(order)]
+    assert labels == ["Received", "Cancelled", "Mail not sent yet"]
+
+    order.cancellation_email_sent_at = t0 + timedelta(seconds=2)
+    order.save(update_fields=["cancellation_email_sent_at"])
+    items = {item.label: item.text for item in timeline_items(order)}
+    assert list(items) == ["Received", "Cancelled", "Mail sent"]
+    assert "1.0 s after it was received" in items["Cancelled"] and "cancellation mail" in items["Mail sent"]
+
+
+def test_an_order_confirmed_then_cancelled_shows_both_mails(menu):
+    t0 = timezone.now() - timedelta(seconds=10)
+    order = make_order(menu, created_at=t0)
+    order.begin_attempt(now=t0)
+    order.confirm(shop_order_id="SHOP-1", now=t0 + timedelta(seconds=1))
+    order.begin_cancelling(by="admin", now=t0 + timedelta(seconds=3))
+    order.cancelled_at_shop(now=t0 + timedelta(seconds=4))
+    order.confirmation_email_sent_at, order.cancellation_email_sent_at = t0 + timedelta(seconds=2), t0 + timedelta(seconds=5)
+    order.save(update_fields=["confirmation_email_sent_at", "cancellation_email_sent_at"])
+    labels = [item.label for item in timeline_items(order)]
+    assert labels == ["Received", "Confirmation mail sent", "Cancelled", "Cancellation mail sent"]
+
+
+def test_an_undeliverable_mail_is_said_so_rather_than_not_sent_yet(menu):
+    order = make_order(menu, status="failed", failed_at=timezone.now(), mail_kind="failed", mail_status="undeliverable",
+                       mail_error="550 no such mailbox")
+    labels = {item.label: item.text for item in timeline_items(order)}
+    assert "Mail not sent yet" not in labels and "550 no such mailbox" in labels["Mail undeliverable"]

@@ -69,3 +69,11 @@ def test_orders_can_be_filtered_by_status(admin_client, menu):
 def test_the_django_q2_task_pages_are_there_for_staff(admin_client):
     for model in ("success", "failure", "schedule", "ormq"):
         assert admin_client.get(f"/admin/django_q/{model}/").status_code == 200
+
+
+def test_the_order_page_shows_when_each_of_its_mails_went(admin_client, menu):
+    # Found on main: the admin showed the confirmation and failure mails' times only.
+    now = timezone.now()
+    order = make_order(menu, status=OrderStatus.CANCELLED, cancelled_at=now, cancellation_email_sent_at=now)
+    detail = admin_client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    assert "Cancellation email sent at" in detail and "Too late email sent at" in detail

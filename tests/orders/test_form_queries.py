@@ -17,9 +17,9 @@ from ..factories import ORDER_FORM
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # The rate limit's counter (a read, then the cache's write transaction: count, select, update), the menu
-# item, the settings row (store mode and policy at once), the submission's earlier order, then one
-# transaction: the order, its job, its event and the customer's wait.
-FORM_POST_QUERIES = 15
+# item, the settings row (store mode and policy at once), the submission's idempotency record, then one
+# transaction: the order, its idempotency record, its job, its event and the customer's wait.
+FORM_POST_QUERIES = 16
 
 
 def write_transactions(statements: list[str]) -> list[list[str]]:
@@ -56,7 +56,8 @@ def test_the_form_post_makes_a_fixed_number_of_queries_and_commits_the_order_onc
     transactions = write_transactions(statements)
     assert len(transactions) == 2, transactions  # the rate limit's counter, then the order
     order_writes = " ".join(transactions[1])
-    for table in ("orders_order", "django_q_ormq", "workflow_executionevent", "orders_customerwait"):
+    for table in ("orders_order", "workflow_idempotencyrecord", "django_q_ormq", "workflow_executionevent",
+                  "orders_customerwait"):
         assert f'INSERT INTO "{table}"' in order_writes
     order = Order.objects.latest("created_at")
     assert CustomerWait.objects.get(order=order).outcome == "accepted"

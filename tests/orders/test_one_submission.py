@@ -79,3 +79,15 @@ def test_synchronous_resubmission_after_a_lost_answer_makes_no_second_pizza(clie
     order = Order.objects.get()
     [entry] = shop.ledger()
     assert entry["shop_order_id"] == order.shop_order_id and entry["received"] == 2
+
+
+def test_the_form_sent_back_changed_twice_is_one_new_order(client, menu):
+    # Before, each changed resubmission got a random shop key: a double click on the changed form made two.
+    form = form_with_its_submission_id(client)
+    client.post("/", form)
+    changed = {**form, "pizza": "diavola"}
+    first, second = client.post("/", changed), client.post("/", changed)
+    assert first["Location"] == second["Location"]
+    assert sorted(Order.objects.values_list("pizza__slug", flat=True)) == ["diavola", "margherita"]
+    assert client.post("/", form)["Location"] != first["Location"]  # the first content still gets its own order
+    assert Order.objects.count() == 2

@@ -19,7 +19,7 @@ def placed(menu, **overrides):
     return place_order(
         pizza=menu["diavola"], size="small", quantity=1, name="Alan", email="alan@example.com",
         address="Bletchley", **overrides,
-    )
+    ).order
 
 
 def queued_jobs():

@@ -12,7 +12,7 @@ from orders.models import Order, OrderStatus, StoreMode
 from trainer import stats
 from workflow.attempt import schedule_store_order
 from workflow.models import set_store_mode
-from workflow.snapshot import STEP_OF_STATUS, step_after_event, step_of
+from workflow.snapshot import STEP_OF_STATUS, step_after_event, step_counts, step_of
 from workflow.start import place_order
 from workflow.attempt import claim_attempt, store_order
 
@@ -30,7 +30,7 @@ def steps(html: str) -> dict[str, int]:
 
 def new_order(menu, **fields) -> Order:
     return place_order(pizza=menu["margherita"], size="small", quantity=1, name="Ada", email="ada@example.com",
-                       address="1 Analytical St", **fields)
+                       address="1 Analytical St", **fields).order
 
 
 def test_the_diagram_is_for_staff_only(client, django_user_model):
@@ -51,6 +51,24 @@ def test_each_step_counts_the_orders_there_now(admin_client, menu):
     assert steps(page) == {"form": 0, "wait": 3, "store": 1, "retry": 2, "callback": 1, "mail": 1, "done": 2}
     assert 'role="img"' in page and "<title id=\"diagram-title\">" in page and "<desc" in page
     assert "The diagram as a table" in page  # the text alternative
+
+
+def test_an_order_stands_where_the_counts_put_it_after_a_cancellation_or_a_refusal(menu):
+    # Found on main: step_of read only the confirmation and failure mails, so a cancelled order stood on
+    # "done" before its mail went and a too-late order stood on "mail" for ever, while the counts said otherwise.
+    now = timezone.now()
+    cancelled = make_order(menu, status=OrderStatus.CANCELLED, cancelled_at=now)
+    too_late = make_order(menu, status=OrderStatus.CONFIRMED, confirmed_at=now, cancel_refused_reason="in the oven",
+                          too_late_email_sent_at=now)
+    undeliverable = make_order(menu, status=OrderStatus.FAILED, failed_at=now, mail_kind="failed",
+                               mail_status="undeliverable")
+    assert [step_of(order) for order in (cancelled, too_late, undeliverable)] == ["mail", "done", "done"]
+    counts = step_counts()
+    assert counts["mail"] == 1 and counts["done"] == 2
+
+    Order.objects.filter(pk=cancelled.pk).update(cancellation_email_sent_at=now)
+    cancelled.refresh_from_db()
+    assert step_of(cancelled) == "done"
 
 
 def test_the_queue_shows_waiting_jobs_and_scheduled_retries_with_their_due_times(admin_client, menu):

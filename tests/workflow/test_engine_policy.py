@@ -99,7 +99,7 @@ def test_a_new_order_gets_the_policys_attempts(client, menu):
     set_policy(max_attempts=7)
     from workflow.start import place_order
 
-    order = place_order(pizza=menu["margherita"], size="small", quantity=1, name="A", email="a@example.com", address="x")
+    order = place_order(pizza=menu["margherita"], size="small", quantity=1, name="A", email="a@example.com", address="x").order
     assert order.attempt_limit == 7
 
 

@@ -16,7 +16,7 @@ POLICY = RetryPolicy(max_attempts=3, base_delay_s=5, max_delay_s=60, jitter=0)
 
 def test_an_async_order_with_one_retry_tells_its_story(menu, shop, shop_client, client, smtp):
     order = place_order(pizza=menu["hawaii"], size="large", quantity=1, name="Eve", email="eve@example.com",
-                        address="1 Story Street", mode="async")
+                        address="1 Story Street", mode="async").order
     shop.configure(failure_rate=1.0)
     store_order(order.pk, client=shop_client, policy=POLICY)
     shop.configure(failure_rate=0.0)
@@ -41,7 +41,7 @@ def test_an_async_order_with_one_retry_tells_its_story(menu, shop, shop_client, 
 
 def test_a_failed_transaction_leaves_no_row(menu, shop, shop_client):
     order = place_order(pizza=menu["hawaii"], size="large", quantity=1, name="Eve", email="eve@example.com",
-                        address="1 Story Street", mode="async")
+                        address="1 Story Street", mode="async").order
     shop.configure(down=True)
     Order.objects.filter(pk=order.pk).update(attempt_limit=1)
     store_order(order.pk, client=shop_client, policy=POLICY)

@@ -39,3 +39,21 @@ def test_the_sweep_requeues_what_lost_its_job_and_leaves_the_rest(menu):
         (CALLBACK_DEADLINE_TASK, (waiting.pk,)),
     ])
     assert fresh.pk not in [args[0] for _, args in queued()]
+
+
+def test_a_cancellation_mail_is_due_even_when_the_confirmation_mail_was_undeliverable(menu):
+    # Found on main: "mail pending" left out any order whose mail_status was undeliverable, whatever mail that
+    # was about, while the mail step sends the next kind: a lost cancellation-mail job was never queued again.
+    long_ago = timezone.now() - GRACE - timedelta(seconds=5)
+    order = make_order(menu)
+    order.begin_attempt(now=long_ago)
+    order.confirm(shop_order_id="SHOP-1", now=long_ago)
+    Order.objects.filter(pk=order.pk).update(mail_kind="confirmed", mail_status="undeliverable")
+    order.refresh_from_db()
+    order.begin_cancelling(by="admin", now=long_ago)
+    order.cancelled_at_shop(now=long_ago)
+    order.refresh_from_db()
+
+    assert requeue_stalled_orders() == 1
+    assert queued() == [(SEND_STATUS_EMAIL_TASK, (order.pk, "cancelled"))]
+    assert order.is_mail_pending and Order.objects.mail_pending().get() == order

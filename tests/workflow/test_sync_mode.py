@@ -22,7 +22,7 @@ def fields(menu, **overrides):
 
 
 def test_a_healthy_shop_confirms_inside_the_request(menu, shop):
-    order = place_order(mode=StoreMode.SYNC, **fields(menu))
+    order = place_order(mode=StoreMode.SYNC, **fields(menu)).order
     assert order.status == OrderStatus.CONFIRMED and order.mode == StoreMode.SYNC
     assert [entry["reference"] for entry in shop.ledger()] == [str(order.public_id)]
     assert [a.outcome for a in order.attempts.all()] == ["accepted"]

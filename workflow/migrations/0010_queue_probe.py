@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflow', '0008_customerwait_from_orders'),
+        ('workflow', '0009_idempotency_record'),
     ]
 
     operations = [
