@@ -3,7 +3,7 @@
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from . import notes
+from . import batches, notes
 
 
 def f(value, digits=1) -> str:
@@ -48,6 +48,8 @@ def targets(r: dict) -> list[tuple[str, str, bool | None]]:
         errors = production["load"]["errors"]
         rows.append((f"0 errors under load ({production['load']['customers']} customers)",
                      f"{errors} errors in {production['load']['requests']} requests", errors == 0))
+    if "batches" in r:
+        rows += batches.targets(r["batches"])
     return rows
 
 
@@ -137,6 +139,8 @@ def write_report(r: dict, output: str) -> str:
                          f"{c['confirmed']} | {c['failed']} | {c['open']} | {c['placed_twice']} | {c['mails']} "
                          f"({c['orders_with_one_mail']} / {c['orders_with_more_mails']}) | {f(c['longest_stall_s'])} | "
                          f"{f(c['drained_after_rush_s'], 0)} |")
+    if "batches" in r:
+        lines += ["", *batches.lines(r["batches"])]
     lines += ["", notes.PEER, ""]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines).rstrip() + "\n")
