@@ -5,6 +5,7 @@ them. To add one, write a function that returns a Section and append it to SECTI
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +16,7 @@ from core.cluster_status import clusters
 from core.durations import human_duration
 
 from api.models import CallbackDelivery, DeliveryState
-from orders.models import MailStatus, Order, OrderStatus
+from orders.models import BY_SHOP, MailStatus, Order, OrderStatus
 from workflow.engine_policy import current_retry_policy
 from core.queue import task_group, task_path
 from workflow.mail import STATUS_EMAILS
@@ -166,6 +167,31 @@ def compensations_pending() -> Section:
     )
 
 
+SHOP_CANCELLED_FOR = timedelta(days=1)
+
+
+def cancelled_by_shop() -> Section:
+    """Orders the shop cancelled after accepting them, for a day: the customer was told by mail, but someone
+    may want to call them, or ask the shop what went wrong."""
+    recent = Order.objects.filter(
+        status=OrderStatus.CANCELLED, cancel_requested_by=BY_SHOP, cancelled_at__gte=timezone.now() - SHOP_CANCELLED_FOR
+    ).order_by("-cancelled_at")
+    return Section(
+        key="shop_cancelled",
+        title="Cancelled by the shop",
+        why="The shop accepted these, then cancelled them (it changed its mind); each customer got one mail saying "
+        "so. Listed for a day: call the customer if it matters, and ask the shop why if it keeps happening.",
+        columns=["Customer", "Cancelled at", "Shop's reference", "Reason", "Mail"],
+        rows=[
+            Row("", _order_link(o), o.short_id,
+                [o.customer_email, _when(o.cancelled_at), o.shop_order_id or "–", o.cancel_reason,
+                 "sent" if o.shop_cancelled_email_sent_at else (o.get_mail_status_display() if o.mail_status else "not yet")])
+            for o in recent[:ROW_LIMIT]
+        ],
+        total=recent.count(),
+    )
+
+
 def mails_undeliverable() -> Section:
     given_up = Order.objects.filter(mail_status=MailStatus.UNDELIVERABLE).order_by("-updated_at")
     rows = []
@@ -222,8 +248,8 @@ def task_failures() -> Section:
 
 
 # The page, in order.
-SECTIONS = [queue_not_moving, failed_orders, stuck, compensations_pending, mails_not_sent, mails_undeliverable, notifications_given_up,
-            task_failures]
+SECTIONS = [queue_not_moving, failed_orders, stuck, compensations_pending, cancelled_by_shop, mails_not_sent,
+            mails_undeliverable, notifications_given_up, task_failures]
 
 
 def sections() -> list[Section]:

@@ -38,10 +38,12 @@ def shop_process():
 
 @pytest.fixture
 def shop(shop_process, settings):
-    """The real shop simulator, reset to its defaults, and the app pointed at it, with its control token."""
+    """The real shop simulator, reset to its defaults, and the app pointed at it, with its control token and
+    its client key."""
     shop_process.reset()
     settings.SHOP_URL = shop_process.url
     settings.SHOP_CONTROL_TOKEN = shop_process.control_token
+    settings.SHOP_API_KEY = shop_process.api_key
     yield shop_process
     shop_process.reset()
 
@@ -85,6 +87,7 @@ def worker_cluster(django_db_setup, django_db_blocker, shop_process, smtp_server
         extra_env={
             "SHOP_CALLBACK_URL": f"{webhook_relay.url}/webhooks/shop",
             "SHOP_CONTROL_TOKEN": shop_process.control_token,
+            "SHOP_API_KEY": shop_process.api_key,
         },
     ).start()
     yield cluster

@@ -139,6 +139,7 @@ class EventKind(models.TextChoices):
     CANCEL_REQUESTED = "cancel_requested", "Cancellation requested"
     CANCELLED = "cancelled", "Cancelled"
     CANCEL_REFUSED = "cancel_refused", "Too late to cancel"
+    CANCELLED_BY_SHOP = "cancelled_by_shop", "Cancelled by the shop (it changed its mind)"
     COMPENSATED = "compensated", "Cancelled at the shop (compensation)"
     RETRIED_BY_ADMIN = "retried_by_admin", "Retried by an admin"
 

@@ -97,9 +97,10 @@ def test_an_otherwise_valid_order_with_one_unreadable_value_is_400_and_not_store
     assert shop.ledger() == []
 
 
-def test_a_body_over_the_size_limit_is_400(shop):
+def test_a_body_over_the_size_limit_is_413_naming_the_limit(shop):
     response = post_order(shop, "key-1", data=b" " * 3_000_000, headers={"Content-Type": "application/json"})
-    assert_refused_by_name(response, "body")
+    assert response.status_code == 413  # core.body_limit, before the body is read
+    assert list(response.json()["errors"]) == ["body"] and response.json()["limit_bytes"] == 2_621_440
 
 
 # --- Every string checked against its column before it is stored ------------------------------------------
@@ -137,7 +138,7 @@ def test_strings_at_their_column_length_are_stored_whole(shop):
 def test_a_bad_idempotency_key_is_400_on_every_endpoint_that_takes_one(shop, key):
     assert list(post_order(shop, key).json()["errors"]) == ["Idempotency-Key"]
     for method, path in (("GET", f"/orders/{key}"), ("POST", f"/orders/{key}/cancel")):
-        response = requests.request(method, shop.url + path, timeout=TIMEOUT_S)
+        response = requests.request(method, shop.url + path, headers=shop.client_auth, timeout=TIMEOUT_S)
         assert response.status_code == 400, path
         assert list(response.json()["errors"]) == ["idempotency_key"]
     assert shop.ledger() == []
