@@ -4,6 +4,7 @@ with it (asyncpizza/processes.py)."""
 
 import os
 import signal
+import subprocess
 import sys
 
 import pytest
@@ -57,3 +58,30 @@ def test_nothing_a_child_started_outlives_the_demo(tmp_path):
         os.kill(grandchild, signal.SIGKILL)
         pytest.fail("the grandchild outlived the demo")
     assert child.poll() is not None
+
+
+# A child that counts its starts in a file, then stops after a moment (a crash, an OOM kill).
+SHORT_LIVED = "import os, time; open(os.environ['STARTS_FILE'], 'a').write('.'); time.sleep(0.3); raise SystemExit(3)"
+SUPERVISOR = (
+    "import os, sys; from asyncpizza.processes import handle_stop_signals, start, supervise; handle_stop_signals(); "
+    "child = start([sys.executable, '-c', os.environ['CHILD']], cwd='.'); "
+    "sys.exit(supervise({'worker': child}, lambda line: print(line, flush=True)))"
+)
+
+
+def test_the_supervisor_starts_a_child_that_stopped_again_with_a_back_off_and_says_so(tmp_path):
+    starts_file = tmp_path / "starts"
+    env = {**os.environ, "STARTS_FILE": str(starts_file), "CHILD": SHORT_LIVED}
+    supervisor = subprocess.Popen([sys.executable, "-c", SUPERVISOR], cwd=settings.BASE_DIR, env=env,
+                                  stdout=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(starts_file.read_text() if starts_file.exists() else "") < 3:
+            time.sleep(0.1)
+        assert starts_file.read_text() == "..."  # started, then twice again (after 1 s, then 2 s)
+    finally:
+        supervisor.send_signal(signal.SIGTERM)
+        output, _ = supervisor.communicate(timeout=30)
+    assert supervisor.returncode == 0
+    assert "The worker process stopped (exit code 3); starting it again in 1 s (restart 1)." in output
+    assert "starting it again in 2 s (restart 2)." in output
