@@ -124,7 +124,7 @@ def workers_answer() -> bool:
     cache the demo's processes use)."""
     from django.db import DatabaseError
 
-    from console.queue import clusters, workers_alive  # Django is set up by now (a management command)
+    from core.cluster_status import clusters, workers_alive  # Django is set up by now (a management command)
 
     try:
         return workers_alive(clusters()) > 0

@@ -92,7 +92,7 @@ def test_running_is_printed_once_web_shop_and_workers_answer(tmp_path):
         assert f"http://127.0.0.1:{web_port}/" in rest
         status = subprocess.run(
             [sys.executable, "manage.py", "shell", "-c",
-             "from console.queue import clusters, workers_alive; print(workers_alive(clusters()))"],
+             "from core.cluster_status import clusters, workers_alive; print(workers_alive(clusters()))"],
             cwd=settings.BASE_DIR, env=environment, capture_output=True, text=True, timeout=60, check=True,
         )
         assert int(status.stdout.split()[-1]) > 0

@@ -75,9 +75,8 @@ def test_the_supervisor_starts_a_child_that_stopped_again_with_a_back_off_and_sa
     supervisor = subprocess.Popen([sys.executable, "-c", SUPERVISOR], cwd=settings.BASE_DIR, env=env,
                                   stdout=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and len(starts_file.read_text() if starts_file.exists() else "") < 3:
-            time.sleep(0.1)
+        wait_until(lambda: starts_file.exists() and len(starts_file.read_text()) >= 3, timeout=30,
+                   message="the child's third start")
         assert starts_file.read_text() == "..."  # started, then twice again (after 1 s, then 2 s)
     finally:
         supervisor.send_signal(signal.SIGTERM)

@@ -20,25 +20,26 @@ AXE_SOURCE_URL = "test-tool-axe-core.js"
 
 
 def axe_script() -> Path:
-    if not _installed():
-        if shutil.which("npm") is None:
-            raise RuntimeError("The accessibility checks need npm (apt-get install -y npm) to fetch axe-core.")
-        NPM_DIR.mkdir(parents=True, exist_ok=True)
-        # The suite's processes (pytest-xdist) may all reach this on a fresh clone: one installs, the others wait.
-        with open(NPM_DIR / ".install.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not _installed():
-                subprocess.run(
-                    ["npm", "install", "--no-audit", "--no-fund", "--no-save", "--prefix", str(NPM_DIR),
-                     f"axe-core@{AXE_VERSION}"],
-                    check=True, capture_output=True, timeout=300,
-                )
+    NPM_DIR.mkdir(parents=True, exist_ok=True)
+    # The suite's processes (pytest-xdist) may all reach this on a fresh clone: one installs, the others wait.
+    # Every reader takes the lock, even when the package looks installed: npm writes package.json before
+    # axe.min.js, so a look without it can see a half-made install.
+    with open(NPM_DIR / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _installed():
+            if shutil.which("npm") is None:
+                raise RuntimeError("The accessibility checks need npm (apt-get install -y npm) to fetch axe-core.")
+            subprocess.run(
+                ["npm", "install", "--no-audit", "--no-fund", "--no-save", "--prefix", str(NPM_DIR),
+                 f"axe-core@{AXE_VERSION}"],
+                check=True, capture_output=True, timeout=300,
+            )
     return AXE_SCRIPT
 
 
 def _installed() -> bool:
     package = NPM_DIR / "node_modules" / "axe-core" / "package.json"
-    return package.exists() and json.loads(package.read_text())["version"] == AXE_VERSION
+    return AXE_SCRIPT.exists() and package.exists() and json.loads(package.read_text())["version"] == AXE_VERSION
 
 
 def serious_violations(page) -> list[str]:

@@ -7,12 +7,14 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from orders.models import MailStatus, OrderStatus
 from trainer.scenarios import SCENARIOS
+from workflow.queue_probe import QueueState, QueueVerdict, probe_reading
 from workflow.events import record_event
 from workflow.models import EventKind
 
@@ -141,7 +143,17 @@ def test_the_health_panel_spans_the_page(page, live_server, staff):
     assert panel["width"] >= content["width"] - 2, (panel, content)
 
 
-def test_the_trainers_first_screen_holds_the_switch_the_scenarios_and_the_live_diagram(browser, live_server, orders, staff):
+def test_the_trainers_first_screen_holds_the_switch_the_scenarios_and_the_live_diagram(
+    browser, live_server, orders, staff, monkeypatch
+):
+    # No cluster runs here, so the diagram would draw every worker stopped: this test is about the page's
+    # layout with a busy worker's lane (the 'sending' order), so the queue reads as running.
+    def running_queue(now=None, **kwargs):
+        now = now or timezone.now()
+        return QueueVerdict(state=QueueState.RUNNING, probe=probe_reading(now),
+                            workers_alive=settings.Q_CLUSTER["workers"], last_task_at=now)
+
+    monkeypatch.setattr("workflow.snapshot.queue_verdict", running_queue)
     context = browser.new_context(base_url=live_server.url, **SCREENS["1280"])
     page = context.new_page()
     try:
