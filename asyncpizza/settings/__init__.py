@@ -107,5 +107,6 @@ from .queue import (  # noqa: F401
     REDIS_URL,
     CACHES,
     Q_WORKERS,
+    Q_POLL_S,
     Q_CLUSTER,
 )
