@@ -49,9 +49,11 @@ class WakingORM(ORM):
     """
 
     WAIT_SLICE_S = 0.5
+    LISTENER_RETRY_S = 30  # after a listener could not be made (the database down, say), poll this long
     # Class defaults, not set in __init__: django-q2 unpickles a broker (spawn start method) without calling it.
     _listener = None
     _listener_pid = None  # the listener belongs to the process that made it (the pusher is forked)
+    _listener_retry_at = 0.0  # time.monotonic() when a missing listener is tried again
     _next_query = 0.0  # time.monotonic() of the next query without a wake-up
 
     def enqueue(self, task):
@@ -80,9 +82,11 @@ class WakingORM(ORM):
         return bool(rows), claimed
 
     def _current_listener(self):
-        if self._listener_pid != os.getpid():
+        now = time.monotonic()
+        if self._listener_pid != os.getpid() or (self._listener is None and now >= self._listener_retry_at):
             self._listener = wakeup.listener(self.list_key, Conf.ORM)
             self._listener_pid = os.getpid()
+            self._listener_retry_at = now + self.LISTENER_RETRY_S
         return self._listener
 
     def _drain(self) -> None:
@@ -109,4 +113,4 @@ class WakingORM(ORM):
             self._listener.close()
         except Exception:  # noqa: BLE001 - it is broken already; a new one is made at the next drain
             pass
-        self._listener = self._listener_pid = None
+        self._listener, self._listener_retry_at = None, 0.0

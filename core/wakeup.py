@@ -36,7 +36,8 @@ def announce(list_key: str, using: str, job_id) -> None:
     elif connection.vendor == "sqlite":
         directory = socket_directory(using)
         if directory is not None:
-            transaction.on_commit(lambda: ring(directory, str(job_id)), using=using)
+            # robust: whatever happens to a wake-up, the committed order's request goes on.
+            transaction.on_commit(lambda: ring(directory, str(job_id)), using=using, robust=True)
 
 
 def listener(list_key: str, using: str):
@@ -72,7 +73,11 @@ def ring(directory: Path, payload: str = "") -> int:
     except OSError:
         return 0  # no cluster has ever listened here
     reached = 0
-    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sender:
+    try:
+        sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    except OSError:
+        return 0  # out of file descriptors, say: the poll will do
+    with sender:
         for entry in entries:
             try:
                 sender.sendto(payload.encode(), socket.MSG_DONTWAIT, entry.path)
