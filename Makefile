@@ -6,10 +6,17 @@ STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 # The browser tests and the screenshots drive Debian's Chromium (Playwright never downloads one here).
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo serve bench test screenshots venv chromium clean
+.PHONY: demo manage serve bench test screenshots venv chromium clean
 
+# `make demo PORT=8300 SHOP_PORT=8301` runs it on other ports (both are checked before anything starts).
+PORT ?= 8000
+SHOP_PORT ?= 8001
 demo: $(STAMP)
-	$(PY) manage.py demo
+	$(PY) manage.py demo --port $(PORT) --shop-port $(SHOP_PORT)
+
+# Any manage.py command with the project's own Python (the venv): `make manage ARGS="storemode sync"`.
+manage: $(STAMP)
+	$(PY) manage.py $(ARGS)
 
 # The production profile: gunicorn (+ whitenoise) and the worker cluster, on DATABASE_URL and REDIS_URL, after
 # `check --deploy` passes (README, "Production"). SERVE_BIND and WEB_WORKERS change where and how many.

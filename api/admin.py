@@ -15,11 +15,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(CallbackDelivery)
 class CallbackDeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["order", "status", "state", "tries", "max_tries", "last_http_status", "next_try_at", "delivered_at"]
+    list_display = ["order", "subject", "status", "state", "tries", "max_tries", "last_http_status", "next_try_at", "delivered_at"]
     list_filter = ["state", "status"]
     list_select_related = ["order__pizza"]
-    search_fields = ["=order__public_id", "url"]
+    search_fields = ["=order__public_id", "subject", "url"]
     fields = [
-        "order", "status", "url", "state", "tries", "max_tries", "next_try_at", "trying_since", "last_tried_at",
+        "order", "subject", "status", "url", "state", "tries", "max_tries", "next_try_at", "trying_since", "last_tried_at",
         "last_http_status", "last_error", "delivered_at", "created_at", "body",
     ]

@@ -68,12 +68,12 @@ def install(api) -> None:
         # Only the synchronous store mode calls the shop within the request: its error is the shop's (502);
         # anything else is our own lack of capacity right now (503).
         if isinstance(exc, ShopAnswerLost):
-            return answer(request, 502, f"The order was sent, but the pizza shop's answer was lost ({exc.__cause__}): "
+            return answer(request, 502, "The order was sent, but the pizza shop's answer was lost: "
                           "the shop may have it. Nothing was kept here. Sending the same request again with the same "
                           "Idempotency-Key is safe: it reaches the shop under the same key, and no second pizza is "
                           "ordered. Without an Idempotency-Key, a new request may order a second one.")
         if isinstance(exc, ShopRefusedInRequest):
-            return answer(request, 502, f"The pizza shop did not take the order ({exc.__cause__}). "
+            return answer(request, 502, f"The pizza shop did not take the order ({exc.__cause__.in_words}). "
                           "Nothing was ordered and nothing was kept: the request can be sent again.")
         return answer(request, 503, "Too busy to take the order right now. Nothing was ordered and nothing was "
                       "kept: try again shortly.", headers={"Retry-After": "1"})

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import Order
-from core.queue import enqueue_task, schedule_once, task_group
+from core.queue import enqueue, enqueue_task, schedule_once
 from core.timeouts import stale_after
 from workflow.retry_policy import RetryPolicy
 from workflow.signing import signature
@@ -71,6 +71,21 @@ def queue_notification(sender, *, order: Order, **kwargs) -> None:
     callback_url gets its notification job, in the transaction that made it final."""
     if order.callback_url:
         enqueue_task(notify_callback_task, order)
+
+
+def queue_callback(*, subject: str, url: str, body: dict) -> CallbackDelivery:
+    """A notification about something other than an order (a batch), in the caller's transaction: the same
+    signing, tries and backoff as an order's. `subject` names it ("batch <id>") and is its django-q2 group. Its
+    first try is due now, so the sweep (api.recovery) sends it if the job is lost; a second call for the same
+    subject finds the first one's."""
+    delivery, created = CallbackDelivery.objects.get_or_create(
+        subject=subject,
+        defaults={"url": url, "body": json.dumps(body, separators=(",", ":")), "status": body.get("status", ""),
+                  "max_tries": settings.API_CALLBACK_MAX_TRIES, "next_try_at": timezone.now()},
+    )
+    if created:
+        enqueue(deliver_callback_task, delivery.pk, group=delivery.task_group, name=f"notify {subject}")
+    return delivery
 
 
 def notify_callback(order_id: int, *, session=None) -> CallbackDelivery | None:
@@ -173,5 +188,5 @@ def _schedule_try(delivery: CallbackDelivery, *, at) -> None:
     """The next try at `at`, without holding a worker until then."""
     schedule_once(
         deliver_callback_task, delivery.pk, at=at,
-        name=f"notify {delivery.order.public_id} try {delivery.tries + 1}", group=task_group(delivery.order),
+        name=f"notify {delivery.about} try {delivery.tries + 1}", group=delivery.task_group,
     )

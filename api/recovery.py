@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from orders.models import FINAL_STATUSES, Order
 from core.timeouts import stale_after
-from core.queue import enqueue, enqueue_task, ensure_every_minute, task_group
+from core.queue import enqueue, enqueue_task, ensure_every_minute
 from workflow.recovery import GRACE
 
 from .models import CallbackDelivery, DeliveryState
@@ -43,6 +43,6 @@ def requeue_stalled_notifications(now=None) -> int:
         Q(next_try_at__lt=now - GRACE) | Q(trying_since__lt=now - stale_after() - timedelta(seconds=1))
     )
     for delivery in overdue.select_related("order"):
-        enqueue(deliver_callback_task, delivery.pk, group=task_group(delivery.order), name=f"notify {delivery.order.short_id}")
+        enqueue(deliver_callback_task, delivery.pk, group=delivery.task_group, name=f"notify {delivery.about}")
         count += 1
     return count

@@ -35,19 +35,30 @@ def place_api_order(*, body: dict, idempotency_key: str | None = None) -> Placem
     digest = request_fingerprint(body)
     if earlier := placed_before(Source.API, idempotency_key, digest):
         return Placement(earlier, replayed=True)
+    fields = clean_order_body(body)
+    try:
+        return submit_order(source=Source.API, client_key=idempotency_key, request_hash=digest, **fields)
+    except ValidationError as error:
+        raise model_rejection(error) from error
+
+
+def clean_order_body(body: dict) -> dict:
+    """The order's fields for place_order, from a body already checked for shape (OrderIn), by the order form's
+    rules (ApiOrderForm); raises OrderRejected naming the API's fields. The batch transform checks its rows here too."""
     form = ApiOrderForm.from_body(body)
     if not form.is_valid():
         raise OrderRejected(
             [(API_FIELDS.get(field), message) for field, messages in form.errors.items() for message in messages]
         )
-    fields = {name: value for name, value in form.cleaned_data.items() if name != "submission"}
-    try:
-        return submit_order(source=Source.API, client_key=idempotency_key, request_hash=digest, **fields)
-    except ValidationError as error:  # a rule only the model states (checked by place_order's full_clean)
-        raise OrderRejected(
-            [
-                (API_FIELDS.get(_MODEL_FIELDS.get(field, field)), message)
-                for field, messages in error.message_dict.items()
-                for message in messages
-            ]
-        ) from error
+    return {name: value for name, value in form.cleaned_data.items() if name != "submission"}
+
+
+def model_rejection(error: ValidationError) -> OrderRejected:
+    """A rule only the model states (checked by place_order's full_clean), as the API's fields."""
+    return OrderRejected(
+        [
+            (API_FIELDS.get(_MODEL_FIELDS.get(field, field)), message)
+            for field, messages in error.message_dict.items()
+            for message in messages
+        ]
+    )

@@ -30,7 +30,7 @@ api = NinjaAPI(
     urls_namespace="api",
     # Swagger UI from django-ninja's own static files ("ninja" is in INSTALLED_APPS), without the online
     # validator's badge, so the docs page loads nothing from outside.
-    docs=Swagger(settings={"validatorUrl": None}),
+    docs=Swagger(settings={"validatorUrl": None, "deepLinking": False}),
     parser=JsonParser(),
 )
 errors.install(api)

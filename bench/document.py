@@ -3,7 +3,7 @@
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from . import notes
+from . import batches, notes
 
 
 def f(value, digits=1) -> str:
@@ -48,6 +48,8 @@ def targets(r: dict) -> list[tuple[str, str, bool | None]]:
         errors = production["load"]["errors"]
         rows.append((f"0 errors under load ({production['load']['customers']} customers)",
                      f"{errors} errors in {production['load']['requests']} requests", errors == 0))
+    if "batches" in r:
+        rows += batches.targets(r["batches"])
     return rows
 
 
@@ -122,6 +124,8 @@ def write_report(r: dict, output: str) -> str:
                   f"| {load_figures['requests']} | {load_figures['errors']} | {load_figures['orders']} | "
                   f"{f(load_figures['requests'] / load_figures['seconds'])} | {f(load_figures['all']['p50'])} | {f(load_figures['all']['p95'])} | "
                   f"{f(load_figures['all']['p99'])} | {f(load_figures['order']['p95'])} |"]
+    if "batches" in r:
+        lines += ["", *batches.lines(r["batches"])]
     lines += ["", notes.PEER, ""]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines).rstrip() + "\n")

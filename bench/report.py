@@ -19,7 +19,7 @@ import redis
 
 from asyncpizza.settings import Q_CLUSTER
 
-from . import keepalive, load
+from . import batches, keepalive, load
 from .client import Customer, in_parallel
 from .document import write_report
 from .measure import Database, loadavg, machine, process_tree_memory, summary, versions
@@ -200,7 +200,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the harness, figures mean nothing")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/3")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
-    parser.add_argument("--profiles", default=",".join(p.key for p in PROFILES))
+    parser.add_argument("--profiles", default=",".join([*(p.key for p in PROFILES), "batches"]),
+                        help="the stacks to measure, and `batches` for bulk orders (bench/batches.py)")
     parser.add_argument("--output", default=str(ROOT / "docs" / "PERFORMANCE.md"))
     parser.add_argument("--render", metavar="JSON", help="only write the report again from a run's saved figures")
     args = parser.parse_args()
@@ -216,6 +217,9 @@ def main():
         if profile.key in args.profiles.split(","):
             print(f"-- {profile.title}", flush=True)
             results["profiles"][profile.key] = basic_suite(profile, args, sizes)
+    if "batches" in args.profiles.split(","):
+        print("-- bulk orders", flush=True)
+        results["batches"] = batches.batch_suite(batches.QUICK if args.quick else batches.BatchSizes())
     results["load_after"], results["minutes"] = loadavg(), (time.time() - started) / 60
     (ROOT / "var").mkdir(exist_ok=True)
     (ROOT / "var" / "bench-report.json").write_text(json.dumps(results, indent=1, default=str))  # for --render

@@ -166,10 +166,10 @@ def notifications_given_up() -> Section:
         title="Notifications given up",
         why="Signed notifications to API clients' callback_url that failed every try. The client can still "
         "read the order with GET /api/orders/{id}; tell them, or fix their endpoint.",
-        columns=["Order", "Announces", "Tries", "Last answer"],
+        columns=["About", "Announces", "Tries", "Last answer"],
         rows=[
             Row("", reverse("admin:api_callbackdelivery_change", args=[d.pk]), d.url,
-                [d.order.short_id, d.status, f"{d.tries}/{d.max_tries}",
+                [d.about, d.status, f"{d.tries}/{d.max_tries}",
                  f"HTTP {d.last_http_status}" if d.last_http_status else (d.last_error[:200] or "–")])
             for d in given_up[:ROW_LIMIT]
         ],

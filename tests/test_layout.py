@@ -1,12 +1,13 @@
 """The layout's rules, checked on the source: `orders` (the domain) never imports `workflow` (the process),
-and no app names a django-q2 task by a string (every task is queued through its function)."""
+none of orders, workflow, api and core imports `batches`, and no app names a django-q2 task by a string
+(every task is queued through its function)."""
 
 import ast
 import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["orders", "workflow", "api", "trainer", "asyncpizza", "console", "storefront", "core", "shop"]
+APPS = ["orders", "workflow", "api", "trainer", "asyncpizza", "console", "batches", "storefront", "core", "shop"]
 
 
 def modules(app: str):
@@ -82,5 +83,16 @@ def test_orders_imports_no_other_app_of_the_repo():
     offenders = {
         str(path.relative_to(ROOT)): sorted(name for name in imported_modules(path) if name.split(".")[0] in apps - {"orders"})
         for path in modules("orders")
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_no_app_below_batches_imports_it():
+    """Bulk orders depend on orders, workflow and api; none of them on bulk orders (its routes are mounted on
+    the API from BatchesConfig.ready())."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(name for name in imported_modules(path) if name.split(".")[0] == "batches")
+        for app in ("orders", "workflow", "api", "core")
+        for path in modules(app)
     }
     assert {path: names for path, names in offenders.items() if names} == {}

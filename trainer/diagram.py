@@ -15,6 +15,10 @@ WIDTH = 900
 LANE_TOP = 350
 LANE_HEIGHT = 30
 MAX_SQUARES = 40  # queued jobs drawn one square each; beyond this, only the number
+# A busy lane's bar grows with the attempt's time (8 px a second) from a length that holds its longest label
+# ("order 1a2b3c4d (synchronous), 59.9 s": 38 characters of about 7 px, and the padding), up to the edge.
+BAR_MIN = 280
+BAR_MAX = WIDTH - 110 - 20
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,7 @@ def queue_place(order: Order) -> int | None:
 def _lane_row(lane, row: int, order: Order | None) -> dict:
     """One lane's place in the drawing: its row, its bar's length (growing with the attempt's time), and
     whether the attempt is the customer's own."""
-    return {"lane": lane, "y": LANE_TOP + row * LANE_HEIGHT, "bar": min(560, 40 + int(lane.running_s * 8)),
+    return {"lane": lane, "y": LANE_TOP + row * LANE_HEIGHT, "bar": min(BAR_MAX, BAR_MIN + int(lane.running_s * 8)),
             "yours": order is not None and lane.public_id == str(order.public_id)}
 
 

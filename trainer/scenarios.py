@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from workflow.engine_policy import EnginePolicy, check_policy, default_policy, set_policy
 
 from .batch import send_made_up_customers
+from .catering import send_catering_batch
 from .shop_control import ShopControl
 
 HEALTHY = {"failure_rate": 0.0, "latency_s": 0.0, "lost_response_rate": 0.0, "down": False, "mode": "sync"}
@@ -21,6 +22,18 @@ class Scenario:
     in_async: str = ""
     policy: dict = field(default_factory=dict)  # changes to the default policy (workflow.engine_policy)
     customers: int = 0  # made-up customers who order at once when the scenario starts
+    batch_rows: int = 0  # a caterer's batch (POST /api/order-batches as CSV) sent when the scenario starts
+    bad_every: int = 0  # every n-th row of that batch has a mistake
+
+    @property
+    def label(self) -> str:
+        """The title without its parenthesis ("Unreliable shop"): the button's first line."""
+        return self.title.split(" (", 1)[0]
+
+    @property
+    def detail(self) -> str:
+        """The parenthesis of the title ("20 % of calls fail"), shown smaller under the label."""
+        return self.title.split(" (", 1)[1].rstrip(")") if " (" in self.title else ""
 
     @property
     def settings(self) -> dict:
@@ -56,7 +69,7 @@ SCENARIOS = {
         Scenario(
             "down", "Shop down", {"down": True},
             in_sync="Every customer sees an error; nothing is kept.",
-            in_async="Orders are kept and retried 4 times over about 7 s; then they fail and the customer is emailed.",
+            in_async="Orders are kept and tried 4 times, with waits of 1, 2 and 4 s: within about 10 s they fail and the customer is emailed.",
             # A short budget, so the room sees the end within seconds, not after the default 5 minutes.
             policy={"max_attempts": 4, "backoff_s": 1.0, "backoff_cap_s": 4.0, "shop_timeout_s": 5.0},
         ),
@@ -84,6 +97,14 @@ SCENARIOS = {
             policy={"shop_timeout_s": 10.0},  # comfortably above the shop's 5 s, whatever SHOP_TIMEOUT_S says
             customers=20,
         ),
+        Scenario(
+            "catering", "Catering (a 500-row batch, 5 bad rows, a flaky shop)", {"failure_rate": 0.2},
+            in_sync="The batch never waits for the shop: its rows are placed as background jobs in both modes.",
+            in_async="Staged and acknowledged at once (202); the transform places the rows 25 at a time, the engine "
+            "retries the shop's failures, the 5 bad rows are reported with their fields, and the batch ends "
+            "`done_with_errors` with 495 orders confirmed. A customer ordering meanwhile waits for about one chunk's jobs, not for the batch.",
+            batch_rows=500, bad_every=100,
+        ),
     ]
 }
 
@@ -98,4 +119,6 @@ def apply_scenario(name: str, control: ShopControl | None = None) -> tuple[dict,
     policy = set_policy(from_defaults=True, **scenario.policy)  # one change: no task sees the defaults alone
     if scenario.customers:
         send_made_up_customers(scenario.customers)
+    if scenario.batch_rows:
+        send_catering_batch(scenario.batch_rows, bad_every=scenario.bad_every)
     return knobs, policy

@@ -1,6 +1,7 @@
 """What the trainer's dashboard shows, read from the app's database and the shop's own stats."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from orders.models import Order, OrderStatus, StoreMode
 from workflow.models import CustomerWait, WaitOutcome
@@ -8,6 +9,7 @@ from workflow.models import AttemptOutcome, StoreAttempt
 from workflow.snapshot import status_counts
 
 from .figures import percentile
+from .models import TrainingSession
 from .shop_control import ShopControl, ShopControlError
 
 # Percentiles over the most recent waits only: enough for a room, bounded work per refresh.
@@ -32,13 +34,16 @@ class ModeFigures:
         return sum(self.counts.values())
 
 
-def mode_figures(mode: str) -> ModeFigures:
-    counts = status_counts(mode)  # the same counts the process diagram adds up by step
-    waits = list(CustomerWait.objects.filter(mode=mode).values_list("duration_ms", "outcome")[:RECENT])
+def mode_figures(mode: str, *, since: datetime | None = None) -> ModeFigures:
+    """One mode's figures; `since`: the trainer's session start (TrainingSession), else all time."""
+    counts = status_counts(mode, since=since)  # the same counts the process diagram adds up by step
+    recent = {} if since is None else {"started_at__gte": since}
+    waits = list(CustomerWait.objects.filter(mode=mode, **recent).values_list("duration_ms", "outcome")[:RECENT])
     waits_ms = [duration for duration, _ in waits]
+    placed = {} if since is None else {"created_at__gte": since}
     confirmations = [
         (confirmed - created).total_seconds()
-        for created, confirmed in Order.objects.filter(mode=mode, status=OrderStatus.CONFIRMED)
+        for created, confirmed in Order.objects.filter(mode=mode, status=OrderStatus.CONFIRMED, **placed)
         .order_by("-created_at")
         .values_list("created_at", "confirmed_at")[:RECENT]
     ]
@@ -46,7 +51,7 @@ def mode_figures(mode: str) -> ModeFigures:
         mode=mode,
         label=StoreMode(mode).label,
         counts=counts,
-        retries=StoreAttempt.objects.filter(order__mode=mode, outcome=AttemptOutcome.TRANSIENT_ERROR).count(),
+        retries=StoreAttempt.objects.filter(order__mode=mode, outcome=AttemptOutcome.TRANSIENT_ERROR, **recent).count(),
         waits_ms=waits_ms,
         errors_shown=sum(outcome == WaitOutcome.ERROR for _, outcome in waits),
         wait_p50_ms=percentile(waits_ms, 0.5),
@@ -57,10 +62,24 @@ def mode_figures(mode: str) -> ModeFigures:
 
 
 def dashboard(control: ShopControl | None = None) -> dict:
-    figures = [mode_figures(mode) for mode in StoreMode.values]
+    session = TrainingSession.load()
+    figures = [mode_figures(mode, since=session.started_at) for mode in StoreMode.values]
     try:
-        shop = (control or ShopControl(timeout_s=1)).stats()
+        shop = session.shop_since_start((control or ShopControl(timeout_s=1)).stats())
         shop_error = ""
     except ShopControlError as error:
         shop, shop_error = None, str(error)
-    return {"modes": figures, "shop": shop, "shop_error": shop_error, "statuses": OrderStatus.choices}
+    return {"modes": figures, "shop": shop, "shop_error": shop_error, "statuses": OrderStatus.choices,
+            "session_started_at": session.started_at}
+
+
+def start_new_session(control: ShopControl | None = None) -> TrainingSession:
+    """Counters to zero for the next demonstration: the figures and the diagram count from now on (orders
+    still on their way stay counted); no order is deleted, the shop's ledger is kept."""
+    try:
+        shop = (control or ShopControl(timeout_s=1)).stats()
+    except ShopControlError:
+        shop = None  # the shop's figures then count from its own start
+    session = TrainingSession.load()
+    session.restart(shop)
+    return session

@@ -13,4 +13,5 @@ urlpatterns = [
     path("batch/", views.batch, name="batch"),
     path("policy/", views.policy, name="policy"),
     path("diagram/", views.diagram, name="diagram"),
+    path("session/", views.new_session, name="new-session"),
 ]

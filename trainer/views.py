@@ -15,6 +15,7 @@ from .batch import send_made_up_customers
 from .charts import wait_chart_svg
 from .diagram import diagram_context
 from .forms import BatchForm, KnobsForm, ModeForm, PolicyForm, ScenarioForm
+from .models import TrainingSession
 from .scenarios import SCENARIOS, apply_scenario
 from .shop_control import ShopControl, ShopControlError
 
@@ -44,9 +45,14 @@ def _page(request, *, knobs_form=None, batch_form=None, policy_form=None, status
         # A latency at or above the app's timeout makes every call time out: say so where the knob is.
         "latency_times_out": latency_s >= policy.shop_timeout_s,
         **_figures(control),
-        **diagram_context(process_snapshot()),
+        **diagram_context(_snapshot()),
     }
     return render(request, "trainer/trainer.html", context, status=status)
+
+
+def _snapshot():
+    """The process now, counted from the trainer's session start (stats.start_new_session)."""
+    return process_snapshot(since=TrainingSession.load().started_at)
 
 
 def _figures(control=None) -> dict:
@@ -137,11 +143,18 @@ def policy(request):
 
 
 @staff_member_required
+@require_POST
+def new_session(request):
+    stats.start_new_session()
+    messages.success(request, "New session: the counters start at zero (no order was deleted).")
+    return redirect("trainer:page")
+
+
+@staff_member_required
 @require_GET
 def diagram(request):
     """The live process diagram (staff): the whole page, or its drawing alone for htmx's refresh."""
-    context = diagram_context(process_snapshot())
+    context = diagram_context(_snapshot())
     if request.htmx:
         return render(request, "trainer/partials/diagram.html", context)
     return render(request, "trainer/diagram.html", context)
-

@@ -53,3 +53,10 @@ def body_start(body: str | bytes | None) -> str:
 def _qualified(error: BaseException) -> str:
     kind = type(error)
     return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+
+
+def plain_words(error_text: str) -> str:
+    """What a customer is told of an error: its first clause, in words ("the shop's answer was lost"),
+    without what follows it (the exception's name, the library's message, the shop's body). Those stay on
+    the attempt for staff (the admin's attempt page)."""
+    return error_text.split(": ", 1)[0].split(" (", 1)[0].strip()

@@ -124,9 +124,10 @@ def check_policy(policy: EnginePolicy) -> None:
         errors["shop_timeout_s"] = f"at least {MIN_SHOP_TIMEOUT_S} s"
     elif policy.shop_timeout_s > settings.SHOP_TIMEOUT_MAX_S:
         errors["shop_timeout_s"] = (
-            f"at most {settings.SHOP_TIMEOUT_MAX_S:g} s: the running worker cluster hands a task out again "
-            f"{settings.Q_TASK_RETRY_S} s after taking it (django-q2's retry, fixed when the cluster starts), so a "
-            "longer call would run twice; restart the demo with a larger SHOP_TIMEOUT_MAX_S to go higher"
+            f"at most {settings.SHOP_TIMEOUT_MAX_S:g} s, the longest call the running worker cluster was sized for: "
+            f"one task may make two calls (the order, then a look-up) plus margins, and the cluster hands a task out "
+            f"again {settings.Q_TASK_RETRY_S} s after taking it (django-q2's retry, fixed when it starts). Restart the "
+            "demo with a larger SHOP_TIMEOUT_MAX_S to go higher"
         )
     if not 1 <= policy.callback_deadline_s <= MAX_CALLBACK_DEADLINE_S:
         errors["callback_deadline_s"] = f"between 1 and {MAX_CALLBACK_DEADLINE_S} s"

@@ -2,7 +2,10 @@
 
 from django.db import models
 
+from core.singleton import SingletonModel
 from orders.models import Order, StoreMode
+
+from .diagnostics import plain_words
 
 
 class AttemptOutcome(models.TextChoices):
@@ -46,6 +49,11 @@ class StoreAttempt(models.Model):
         return f"attempt {self.number} of order {self.order.short_id}: {self.get_outcome_display()}"
 
     @property
+    def error_in_words(self) -> str:
+        """The error as the customer's status page says it (workflow.diagnostics.plain_words)."""
+        return plain_words(self.error)
+
+    @property
     def queue_delay_ms(self) -> int:
         return max(0, round((self.started_at - self.due_at).total_seconds() * 1000))
 
@@ -83,7 +91,7 @@ class WebhookDelivery(models.Model):
         return f"{self.delivery_id}: {self.outcome}"
 
 
-class WorkflowSettings(models.Model):
+class WorkflowSettings(SingletonModel):
     """The engine's settings that staff change at run time (one row). Kept in the database, so web and
     workers agree on them without a restart."""
 
@@ -102,14 +110,6 @@ class WorkflowSettings(models.Model):
     def __str__(self):
         return f"store order: {self.get_store_mode_display()}"
 
-    def save(self, *args, **kwargs):
-        self.pk = 1
-        super().save(*args, **kwargs)
-
-    @classmethod
-    def load(cls) -> "WorkflowSettings":
-        settings, _ = cls.objects.get_or_create(pk=1)
-        return settings
 
 
 def current_store_mode() -> str:

@@ -10,7 +10,7 @@ from django.conf import settings
 from core.strict_json import JsonRejected, loads_strict
 from orders.models import Order
 
-from .diagnostics import body_start
+from .diagnostics import body_start, plain_words
 
 # The longest reference the order keeps: a longer one is a broken answer, never stored cut short.
 SHOP_ORDER_ID_MAX_LENGTH = Order._meta.get_field("shop_order_id").max_length
@@ -26,6 +26,7 @@ class ShopError(Exception):
 
     def __init__(self, message: str, *, http_status: int | None = None, may_be_placed: bool = False, body: str = ""):
         super().__init__(message)
+        self.in_words = plain_words(message)  # for a customer: no exception names (the attempt keeps those)
         self.http_status = http_status
         self.may_be_placed = may_be_placed
         self.body = body  # the start of the shop's answer, when it answered (workflow.diagnostics bounds it)

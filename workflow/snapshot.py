@@ -86,19 +86,27 @@ def step_after_event(kind: str) -> str | None:
     return STEP_AFTER_EVENT.get(kind)
 
 
-def status_counts(mode: str | None = None) -> dict[str, int]:
+def counted_orders(since: datetime | None = None):
+    """The orders the counts cover: all, or (a trainer's session started at `since`) those placed since then
+    and every one still on its way."""
+    if since is None:
+        return Order.objects.all()
+    return Order.objects.filter(Q(created_at__gte=since) | ~Q(status__in=FINAL_STATUSES))
+
+
+def status_counts(mode: str | None = None, *, since: datetime | None = None) -> dict[str, int]:
     """Orders by status (every status present, 0 if none), for one mode or all."""
-    orders = Order.objects.all() if mode is None else Order.objects.filter(mode=mode)
+    orders = counted_orders(since) if mode is None else counted_orders(since).filter(mode=mode)
     counts = dict.fromkeys(OrderStatus.values, 0)
     for row in orders.values("status").annotate(n=Count("id")):
         counts[row["status"]] = row["n"]
     return counts
 
 
-def step_counts() -> dict[str, int]:
+def step_counts(*, since: datetime | None = None) -> dict[str, int]:
     """Orders at each step now: the dashboard's counts by status (status_counts), with the final orders
     split by whether their mail went out. One query, so the steps add up to the orders at one instant."""
-    by_status = Order.objects.aggregate(
+    by_status = counted_orders(since).aggregate(
         **{status: Count("id", filter=Q(status=status)) for status in OrderStatus.values},
         mail_pending=Count("id", filter=mail_pending()),
     )
@@ -220,13 +228,14 @@ def _lane_fields(lane: Lane) -> dict:
     return {"order": lane.order, "public_id": lane.public_id, "attempt": lane.attempt, "running_s": lane.running_s}
 
 
-def process_snapshot(now=None) -> Snapshot:
+def process_snapshot(now=None, *, since: datetime | None = None) -> Snapshot:
+    """`since`: a trainer's session start (counted_orders); the queue and the workers are always all."""
     now = now or timezone.now()
     waiting, waiting_count, pulled, broker = _queue(now)
     scheduled, scheduled_count = _scheduled(now)
     lanes, in_requests, extra = _lanes(now, settings.Q_CLUSTER["workers"])
     return Snapshot(
-        now=now, mode=current_store_mode(), steps=step_counts(), waiting=waiting, waiting_count=waiting_count,
+        now=now, mode=current_store_mode(), steps=step_counts(since=since), waiting=waiting, waiting_count=waiting_count,
         pulled=pulled, scheduled=scheduled, scheduled_count=scheduled_count, lanes=lanes,
         in_requests=in_requests, broker=broker, extra_running=extra,
     )

@@ -120,15 +120,16 @@ def _not_placed(error: ShopError, *, retry_is_safe: bool) -> OrderNotPlaced:
     """What the customer is told when the synchronous call failed: the truth, as far as we know it."""
     if not error.may_be_placed:
         return ShopRefusedInRequest(
-            f"The pizza shop did not take your order ({error}). Nothing was ordered and nothing was kept: "
-            "you can submit it again."
+            f"The pizza shop did not take your order ({error.in_words}). Nothing was ordered and nothing was "
+            "kept: you can submit it again."
         )
     again = (
         "Submitting the same order again is safe: it goes to the shop under the same key, so you will not get "
         "a second pizza." if retry_is_safe else
         "We kept nothing, and without the request's key a new submission may order a second pizza."
     )
-    return ShopAnswerLost(f"We sent your order, but the pizza shop's answer was lost ({error}): the shop may have it. {again}")
+    # Said once, in words: the error's detail (the exception, the library's message) is the attempt's, for staff.
+    return ShopAnswerLost(f"We sent your order, but the pizza shop's answer never reached us: the shop may have it. {again}")
 
 
 def _queue(order: Order, *, started, timeout: int) -> None:

@@ -18,6 +18,7 @@ from .base import (  # noqa: F401
     WSGI_APPLICATION,
     TEMPLATES,
     LANGUAGE_CODE,
+    FORMAT_MODULE_PATH,
     TIME_ZONE,
     USE_I18N,
     USE_TZ,
@@ -98,6 +99,11 @@ from .shop import (  # noqa: F401
     API_CALLBACK_MAX_TRIES,
     API_CALLBACK_BACKOFF_S,
     API_CALLBACK_BACKOFF_CAP_S,
+)
+from .batches import (  # noqa: F401
+    BATCH_MAX_ROWS,
+    BATCH_MAX_BYTES,
+    BATCH_CHUNK_ROWS,
 )
 from .queue import (  # noqa: F401
     Q_TASK_MARGIN_S,

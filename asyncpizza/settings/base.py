@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "storefront",
     "trainer",
     "api",
+    "batches",  # bulk orders: staged at once, placed in the background (mounts its routes on the API)
     "ninja",  # django-ninja, listed so that its Swagger UI is served from our /static/, never from a CDN
     "shop",
     "django_q",
@@ -74,6 +75,7 @@ TEMPLATES = [
 
 
 LANGUAGE_CODE = "en"
+FORMAT_MODULE_PATH = ["asyncpizza.formats"]  # one clock, 24 h with seconds, in the admin too
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

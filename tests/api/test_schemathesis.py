@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from api.models import CallbackDelivery
 from asyncpizza.wsgi import application
+from batches.models import BatchRow, BatchStatus, OrderBatch, RowStatus
 from workflow.models import AttemptOutcome, StoreAttempt
 
 from ..factories import make_order
@@ -59,6 +60,20 @@ def confirmed_order(menu):
     return order
 
 
+@pytest.fixture
+def finished_batch(menu, confirmed_order):
+    """A final batch with a placed row, an invalid row and a notification: its answer fills BatchOut."""
+    batch = OrderBatch.objects.create(body_hash="0" * 64, format="json", row_count=2, status=BatchStatus.DONE_WITH_ERRORS,
+                                      callback_url="http://127.0.0.1:9/hook", started_at=timezone.now(),
+                                      transformed_at=timezone.now(), finished_at=timezone.now(), chunks_done=1)
+    BatchRow.objects.create(batch=batch, number=1, data={}, status=RowStatus.PLACED, order=confirmed_order)
+    BatchRow.objects.create(batch=batch, number=2, data={}, status=RowStatus.INVALID,
+                            errors=[{"field": "size", "message": "Select a valid choice."}])
+    CallbackDelivery.objects.create(subject=f"batch {batch.public_id}", status=batch.status, url=batch.callback_url,
+                                    body="{}", max_tries=8)
+    return batch
+
+
 @schema.parametrize()
 @settings(
     max_examples=100,
@@ -67,7 +82,7 @@ def confirmed_order(menu):
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-def test_the_api_keeps_its_contract(case, menu, confirmed_order, database_kept_open, schemathesis_cases):
+def test_the_api_keeps_its_contract(case, menu, confirmed_order, finished_batch, database_kept_open, schemathesis_cases):
     if case.meta and case.meta.generation.mode == GenerationMode.POSITIVE:
         # The schema can only say "a slug from GET /api/menu" and "an order's id": valid cases use real ones.
         if isinstance(case.body, dict) and isinstance(case.body.get("pizza"), str):
@@ -75,6 +90,8 @@ def test_the_api_keeps_its_contract(case, menu, confirmed_order, database_kept_o
             case.body["pizza"] = slugs[len(case.body["pizza"]) % len(slugs)]
         if case.path_parameters and "order_id" in case.path_parameters:
             case.path_parameters["order_id"] = str(confirmed_order.public_id)
+        if case.path_parameters and "batch_id" in case.path_parameters:
+            case.path_parameters["batch_id"] = str(finished_batch.public_id)
     response = case.call()
     schemathesis_cases[case.operation.label, response.status_code] += 1
     case.validate_response(response, checks=CHECKS)

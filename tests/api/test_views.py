@@ -242,7 +242,12 @@ def test_the_menu_lists_the_available_pizzas_with_a_price_per_size(client, menu)
 def test_the_schema_is_openapi_3_and_documents_every_operation(client):
     schema = client.get("/api/openapi.json").json()
     assert schema["openapi"].startswith("3.")
-    assert set(schema["paths"]) == {"/api/orders", "/api/orders/{order_id}", "/api/orders/{order_id}/cancel", "/api/menu"}
+    assert set(schema["paths"]) == {"/api/orders", "/api/orders/{order_id}", "/api/orders/{order_id}/cancel", "/api/menu",
+                                    "/api/order-batches", "/api/order-batches/{batch_id}"}
+    batches = schema["paths"]["/api/order-batches"]["post"]
+    assert set(batches["requestBody"]["content"]) == {"application/json", "text/csv"}
+    assert {"200", "202", "400", "413", "415", "422", "429"} <= set(batches["responses"])
+    assert "Location" in batches["responses"]["202"]["headers"]
     cancel = schema["paths"]["/api/orders/{order_id}/cancel"]["post"]["responses"]
     assert {"202", "404", "409"} <= set(cancel)
     assert cancel["409"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}

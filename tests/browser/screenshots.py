@@ -131,9 +131,11 @@ def staff_pages(browser, stack: Stack, orders: dict) -> None:
     reload_until(page, page.get_by_role("heading", name=re.compile("confirmed")))
     shoot(page, "mailbox")
 
+    # The trainer starts the demonstration afresh: every counter at zero, no order deleted.
     page.goto("/trainer/")
     expect(page.get_by_role("heading", name="Trainer", level=1)).to_be_visible()
-    shoot(page, "trainer")
+    page.get_by_role("button", name="Start a new session").click()
+    expect(page.get_by_role("status")).to_contain_text("New session")
 
     # The lunch rush: 20 customers at once against a 5 s shop fill the queue; one more orders by hand.
     stack.manage("scenario", "lunch-rush", capture_output=True)
@@ -141,6 +143,14 @@ def staff_pages(browser, stack: Stack, orders: dict) -> None:
     expect(page.locator('#diagram [data-step="wait"]')).to_have_attribute("data-count", re.compile(r"^(1[0-9]|[5-9])$"), timeout=20_000)
     expect(page.locator("#diagram .lane--busy").first).to_be_visible(timeout=20_000)
     shoot(page, "diagram")
+    # The trainer's page as the projector shows it (1280×720, its first screen), the rush under way.
+    projector = browser.new_context(base_url=stack.web_url, viewport={"width": 1280, "height": 720},
+                                    storage_state=context.storage_state())
+    trainer = projector.new_page()
+    trainer.goto("/trainer/")
+    expect(trainer.locator("#diagram .lane--busy").first).to_be_visible(timeout=20_000)
+    shoot(trainer, "trainer", full_page=False)
+    projector.close()
     customer = browser.new_context(base_url=stack.web_url, **DESKTOP_SHOT)
     mine = customer.new_page()
     OrderForm(mine).open().place(Order(pizza="Marinara", quantity="1", name="Last In Line", email="last@example.com"))

@@ -58,7 +58,7 @@ def test_a_change_is_kept_and_the_defaults_come_back_on_reset():
     "changes, field, words",
     [
         ({"backoff_s": 10, "backoff_cap_s": 5}, "backoff_cap_s", "cannot be shorter than the first one"),
-        ({"shop_timeout_s": 500}, "shop_timeout_s", "hands a task out again"),
+        ({"shop_timeout_s": 500}, "shop_timeout_s", "the longest call the running worker cluster was sized for"),
         ({"shop_timeout_s": 0.1}, "shop_timeout_s", "at least"),
         ({"max_attempts": 0}, "max_attempts", "between 1 and"),
         ({"callback_deadline_s": 0}, "callback_deadline_s", "between 1 and"),

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from orders.menu import load_menu
 from api.recovery import ensure_notification_sweep
+from batches.queue import ensure_batch_sweep
 from workflow.reconciliation import ensure_reconciliation_schedule
 from workflow.recovery import ensure_recovery_schedule
 
@@ -36,7 +37,8 @@ class Command(BaseCommand):
         ensure_recovery_schedule()
         ensure_notification_sweep()
         ensure_reconciliation_schedule()
-        self.stdout.write("The sweeps for stalled orders, notifications and the shop's ledger are scheduled every minute.")
+        ensure_batch_sweep()
+        self.stdout.write("The sweeps for stalled orders, notifications, batches and the shop's ledger are scheduled every minute.")
         if demo_admin:
             self._ensure_demo_admin()
 

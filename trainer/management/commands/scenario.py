@@ -21,4 +21,7 @@ class Command(BaseCommand):
         self.stdout.write(f"The engine's policy: {describe(policy)}.")
         if scenario.customers:
             self.stdout.write(f"{scenario.customers} made-up customers are ordering (the worker cluster places them).")
+        if scenario.batch_rows:
+            self.stdout.write(f"A caterer's batch of {scenario.batch_rows} rows is staged; follow it at /batches/ "
+                              "(the worker cluster places it).")
         self.stdout.write(f"  sync:  {scenario.in_sync}\n  async: {scenario.in_async}")
