@@ -2,10 +2,12 @@
 
 On SQLite (the suite's database) with a real cluster whose poll is long (Q_POLL_S=6): an order committed while
 the cluster idles starts well before a poll could have found it; a wake-up lost or sent before the commit still
-leaves the order to the poll; a rolled-back order wakes nobody and queues nothing. The same on PostgreSQL
-(a database of its own, the web and a cluster of bench.stack) for the pickup and the rollback.
+leaves the order to the poll; a rolled-back order wakes nobody and queues nothing. On PostgreSQL (a database
+of its own, the web and a cluster of bench.stack): the job is announced only once its order commits, never on
+rollback, and committed orders start well before the poll.
 """
 
+import ast
 import os
 import subprocess
 import sys
@@ -24,6 +26,7 @@ from orders.models import Order, Pizza
 from workflow.start import place_order
 
 from ..support.cluster import WorkerCluster
+from ..support.postgres import scratch_database
 from ..support.waiting import wait_until
 
 POLL_S = 6  # long, so that a pickup well under it can only be a wake-up's
@@ -130,12 +133,8 @@ def postgres_database():
         psycopg.connect(f"{POSTGRES}/postgres", connect_timeout=3).close()
     except psycopg.Error as error:
         pytest.skip(f"PostgreSQL is not running here: {error}")
-    name = f"asyncpizza_wakeup_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    yield f"{POSTGRES}/{name}"
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database(POSTGRES, "asyncpizza_wakeup") as url:
+        yield url
 
 
 # Run with manage.py shell on the PostgreSQL database, beside a cluster listening there. Checks on the queue's
@@ -200,6 +199,6 @@ def test_on_postgres_a_committed_order_is_picked_up_at_once_and_a_rolled_back_on
         done = subprocess.run([sys.executable, "manage.py", "shell", "-c", POSTGRES_SCRIPT], cwd=ROOT,
                               env=stack.env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
-    pickups = eval(done.stdout.split("pickups", 1)[1].splitlines()[0])
+    pickups = ast.literal_eval(done.stdout.split("pickups", 1)[1].splitlines()[0].strip())
     assert all(seconds < WOKEN_WITHIN.total_seconds() for seconds in pickups), pickups
     assert "announced at commit only" in done.stdout
