@@ -7,8 +7,9 @@ A wake-up never travels ahead of the job's commit:
   directory beside the database file (`<database>.wakeup/<pid>`): the processes that share the database file are
   exactly the ones that share its queue. Nothing is sent for a rolled-back transaction.
 
-A wake-up only says "look at the queue now"; it carries no job. Lost, early, duplicated or seen by several
-clusters, it costs at most one query or one poll (docs/ARCHITECTURE.md, "Waking the worker at commit").
+A wake-up only says "look at the queue now": the job is the committed row, and the broker's own query claims it
+(the job's id travels along for whoever watches, the broker ignores it). Lost, early, duplicated or seen by
+several clusters, it costs at most one query or one poll (docs/ARCHITECTURE.md, "Waking the worker at commit").
 """
 
 import logging
@@ -162,4 +163,3 @@ class PostgresListener:
 
     def close(self) -> None:
         self.connection.close()
-
