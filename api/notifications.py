@@ -2,8 +2,9 @@
 
     POST <callback_url>
     Content-Type: application/json
-    X-AsyncPizza-Timestamp: 1767225600
-    X-AsyncPizza-Signature: sha256=<hex HMAC-SHA256(API_CALLBACK_SECRET, "<timestamp>." + body)>
+    webhook-id: msg_<order id, hex>_<status>          (the same on every try of one notification)
+    webhook-timestamp: 1767225600
+    webhook-signature: v1,<base64 HMAC-SHA256(API_CALLBACK_SECRET, "<id>.<timestamp>." + body)>
 
     {"id": "<order id>", "status": "confirmed", "shop_order_id": "SHOP-…", "final_at": "2026-…"}
 
@@ -11,13 +12,15 @@ Each try is one POST with no transaction open, between two short transactions: c
 what came of it. A 2xx delivers it, and no try follows. A connection error, a timeout or any other answer
 schedules the next try with exponential backoff (a one-off django-q2 schedule, so no worker waits), up to
 API_CALLBACK_MAX_TRIES tries in all. A worker lost in the middle of a try can make the client receive a
-notification twice (it cannot know whether the POST arrived): clients deduplicate by id and status.
+notification twice (it cannot know whether the POST arrived): clients deduplicate by webhook-id.
+
+The signature is the Standard Webhooks format (core/webhooks.py), so a client verifies it with the
+`standardwebhooks` library of its language (README, "Verifying our notifications").
 """
 
 import contextlib
 import json
 import logging
-import time
 from datetime import timedelta
 
 import requests
@@ -25,11 +28,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.webhooks import signed_headers
 from orders.models import Order
 from core.queue import enqueue, enqueue_task, schedule_once
 from core.timeouts import stale_after
 from workflow.retry_policy import RetryPolicy
-from workflow.signing import signature
 
 from .destinations import PrivateDestination
 from .models import CallbackDelivery, DeliveryState
@@ -38,13 +41,13 @@ from .tasks import deliver_callback_task, notify_callback_task
 
 logger = logging.getLogger(__name__)
 
-TIMESTAMP_HEADER = "X-AsyncPizza-Timestamp"
-SIGNATURE_HEADER = "X-AsyncPizza-Signature"
 
 
-def sign(body: bytes, *, timestamp: str, secret: str | None = None) -> str:
-    """The signature header's value (workflow/signing.py), with our API_CALLBACK_SECRET."""
-    return signature(body, timestamp=timestamp, secret=settings.API_CALLBACK_SECRET if secret is None else secret)
+def message_id(delivery: CallbackDelivery) -> str:
+    """The notification's webhook-id: one per order (or other subject: "batch <id>") and final status, the same
+    on every try."""
+    about = delivery.order.public_id.hex if delivery.order_id else delivery.subject.replace(" ", "_")
+    return f"msg_{about}_{delivery.status}"
 
 
 def retry_policy() -> RetryPolicy:
@@ -142,12 +145,10 @@ def _claim_try(delivery_id: int) -> CallbackDelivery | None:
 def _post(delivery: CallbackDelivery, *, session=None) -> tuple[int | None, str]:
     """One POST; returns (HTTP status or None, error or "" if it was delivered)."""
     body = delivery.body.encode()
-    timestamp = str(int(time.time()))
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "AsyncPizza-Notifier/1",
-        TIMESTAMP_HEADER: timestamp,
-        SIGNATURE_HEADER: sign(body, timestamp=timestamp),
+        **signed_headers(msg_id=message_id(delivery), body=body, secret=settings.API_CALLBACK_SECRET),
     }
     timeout = settings.API_CALLBACK_TIMEOUT_S
     try:

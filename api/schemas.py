@@ -157,6 +157,9 @@ class OrderOut(OrderAccepted):
         description="When the order reached its final status (`confirmed_at`, `failed_at` or `cancelled_at`, by "
         "`status`); null while it is open. The notification's `final_at` is the same."
     )
+    cancel_reason: str | None = Field(
+        description="Why it was cancelled, when the shop cancelled it after accepting it (\"the shop cancelled it: …\")."
+    )
     cancel_refused_reason: str | None = Field(
         description="Set when the shop said it was too late to cancel: the order stays `confirmed`."
     )
@@ -164,6 +167,10 @@ class OrderOut(OrderAccepted):
         description="The customer's status mail: `sent`, `retrying` (refused for now), `undeliverable` (refused for good)."
     )
     updated_at: datetime
+
+    @staticmethod
+    def resolve_cancel_reason(order: Order) -> str | None:
+        return order.cancel_reason or None
 
     @staticmethod
     def resolve_cancel_refused_reason(order: Order) -> str | None:

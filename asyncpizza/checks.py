@@ -50,3 +50,18 @@ def demo_admin_in_production(app_configs, **kwargs):
         hint="Give it a real password (manage.py changepassword NAME) or remove it.",
         id="asyncpizza.E002",
     )]
+
+
+@checks.register()
+def webhook_secrets_readable(app_configs, **kwargs):
+    """A `whsec_` secret must continue in base64 (core/webhooks.py): else every webhook would fail to sign."""
+    from core.webhooks import secret_key
+
+    problems = []
+    for name in ("SHOP_WEBHOOK_SECRET", "API_CALLBACK_SECRET"):
+        try:
+            secret_key(getattr(settings, name))
+        except ValueError as error:
+            problems.append(checks.Error(f"{name}: {error}.", hint="Use whsec_ + base64, or a secret without the prefix.",
+                                         id="asyncpizza.E003"))
+    return problems

@@ -79,6 +79,9 @@ class Stack:
         self.var_dir.mkdir(parents=True)
         (self.var_dir / "static").mkdir()  # STATIC_ROOT, which whitenoise looks at (empty: no collectstatic here)
         self._manage("prepare", *(["--demo-admin"] if self.demo_admin else []), wait=True)
+        # The app is a client of the shop: a key for this stack, made as an operator would.
+        made = self.manage("shopclient", "create", "bench-app", capture_output=True, text=True)
+        self.env["SHOP_API_KEY"] = made.stdout.strip().splitlines()[-1]
         self._manage("runshop", f"127.0.0.1:{self.shop_port}")
         if self.web == "gunicorn":
             self.web_process = self._start("gunicorn", gunicorn_argv(f"127.0.0.1:{self.web_port}", self.web_workers))

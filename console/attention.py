@@ -5,20 +5,23 @@ them. To add one, write a function that returns a Section and append it to SECTI
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django_q.models import Failure
 
+from core.cluster_status import clusters
 from core.durations import human_duration
 
 from api.models import CallbackDelivery, DeliveryState
-from orders.models import MailStatus, Order, OrderStatus
+from orders.models import BY_SHOP, MailStatus, Order, OrderStatus
 from workflow.engine_policy import current_retry_policy
 from core.queue import task_group, task_path
 from workflow.mail import STATUS_EMAILS
 from workflow.models import EventKind, ExecutionEvent
+from workflow.queue_probe import QueueState, queue_verdict
 from workflow.recovery import GRACE, unmailed_final_orders
 from workflow.mail import send_status_email_task
 
@@ -56,6 +59,31 @@ def _when(moment) -> str:
 
 def _order_link(order: Order) -> str:
     return reverse("admin:orders_order_change", args=[order.pk])
+
+
+def queue_not_moving() -> Section:
+    """The queue itself: stuck (workers report alive, nothing comes back through it) or stopped."""
+    now = timezone.now()
+    found = clusters(now)
+    verdict = queue_verdict(now, found=found)
+    not_moved = "never moved yet" if verdict.not_moved_s is None else f"{verdict.not_moved_s:.0f} s"
+    health = reverse("admin:index") + "#health-panel"
+    rows = []
+    if verdict.state == QueueState.STUCK:
+        rows = [Row("", health, f"cluster {c.name}", [f"{c.host}, PID {c.pid}", "stuck", not_moved,
+                                                       f"{c.workers} worker(s) report alive: restart this cluster"])
+                for c in found if c.alive]
+    elif verdict.state == QueueState.STOPPED:
+        rows = [Row("", health, "no cluster", ["–", "stopped", not_moved, "start one: python manage.py qcluster"])]
+    return Section(
+        key="queue",
+        title="Queue not moving",
+        why="No task has come back through django-q2's queue (the probe task it sends every few seconds, or "
+        "any other) for longer than a healthy queue takes, so no order goes on: restart the worker cluster. "
+        "Orders are kept meanwhile and go on by themselves once it moves.",
+        columns=["Host, process", "State", "Not moved for", "What to do"],
+        rows=rows,
+    )
 
 
 def failed_orders() -> Section:
@@ -139,6 +167,31 @@ def compensations_pending() -> Section:
     )
 
 
+SHOP_CANCELLED_FOR = timedelta(days=1)
+
+
+def cancelled_by_shop() -> Section:
+    """Orders the shop cancelled after accepting them, for a day: the customer was told by mail, but someone
+    may want to call them, or ask the shop what went wrong."""
+    recent = Order.objects.filter(
+        status=OrderStatus.CANCELLED, cancel_requested_by=BY_SHOP, cancelled_at__gte=timezone.now() - SHOP_CANCELLED_FOR
+    ).order_by("-cancelled_at")
+    return Section(
+        key="shop_cancelled",
+        title="Cancelled by the shop",
+        why="The shop accepted these, then cancelled them (it changed its mind); each customer got one mail saying "
+        "so. Listed for a day: call the customer if it matters, and ask the shop why if it keeps happening.",
+        columns=["Customer", "Cancelled at", "Shop's reference", "Reason", "Mail"],
+        rows=[
+            Row("", _order_link(o), o.short_id,
+                [o.customer_email, _when(o.cancelled_at), o.shop_order_id or "–", o.cancel_reason,
+                 "sent" if o.shop_cancelled_email_sent_at else (o.get_mail_status_display() if o.mail_status else "not yet")])
+            for o in recent[:ROW_LIMIT]
+        ],
+        total=recent.count(),
+    )
+
+
 def mails_undeliverable() -> Section:
     given_up = Order.objects.filter(mail_status=MailStatus.UNDELIVERABLE).order_by("-updated_at")
     rows = []
@@ -195,8 +248,8 @@ def task_failures() -> Section:
 
 
 # The page, in order.
-SECTIONS = [failed_orders, stuck, compensations_pending, mails_not_sent, mails_undeliverable, notifications_given_up,
-            task_failures]
+SECTIONS = [queue_not_moving, failed_orders, stuck, compensations_pending, cancelled_by_shop, mails_not_sent,
+            mails_undeliverable, notifications_given_up, task_failures]
 
 
 def sections() -> list[Section]:

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
@@ -12,11 +13,14 @@ from django_q.models import Schedule, Task
 
 from orders.models import FINAL_STATUSES, Order, OrderStatus
 from api.tasks import deliver_callback_task
+from core.cluster_status import ClusterStatus, clusters, workers_alive
 from core.queue import task_path
 from workflow.attempt import store_order_task
 from workflow.callbacks import check_callback_deadline_task
 
-from .queue import ClusterStatus, clusters, queue_figures, workers_alive
+from workflow.queue_probe import QueueVerdict, queue_verdict
+
+from .queue import queue_figures
 
 # What a one-off schedule is for, by its task (the rest are shown by their function's name).
 ONE_OFF_PURPOSES = {
@@ -64,11 +68,21 @@ class EngineHealth:
     scheduled: list[ScheduledWork]
     sweeps: list[Sweep]
     last_task_at: datetime | None
+    queue: QueueVerdict
     orders: list[StatusCount] = field(default_factory=list)
 
     @property
-    def running(self) -> bool:
-        return self.workers_alive > 0
+    def state(self) -> str:
+        """running, starting, behind, stuck or stopped (QueueState): from the probe, not the heartbeats."""
+        return self.queue.state
+
+    @property
+    def probe_interval_s(self) -> float:
+        return settings.QUEUE_PROBE_INTERVAL_S
+
+    @property
+    def qcluster_pids(self) -> list[int]:
+        return [cluster.pid for cluster in self.clusters if cluster.alive]
 
     @property
     def clusters_alive(self) -> int:
@@ -83,7 +97,7 @@ def engine_health(now=None) -> EngineHealth:
     now = now or timezone.now()
     found = clusters(now)
     queue = queue_figures(now)
-    last_task = Task.objects.order_by("-stopped").values_list("stopped", flat=True).first()
+    verdict = queue_verdict(now, found=found)
     return EngineHealth(
         now=now,
         clusters=found,
@@ -93,7 +107,8 @@ def engine_health(now=None) -> EngineHealth:
         oldest_queued_s=queue.oldest_age_s(now),
         scheduled=scheduled_work(now),
         sweeps=sweeps(),
-        last_task_at=last_task,
+        last_task_at=verdict.last_task_at,
+        queue=verdict,
         orders=orders_by_status(),
     )
 

@@ -15,11 +15,13 @@ from prometheus_client.core import CollectorRegistry, CounterMetricFamily, Gauge
 from prometheus_client.utils import floatToGoString
 
 from api.models import CallbackDelivery, DeliveryState
+from core.cluster_status import clusters, workers_alive
 from orders.models import FINAL_AT_FIELDS, Order, OrderStatus
 from workflow.models import AttemptOutcome, StoreAttempt
+from workflow.queue_probe import probe_reading
 
 from .health import counts_by, sweeps
-from .queue import clusters, queue_figures, workers_alive
+from .queue import queue_figures
 
 # From "at once" to "an hour": the retry policy's window is minutes, a callback may take longer.
 TIME_TO_FINAL_BUCKETS = (0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, math.inf)
@@ -38,8 +40,13 @@ class AsyncPizzaCollector:
         yield _gauge("asyncpizza_queue_depth", "django-q2 tasks waiting for a worker.", queue.depth)
         yield _gauge("asyncpizza_oldest_queued_seconds", "Age of the task waiting longest (0: none waits).",
                      queue.oldest_age_s(now))
-        yield _gauge("asyncpizza_workers_alive", "Worker processes of clusters with a fresh heartbeat.",
-                     workers_alive(found))
+        yield _gauge("asyncpizza_workers_alive", "Worker processes of clusters with a fresh heartbeat (alive is not "
+                     "working: see asyncpizza_queue_probe_age_seconds).", workers_alive(found))
+        probe = probe_reading(now)
+        yield _gauge("asyncpizza_queue_probe_age_seconds", "Seconds since a probe task last came back through the "
+                     "queue (none back yet: since the first was sent; NaN: none ever sent).", _or_nan(probe.age_s))
+        yield _gauge("asyncpizza_queue_probe_round_trip_seconds", "Sent to back, of the last probe task that came "
+                     "back (NaN: none yet).", _or_nan(probe.round_trip_s))
         yield _gauge("asyncpizza_clusters_alive", "django-q2 clusters with a fresh heartbeat.",
                      sum(1 for cluster in found if cluster.alive))
         one_off = Schedule.objects.filter(schedule_type=Schedule.ONCE).exclude(repeats=0)
@@ -99,6 +106,10 @@ def _by_choice(metric, queryset, field: str, choices):
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
     return GaugeMetricFamily(name, documentation, value=value)
+
+
+def _or_nan(value: float | None) -> float:
+    return math.nan if value is None else value
 
 
 def _le(bound: float) -> str:

@@ -39,7 +39,7 @@ class OrderAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "may_be_at_shop", "cancel_requested_at", "cancel_requested_by", "cancel_tries", "cancelled_at",
-                    "cancel_refused_reason", "mail_status", "mail_kind", "mail_tries", "mail_error", "mail_next_try_at",
+                    "cancel_reason", "cancel_refused_reason", "mail_status", "mail_kind", "mail_tries", "mail_error", "mail_next_try_at",
                 ]
             },
         ),
@@ -49,7 +49,7 @@ class OrderAdmin(admin.ModelAdmin):
                 "fields": [
                     "created_at", "first_sent_at", "confirmed_at", "failed_at",
                     "confirmation_email_sent_at", "failure_email_sent_at", "cancellation_email_sent_at",
-                    "too_late_email_sent_at", "updated_at",
+                    "shop_cancelled_email_sent_at", "too_late_email_sent_at", "updated_at",
                 ]
             },
         ),
@@ -61,9 +61,9 @@ class OrderAdmin(admin.ModelAdmin):
         "customer_name", "customer_email", "delivery_address",
         "status", "attempts_made", "attempt_limit", "next_attempt_at", "shop_order_id", "failure_reason",
         "idempotency_key", "created_at", "first_sent_at", "confirmed_at", "failed_at",
-        "confirmation_email_sent_at", "failure_email_sent_at", "cancellation_email_sent_at", "too_late_email_sent_at",
-        "updated_at", "may_be_at_shop", "cancel_requested_at", "cancel_requested_by", "cancel_tries", "cancelled_at",
-        "cancel_refused_reason", "mail_status", "mail_kind", "mail_tries", "mail_error", "mail_next_try_at",
+        "confirmation_email_sent_at", "failure_email_sent_at", "cancellation_email_sent_at", "shop_cancelled_email_sent_at",
+        "too_late_email_sent_at", "updated_at", "may_be_at_shop", "cancel_requested_at", "cancel_requested_by", "cancel_tries",
+        "cancelled_at", "cancel_reason", "cancel_refused_reason", "mail_status", "mail_kind", "mail_tries", "mail_error", "mail_next_try_at",
     ]
 
     def has_add_permission(self, request):

@@ -9,7 +9,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .states import FINAL_AT_FIELDS, FINAL_STATUSES, IllegalTransition, MailStatus, OrderStatus
+from .states import FINAL_AT_FIELDS, FINAL_STATUSES, SHOP_MAY_CANCEL, IllegalTransition, MailStatus, OrderStatus
+
+BY_SHOP = "shop"  # cancel_requested_by of an order the shop cancelled itself
 
 
 class CancellableOrder(models.Model):
@@ -27,6 +29,9 @@ class CancellableOrder(models.Model):
     cancel_tries = models.PositiveSmallIntegerField(default=0, help_text="Compensating calls made to the shop.")
     cancel_refused_reason = models.CharField(
         max_length=200, blank=True, help_text="Set when the shop said it was too late to cancel: the order stays confirmed."
+    )
+    cancel_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why it was cancelled, when the shop cancelled it (\"the shop cancelled it: …\")."
     )
 
     class Meta:
@@ -92,6 +97,21 @@ class CancellableOrder(models.Model):
     def cancelled_at_shop(self, *, now) -> None:
         self._move(OrderStatus.CANCELLED, cancelled_at=now)
 
+    @property
+    def cancelled_by_the_shop(self) -> bool:
+        return self.status == OrderStatus.CANCELLED and self.cancel_requested_by == BY_SHOP
+
+    def cancelled_by_shop(self, *, reason: str, now) -> None:
+        """The shop cancelled an order it had accepted (it changed its mind): cancelled, with its reason. Only
+        from SHOP_MAY_CANCEL (confirmed, or still awaiting the shop's callback)."""
+        if self.status not in SHOP_MAY_CANCEL:
+            raise IllegalTransition(self, f"{OrderStatus.CANCELLED} (the shop can only cancel what it accepted)")
+        self._move(
+            OrderStatus.CANCELLED, cancel_requested_at=now, cancel_requested_by=BY_SHOP, cancelled_at=now,
+            cancel_reason=f"the shop cancelled it: {reason or 'no reason given'}"[:300],
+            next_attempt_at=None, callback_deadline_at=None,
+        )
+
     def cancel_refused(self, *, reason: str, shop_order_id: str, now) -> None:
         """Too late: the shop keeps the order, so it is (or stays) confirmed, and the customer is told."""
         self._move(
@@ -126,7 +146,10 @@ STATUS_MAILS = {
                        FINAL_AT_FIELDS[OrderStatus.CONFIRMED], Q(cancel_refused_reason="")),
         StatusMailRule("failed", OrderStatus.FAILED, "failure_email_sent_at", FINAL_AT_FIELDS[OrderStatus.FAILED]),
         StatusMailRule("cancelled", OrderStatus.CANCELLED, "cancellation_email_sent_at",
-                       FINAL_AT_FIELDS[OrderStatus.CANCELLED]),
+                       FINAL_AT_FIELDS[OrderStatus.CANCELLED], ~Q(cancel_requested_by=BY_SHOP)),
+        # The shop changed its mind: this one mail instead of the cancellation mail.
+        StatusMailRule("shop_cancelled", OrderStatus.CANCELLED, "shop_cancelled_email_sent_at",
+                       FINAL_AT_FIELDS[OrderStatus.CANCELLED], Q(cancel_requested_by=BY_SHOP)),
         # The refusal is the order's last move (Order.cancel_refused), so updated_at is when it came.
         StatusMailRule("too_late", OrderStatus.CONFIRMED, "too_late_email_sent_at", "updated_at",
                        ~Q(cancel_refused_reason="")),
@@ -153,6 +176,7 @@ class MailState(models.Model):
     """The customer's status mails: which were sent, and whether the latest one could be delivered."""
 
     cancellation_email_sent_at = models.DateTimeField(null=True, blank=True)
+    shop_cancelled_email_sent_at = models.DateTimeField(null=True, blank=True)
     too_late_email_sent_at = models.DateTimeField(null=True, blank=True)
     mail_status = models.CharField(max_length=15, choices=MailStatus.choices, blank=True, default=MailStatus.NONE, db_index=True)
     mail_kind = models.CharField(max_length=10, blank=True, help_text="Which status mail mail_status is about.")
@@ -170,6 +194,8 @@ class MailState(models.Model):
             return ""
         if self.status == OrderStatus.CONFIRMED and self.cancel_refused_reason:
             return "too_late"
+        if self.status == OrderStatus.CANCELLED and self.cancel_requested_by == BY_SHOP:
+            return "shop_cancelled"
         return str(self.status)
 
     @property

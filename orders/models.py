@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 # The state machine's vocabulary lives in orders.states; the names stay importable from here.
-from .cancellable import STATUS_MAILS, CancellableOrder, MailState, StatusMailRule, mail_pending  # noqa: F401
+from .cancellable import BY_SHOP, STATUS_MAILS, CancellableOrder, MailState, StatusMailRule, mail_pending  # noqa: F401
 from .states import (  # noqa: F401 (re-exported)
-    ALLOWED_TRANSITIONS, FINAL_AT_FIELDS, FINAL_STATUSES, ConcurrentTransition, IllegalTransition, MailStatus,
-    OrderStatus,
+    ALLOWED_TRANSITIONS, FINAL_AT_FIELDS, FINAL_STATUSES, SHOP_MAY_CANCEL, ConcurrentTransition, IllegalTransition,
+    MailStatus, OrderStatus,
 )
 
 MAX_QUANTITY = 20

@@ -21,6 +21,9 @@ class OrderStatus(models.TextChoices):
 FINAL_STATUSES = frozenset({OrderStatus.CONFIRMED, OrderStatus.FAILED, OrderStatus.CANCELLED})
 # When an order reached each final status: the one map Order.final_at and every query by final time read.
 FINAL_AT_FIELDS = {OrderStatus.CONFIRMED: "confirmed_at", OrderStatus.FAILED: "failed_at", OrderStatus.CANCELLED: "cancelled_at"}
+# Where an order may be when the shop says it cancelled it after accepting it: confirmed, or still waiting
+# for the accepted callback (which a lost or slow delivery let the cancellation overtake).
+SHOP_MAY_CANCEL = frozenset({OrderStatus.CONFIRMED, OrderStatus.AWAITING_CALLBACK})
 
 
 class MailStatus(models.TextChoices):
@@ -34,7 +37,8 @@ class MailStatus(models.TextChoices):
 # The only moves an order may make. SENDING -> SENDING is taking over an attempt whose worker died;
 # AWAITING_CALLBACK is the wait state of the shop's callback mode (see workflow/callbacks.py);
 # FAILED -> RECEIVED is an admin's retry with a fresh budget of attempts. A confirmed order moves only to be
-# cancelled.
+# cancelled: by us through CANCELLING, or by the shop itself (it changed its mind: CONFIRMED -> CANCELLED,
+# and AWAITING_CALLBACK -> CANCELLED when its cancellation overtook its acceptance; Order.cancelled_by_shop).
 # Cancellation: an order the shop cannot hold yet goes straight to CANCELLED (Order.cancel_at_once); one it
 # may hold goes to CANCELLING, and from there to CANCELLED when the shop agrees, or to CONFIRMED when the shop
 # says it is too late (see workflow/cancellation.py).
@@ -52,10 +56,10 @@ ALLOWED_TRANSITIONS = {
     # AWAITING_CALLBACK -> AWAITING_CALLBACK: the shop says "pending" at the deadline, so we wait longer.
     OrderStatus.AWAITING_CALLBACK: {
         OrderStatus.AWAITING_CALLBACK, OrderStatus.CONFIRMED, OrderStatus.WAITING_RETRY, OrderStatus.FAILED,
-        OrderStatus.CANCELLING,
+        OrderStatus.CANCELLING, OrderStatus.CANCELLED,
     },
     OrderStatus.WAITING_RETRY: {OrderStatus.SENDING, OrderStatus.CONFIRMED, OrderStatus.CANCELLED, OrderStatus.CANCELLING},
-    OrderStatus.CONFIRMED: {OrderStatus.CANCELLING},
+    OrderStatus.CONFIRMED: {OrderStatus.CANCELLING, OrderStatus.CANCELLED},
     OrderStatus.FAILED: {OrderStatus.RECEIVED},
     OrderStatus.CANCELLING: {OrderStatus.CANCELLED, OrderStatus.CONFIRMED},
     OrderStatus.CANCELLED: set(),

@@ -1,22 +1,24 @@
 """Callback mode's second half: decide an acknowledged order after latency_s, then POST the decision to the
-order's callback_url, signed, and try again while the webhook gives no answer or a 5xx/429.
+order's callback_url, signed, and try again while the webhook gives no answer or a 5xx/429. The shop's later
+change of mind (shop/shop_cancels.py) is posted the same way, as an `order.cancelled` event.
+
+Signed in the Standard Webhooks format (core/webhooks.py) with SHOP_WEBHOOK_SECRET: `webhook-id` (one per
+event, the same on every try), `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>`.
 
 Each acknowledged order gets a daemon thread of the shop process, so that no request thread waits on a
 webhook, and a slow or dead webhook holds up nothing but its own callback. Daemon threads end with the
 process: on a restart the callbacks under way are lost. runshop resumes the orders still pending when it
-starts (they are decided afresh, with a new delivery_id); an order already decided whose callback had not got
+starts (they are decided afresh, with a new webhook-id); an order already decided whose callback had not got
 through is not called back again. The app's deadline covers both: past it, the app asks GET /orders/{key}.
 
 A reset ends every callback of the era before it (see shop/eras.py): none changes the new ledger or counters,
 and none posts after its thread has seen the reset.
 """
 
-import hashlib
-import hmac
+import dataclasses
 import json
 import logging
 import threading
-import time
 import uuid
 from dataclasses import dataclass
 
@@ -26,6 +28,7 @@ from django.db import connections
 from django.utils import timezone
 
 from core.backoff import nominal_delay_s
+from core.webhooks import signed_headers
 
 from .eras import ResetDuringCall, eras, transaction_in
 from .models import CallbackEvent, CallbackStats, LedgerEntry, LedgerStatus, ShopSettings
@@ -33,16 +36,11 @@ from .models import CallbackEvent, CallbackStats, LedgerEntry, LedgerStatus, Sho
 logger = logging.getLogger("shop")
 
 EVENT = "order.accepted"
+CANCELLED_EVENT = "order.cancelled"
 TIMEOUT_S = 5.0  # for one try: to connect, and then for each read
 MAX_TRIES = 12
 FIRST_BACKOFF_S = 0.5
 MAX_BACKOFF_S = 10.0
-
-
-def signature(body: bytes, timestamp: int, secret: str) -> str:
-    """The X-Shop-Signature header's value: HMAC-SHA256 of b"<timestamp>." + body, keyed with the secret."""
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"sha256={digest}"
 
 
 def backoff_s(failed_tries: int) -> float:
@@ -50,11 +48,17 @@ def backoff_s(failed_tries: int) -> float:
     return nominal_delay_s(failed_tries, first_s=FIRST_BACKOFF_S, cap_s=MAX_BACKOFF_S)
 
 
-def schedule(entry_id: int, *, delay_s: float, era: int) -> None:
-    """Decide the pending entry after `delay_s` and call its webhook, in a thread of its own."""
+def schedule(entry_id: int, *, delay_s: float, era: int, then=None) -> None:
+    """Decide the pending entry after `delay_s` and call its webhook, in a thread of its own. `then(entry_id,
+    era=era)` runs once the entry is accepted (the shop's later change of mind, when one was drawn)."""
     threading.Thread(
-        target=_decide_and_call_back, args=(entry_id, delay_s, era), name=f"shop-callback-{entry_id}", daemon=True
+        target=_decide_and_call_back, args=(entry_id, delay_s, era, then), name=f"shop-callback-{entry_id}", daemon=True
     ).start()
+
+
+def send_in_background(callback: "Callback", *, era: int) -> None:
+    """Deliver an event (with the decision's retries) in a thread of its own."""
+    threading.Thread(target=_deliver_in_thread, args=(callback, era), name="shop-event", daemon=True).start()
 
 
 def resume_pending() -> int:
@@ -69,24 +73,54 @@ def resume_pending() -> int:
 
 @dataclass(frozen=True)
 class Callback:
-    """One decision to deliver: every try posts the same body, so the same delivery_id."""
+    """One event to deliver: every try posts the same body under the same webhook-id."""
 
     url: str
     body: bytes
     shop_order_id: str  # for the log
+    msg_id: str = dataclasses.field(default_factory=lambda: f"msg_{uuid.uuid4().hex}")
 
 
-def _decide_and_call_back(entry_id: int, delay_s: float, era: int) -> None:
+def _decide_and_call_back(entry_id: int, delay_s: float, era: int, then=None) -> None:
     try:
         if not eras.wait(era, delay_s):
             return
         callback = _decide(entry_id, era)
         if callback is not None:
+            if then is not None:
+                then(entry_id, era=era)
             _deliver(callback, era)
     except ResetDuringCall:
         logger.info("Callback for ledger entry %s dropped: the shop was reset", entry_id)
     finally:
         connections.close_all()  # this thread's own connections; nothing else would close them
+
+
+def _deliver_in_thread(callback: "Callback", era: int) -> None:
+    try:
+        _deliver(callback, era)
+    except ResetDuringCall:
+        logger.info("Event for %s dropped: the shop was reset", callback.shop_order_id)
+    finally:
+        connections.close_all()
+
+
+def cancellation_notice(entry: LedgerEntry) -> "Callback":
+    """The `order.cancelled` event for an entry the shop cancelled."""
+    body = {
+        "event": CANCELLED_EVENT,
+        "idempotency_key": entry.idempotency_key,
+        "reference": entry.reference,
+        "shop_order_id": entry.shop_order_id,
+        "status": entry.status,
+        "cancelled_at": entry.cancelled_at.isoformat(),
+        "reason": entry.cancel_reason,
+    }
+    return Callback(entry.callback_url, _encode(body), entry.shop_order_id)
+
+
+def _encode(body: dict) -> bytes:
+    return json.dumps(body, separators=(",", ":")).encode()
 
 
 def _decide(entry_id: int, era: int) -> Callback | None:
@@ -99,7 +133,6 @@ def _decide(entry_id: int, era: int) -> Callback | None:
             return None
         entry = LedgerEntry.objects.get(pk=entry_id)
     body = {
-        "delivery_id": str(uuid.uuid4()),
         "event": EVENT,
         "idempotency_key": entry.idempotency_key,
         "reference": entry.reference,
@@ -108,7 +141,7 @@ def _decide(entry_id: int, era: int) -> Callback | None:
         "accepted_at": entry.accepted_at.isoformat(),
     }
     logger.info("Order %s accepted; calling back %s", entry.shop_order_id, entry.callback_url)
-    return Callback(entry.callback_url, json.dumps(body, separators=(",", ":")).encode(), entry.shop_order_id)
+    return Callback(entry.callback_url, _encode(body), entry.shop_order_id)
 
 
 def _deliver(callback: Callback, era: int) -> None:
@@ -136,11 +169,9 @@ def _deliver(callback: Callback, era: int) -> None:
 
 def _post(callback: Callback) -> int | None:
     """One try, signed afresh: the webhook's status code, or None when it gave none (refused, cut, timed out)."""
-    timestamp = int(time.time())
     headers = {
         "Content-Type": "application/json",
-        "X-Shop-Timestamp": str(timestamp),
-        "X-Shop-Signature": signature(callback.body, timestamp, settings.SHOP_WEBHOOK_SECRET),
+        **signed_headers(msg_id=callback.msg_id, body=callback.body, secret=settings.SHOP_WEBHOOK_SECRET),
     }
     try:
         # No redirects: a signed POST goes where the order said, or not at all.

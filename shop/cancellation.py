@@ -1,4 +1,5 @@
 """POST /orders/{idempotency_key}/cancel: the caller takes an order back, while the shop can still let it go.
+A client cancels its own orders only: another client's key under the same name is a 404 to it.
 
 An order can be cancelled while it is pending (callback mode, not decided yet) or within the knob
 `cancel_window_s` of its acceptance; after that it is "already in the oven" (409). A cancelled pending
@@ -20,7 +21,7 @@ from django.utils import timezone
 from .eras import ResetDuringCall, eras, transaction_in
 from .errors import MalformedRequest
 from .faults import dice
-from .models import LedgerEntry, LedgerStatus, ShopMode, ShopSettings
+from .models import ApiClient, CancelledBy, LedgerEntry, LedgerStatus, ShopMode, ShopSettings
 from .validation import validate_idempotency_key
 
 logger = logging.getLogger("shop")
@@ -35,8 +36,8 @@ class CancelReply:
     lost: bool = False  # cancelled, but the connection is to be cut instead of answering
 
 
-def cancel_order(raw_key: str) -> CancelReply:
-    """Handle one call to POST /orders/{key}/cancel, faults included; logged here."""
+def cancel_order(raw_key: str, *, client: ApiClient) -> CancelReply:
+    """Handle one call to POST /orders/{key}/cancel for the client's own order, faults included; logged here."""
     era = eras.current
     knobs = ShopSettings.load()
     if knobs.is_down():
@@ -51,17 +52,17 @@ def cancel_order(raw_key: str) -> CancelReply:
     if faults.fail:
         return _logged(CancelReply(503, {"error": "injected failure"}), key)
     try:
-        reply = _cancel(key, window_s=knobs.cancel_window_s, era=era)
+        reply = _cancel(client, key, window_s=knobs.cancel_window_s, era=era)
     except ResetDuringCall:
         return _logged(CancelReply(503, {"error": "shop was reset during the call"}), key)
     lost = faults.lose_response and reply.status == 200
     return _logged(CancelReply(reply.status, reply.body, lost=lost), key)
 
 
-def _cancel(key: str, *, window_s: float, era: int) -> CancelReply:
+def _cancel(client: ApiClient, key: str, *, window_s: float, era: int) -> CancelReply:
     """Decide and record, in one transaction with the callback's decision (both lock the settings row)."""
     with transaction_in(era):
-        entry = LedgerEntry.objects.select_for_update().filter(idempotency_key=key).first()
+        entry = LedgerEntry.objects.select_for_update().filter(client=client, idempotency_key=key).first()
         if entry is None:
             return CancelReply(404, {"error": "the shop never had an order under this key"})
         if entry.status == LedgerStatus.CANCELLED:
@@ -70,8 +71,8 @@ def _cancel(key: str, *, window_s: float, era: int) -> CancelReply:
         if entry.status == LedgerStatus.ACCEPTED and now - entry.accepted_at > timedelta(seconds=window_s):
             message = f"{TOO_LATE}: it was accepted more than cancel_window_s ({window_s:g} s) ago"
             return CancelReply(409, {"error": message, **entry.to_json()})
-        entry.status, entry.cancelled_at = LedgerStatus.CANCELLED, now
-        entry.save(update_fields=["status", "cancelled_at"])
+        entry.status, entry.cancelled_at, entry.cancelled_by = LedgerStatus.CANCELLED, now, CancelledBy.CLIENT
+        entry.save(update_fields=["status", "cancelled_at", "cancelled_by"])
     return CancelReply(200, entry.to_json())
 
 

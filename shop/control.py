@@ -44,6 +44,11 @@ def refusal_of(request, *, json_body: bool):
     return None
 
 
+def is_operator(request) -> bool:
+    """Whether the request carries the control token (and one is configured)."""
+    return bool(settings.SHOP_CONTROL_TOKEN) and token_matches(request.headers.get("Authorization", ""))
+
+
 def token_matches(authorization: str) -> bool:
     """Whether the header carries the configured token; compared in constant time."""
     scheme, _, presented = authorization.partition(" ")

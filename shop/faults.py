@@ -18,8 +18,9 @@ class Faults:
     lose_response: bool  # accept, then cut the connection instead of answering
 
 
-class FaultDice:
-    """The shop's random generator, shared by all request threads of the process."""
+class SharedRandom:
+    """A random generator shared by all request threads of the process, seeded from the stored seed on its
+    first draw, and restarted by reseed()."""
 
     def __init__(self):
         # Request threads draw concurrently; random.Random is not meant to be shared without a lock.
@@ -31,15 +32,30 @@ class FaultDice:
         with self._lock:
             self._random = random.Random(seed)
 
-    def roll(self, *, failure_rate: float, lost_response_rate: float, seed: int | None) -> Faults:
-        """Draw one call's faults. `seed` is the stored one, used only by the process's first draw."""
+    def _draw(self, count: int, seed: int | None) -> list[float]:
+        """`count` numbers in [0, 1), taken together. `seed` is the stored one, used only by the first draw."""
         with self._lock:
             if self._random is None:
                 self._random = random.Random(seed)
-            fail_draw = self._random.random()
-            lose_draw = self._random.random()
+            return [self._random.random() for _ in range(count)]
+
+
+class FaultDice(SharedRandom):
+    """The shop's fault draws."""
+
+    def roll(self, *, failure_rate: float, lost_response_rate: float, seed: int | None) -> Faults:
+        """Draw one call's faults."""
+        fail_draw, lose_draw = self._draw(2, seed)
         # random() is in [0, 1): a rate of 0 never fires and a rate of 1 always does.
         return Faults(fail=fail_draw < failure_rate, lose_response=lose_draw < lost_response_rate)
 
 
 dice = FaultDice()
+
+
+class RateDice(SharedRandom):
+    """One draw per event against one rate, from a generator of its own: a knob added later draws here, so
+    the fault draws of a seeded run stay what they were."""
+
+    def draw(self, rate: float, *, seed: int | None) -> bool:
+        return self._draw(1, seed)[0] < rate

@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 DEFAULT_CANCEL_WINDOW_S = 300.0  # five minutes to change one's mind, then the pizza is in the oven
+DEFAULT_SHOP_CANCEL_AFTER_S = 5.0  # shop_cancel_rate: soon enough for a room to watch it happen
 
 
 class Singleton(models.Model):
@@ -65,6 +66,12 @@ class ShopSettings(Singleton):
     cancel_window_s = models.FloatField(
         default=DEFAULT_CANCEL_WINDOW_S, help_text="How long after acceptance an order may still be cancelled."
     )
+    shop_cancel_rate = models.FloatField(
+        default=0.0, help_text="Share of accepted orders the shop cancels itself, shop_cancel_after_s later."
+    )
+    shop_cancel_after_s = models.FloatField(
+        default=DEFAULT_SHOP_CANCEL_AFTER_S, help_text="How long after acceptance the shop changes its mind."
+    )
 
     class Meta:
         verbose_name = "shop settings"
@@ -113,6 +120,8 @@ class ShopSettings(Singleton):
             "seed": self.seed,
             "mode": self.mode,
             "cancel_window_s": self.cancel_window_s,
+            "shop_cancel_rate": self.shop_cancel_rate,
+            "shop_cancel_after_s": self.shop_cancel_after_s,
         }
 
 
@@ -121,19 +130,42 @@ def new_shop_order_id() -> str:
     return "SHOP-" + secrets.token_hex(5).upper()
 
 
+class ApiClient(models.Model):
+    """A client of the shop (an app instance), known by its API key. Only the key's SHA-256 is kept: a key is
+    32 random bytes, so its hash cannot be reversed by guessing, and a copy of the database opens nothing."""
+
+    name = models.CharField(max_length=100, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the key, hex.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
 class LedgerStatus(models.TextChoices):
     """Where an order stands: callback mode acknowledges it "pending" and decides it later; the caller may
-    cancel it while it is pending, or within cancel_window_s of its acceptance."""
+    cancel it while it is pending, or within cancel_window_s of its acceptance; the shop may cancel an
+    accepted order itself (cancelled_by "shop")."""
 
     PENDING = "pending", "Acknowledged, not decided yet"
     ACCEPTED = "accepted", "Accepted"
-    CANCELLED = "cancelled", "Cancelled by the caller"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class CancelledBy(models.TextChoices):
+    CLIENT = "client", "The client that placed it"
+    SHOP = "shop", "The shop (it changed its mind)"
 
 
 class LedgerEntry(models.Model):
-    """One order, per idempotency key: however often a key arrives, it is placed once."""
+    """One order, per client and idempotency key: however often a key arrives, it is placed once. Each
+    client's keys are its own: another client's entries are neither seen nor touched through its key."""
 
-    idempotency_key = models.CharField(max_length=200, unique=True)
+    client = models.ForeignKey(ApiClient, on_delete=models.PROTECT, related_name="entries")
+    idempotency_key = models.CharField(max_length=200)
     shop_order_id = models.CharField(max_length=20, unique=True, default=new_shop_order_id, editable=False)
     # The caller's order reference, kept apart from the payload so that duplicates (one order placed under
     # two keys, which idempotency keys exist to prevent) can be counted.
@@ -143,7 +175,9 @@ class LedgerEntry(models.Model):
     )
     status = models.CharField(max_length=10, choices=LedgerStatus.choices, default=LedgerStatus.ACCEPTED)
     accepted_at = models.DateTimeField(null=True, blank=True, help_text="Empty while the order is pending.")
-    cancelled_at = models.DateTimeField(null=True, blank=True, help_text="When the caller cancelled it.")
+    cancelled_at = models.DateTimeField(null=True, blank=True, help_text="When it was cancelled.")
+    cancelled_by = models.CharField(max_length=10, choices=CancelledBy.choices, blank=True)
+    cancel_reason = models.CharField(max_length=200, blank=True, help_text="Why the shop cancelled it.")
     last_received_at = models.DateTimeField(auto_now=True)
     payload = models.JSONField(help_text="The body of the first call that was accepted.")
     callback_url = models.URLField(
@@ -155,13 +189,16 @@ class LedgerEntry(models.Model):
         # accepted_at to sort by.
         ordering = ["id"]
         verbose_name_plural = "ledger entries"
+        constraints = [
+            models.UniqueConstraint(fields=["client", "idempotency_key"], name="one_entry_per_client_key"),
+        ]
 
     def __str__(self):
         return f"{self.shop_order_id} ({self.idempotency_key})"
 
     def to_json(self) -> dict:
-        """What anyone who can reach the shop may see: no customer, and not the caller's order reference
-        (the app's public id, which opens a page with the customer's email and address)."""
+        """What the client that placed it sees: no customer, and not the caller's order reference (the app's
+        public id, which opens a page with the customer's email and address)."""
         return {
             "idempotency_key": self.idempotency_key,
             "shop_order_id": self.shop_order_id,
@@ -169,12 +206,18 @@ class LedgerEntry(models.Model):
             "received": self.received,
             "accepted_at": _iso(self.accepted_at),
             "cancelled_at": _iso(self.cancelled_at),
+            "cancelled_by": self.cancelled_by or None,
+            "cancel_reason": self.cancel_reason or None,
         }
+
+    def to_json_for_operator(self) -> dict:
+        """The entry as the control token's holder sees it in the whole ledger: whose client it is."""
+        return {**self.to_json(), "client": self.client.name}
 
     def to_json_with_details(self) -> dict:
         """The entry with its customer details, for holders of the control token only."""
         return {
-            **self.to_json(),
+            **self.to_json_for_operator(),
             "reference": self.reference,
             # Who the pizza is for: a customer who submitted twice has two references but one name.
             "customer": (self.payload.get("customer") or {}).get("name", ""),

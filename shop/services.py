@@ -14,11 +14,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import callbacks
+from . import callbacks, shop_cancels
 from .eras import ResetDuringCall, eras, transaction_in
 from .faults import dice
-from .models import CallbackStats, CallStats, LedgerEntry, LedgerStatus, Outcome, ShopMode, ShopSettings
+from .models import ApiClient, CallbackStats, CallStats, LedgerEntry, LedgerStatus, Outcome, ShopMode, ShopSettings
 from .routers import SHOP_DB
+from .shop_cancels import draw as draw_shop_cancellation, shop_cancels_later
 from .validation import (
     InvalidFields,
     MalformedRequest,
@@ -47,8 +48,8 @@ class Reply:
         return self.outcome is Outcome.LOST_RESPONSE
 
 
-def receive_order(*, idempotency_key: str | None, body: bytes | None) -> Reply:
-    """Handle one call to POST /orders, faults included, in the order the API documents.
+def receive_order(*, client: ApiClient, idempotency_key: str | None, body: bytes | None) -> Reply:
+    """Handle one call to POST /orders for the client, faults included, in the order the API documents.
 
     `body` is None when it was too large to read. The outcome is counted and logged here.
     In callback mode a new key is acknowledged at once (202, pending) and decided in the background.
@@ -75,12 +76,14 @@ def receive_order(*, idempotency_key: str | None, body: bytes | None) -> Reply:
 
     try:
         entry, created = _accept_order(
+            client=client,
             idempotency_key=key,
             order=order,
             callback_url=order["callback_url"] if callback_mode else None,
             decide_after_s=knobs.latency_s,
             lose_response=faults.lose_response,
             era=era,
+            cancel_later=draw_shop_cancellation(knobs),
         )
     except ResetDuringCall:
         return _reset_during_call(key)
@@ -109,39 +112,43 @@ def _answer(entry: LedgerEntry, created: bool) -> tuple[int, dict]:
 
 
 def _accept_order(
-    *, idempotency_key: str, order: dict, callback_url: str | None, decide_after_s: float, lose_response: bool, era: int
+    *, client: ApiClient, idempotency_key: str, order: dict, callback_url: str | None, decide_after_s: float,
+    lose_response: bool, era: int, cancel_later: bool = False,
 ) -> tuple[LedgerEntry, bool]:
     """Place the order once per key: the ledger entry and whether this call created it.
 
     A repeated key only counts the call. Safe under concurrent calls with one key, on SQLite and PostgreSQL:
     the unique key lets one call create the entry, and the others count themselves on it.
     With a `callback_url` a new entry is pending, and decided `decide_after_s` after the commit.
+    `cancel_later` (drawn from shop_cancel_rate): the shop will cancel the new entry once it is accepted.
     The call's outcome is counted in the same transaction, so the stats always agree with the ledger.
     Raises ResetDuringCall when the shop was reset since the call began (`era`).
     """
     with transaction_in(era):
-        entry = _count_repeat(idempotency_key)
+        entry = _count_repeat(client, idempotency_key)
         created = entry is None
         if created:
-            entry = _create_entry(idempotency_key, order, callback_url)
+            entry = _create_entry(client, idempotency_key, order, callback_url)
             if entry is None:  # a concurrent call with this key committed its entry first
-                entry, created = _count_repeat(idempotency_key), False
+                entry, created = _count_repeat(client, idempotency_key), False
             elif entry.status == LedgerStatus.PENDING:
-                schedule = partial(callbacks.schedule, entry.id, delay_s=decide_after_s, era=era)
+                then = shop_cancels_later if cancel_later else None
+                schedule = partial(callbacks.schedule, entry.id, delay_s=decide_after_s, era=era, then=then)
                 transaction.on_commit(schedule, using=SHOP_DB)
+            elif cancel_later:
+                transaction.on_commit(partial(shop_cancels_later, entry.id, era=era), using=SHOP_DB)
         CallStats.count(_outcome(entry, created, lose_response))
     return entry, created
 
 
-def _count_repeat(idempotency_key: str) -> LedgerEntry | None:
-    """Count one more call on the key's entry and return it; None when the key is new."""
-    counted = LedgerEntry.objects.filter(idempotency_key=idempotency_key).update(
-        received=F("received") + 1, last_received_at=timezone.now()
-    )
-    return LedgerEntry.objects.get(idempotency_key=idempotency_key) if counted else None
+def _count_repeat(client: ApiClient, idempotency_key: str) -> LedgerEntry | None:
+    """Count one more call on the client's entry under the key and return it; None when the key is new."""
+    entries = LedgerEntry.objects.filter(client=client, idempotency_key=idempotency_key)
+    counted = entries.update(received=F("received") + 1, last_received_at=timezone.now())
+    return entries.get() if counted else None
 
 
-def _create_entry(idempotency_key: str, order: dict, callback_url: str | None) -> LedgerEntry | None:
+def _create_entry(client: ApiClient, idempotency_key: str, order: dict, callback_url: str | None) -> LedgerEntry | None:
     """A new entry for the key, pending if it has a callback_url; None when another call created one meanwhile."""
     pending = callback_url is not None
     for _ in range(_ORDER_ID_ATTEMPTS):
@@ -149,6 +156,7 @@ def _create_entry(idempotency_key: str, order: dict, callback_url: str | None) -
             # A savepoint, so that a unique clash leaves the caller's transaction usable.
             with transaction.atomic(using=SHOP_DB):
                 return LedgerEntry.objects.create(
+                    client=client,
                     idempotency_key=idempotency_key,
                     reference=order["reference"],
                     payload=order,
@@ -157,7 +165,7 @@ def _create_entry(idempotency_key: str, order: dict, callback_url: str | None) -
                     callback_url=callback_url or "",
                 )
         except IntegrityError:
-            if LedgerEntry.objects.filter(idempotency_key=idempotency_key).exists():
+            if LedgerEntry.objects.filter(client=client, idempotency_key=idempotency_key).exists():
                 return None
             # Otherwise the drawn shop_order_id was taken: create() draws another.
     raise IntegrityError(f"no free shop_order_id after {_ORDER_ID_ATTEMPTS} draws")
@@ -171,6 +179,7 @@ def change_settings(data: object) -> ShopSettings:
     if "seed" in changes:
         # Setting a seed, even the same one again, restarts the draws: that is what makes a run repeatable.
         dice.reseed(knobs.seed)
+        shop_cancels.dice.reseed(knobs.seed)
     logger.info("Settings changed: %s", changes)
     return knobs
 
@@ -189,6 +198,7 @@ def reset_shop() -> ShopSettings:
         CallbackStats.restore_defaults()
         knobs = ShopSettings.load()
     dice.reseed(knobs.seed)
+    shop_cancels.dice.reseed(knobs.seed)
     logger.info("Shop reset: ledger emptied, counters zeroed, default settings")
     return knobs
 

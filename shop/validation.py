@@ -98,6 +98,8 @@ KNOBS: dict[str, Callable[[object], object]] = {
     "mode": _one_of(*ShopMode.values),
     "down_for_s": _number_between(0.0, MAX_OUTAGE_S),
     "cancel_window_s": _number_between(0.0, MAX_CANCEL_WINDOW_S),
+    "shop_cancel_rate": _number_between(0.0, 1.0),
+    "shop_cancel_after_s": _number_between(0.0, MAX_LATENCY_S),
 }
 
 

@@ -9,6 +9,7 @@ from orders.models import Pizza
 from workflow.shop_client import ShopClient
 
 from .support.cluster import WorkerCluster
+from .support.queue_health import heartbeat, probe_back
 from .support.relay import WebhookRelay
 from .support.shop_process import ShopProcess
 from .support.smtp import SMTPServer
@@ -20,6 +21,14 @@ def menu(db):
     return {pizza.slug: pizza for pizza in Pizza.objects.all()}
 
 
+@pytest.fixture
+def answering_cluster(db, monkeypatch):
+    """For tests without a real cluster: one with a fresh heartbeat whose probe came back a second ago."""
+    cluster = heartbeat(monkeypatch)
+    probe_back(1)
+    return cluster
+
+
 @pytest.fixture(scope="session")
 def shop_process():
     shop = ShopProcess().start()
@@ -29,10 +38,12 @@ def shop_process():
 
 @pytest.fixture
 def shop(shop_process, settings):
-    """The real shop simulator, reset to its defaults, and the app pointed at it, with its control token."""
+    """The real shop simulator, reset to its defaults, and the app pointed at it, with its control token and
+    its client key."""
     shop_process.reset()
     settings.SHOP_URL = shop_process.url
     settings.SHOP_CONTROL_TOKEN = shop_process.control_token
+    settings.SHOP_API_KEY = shop_process.api_key
     yield shop_process
     shop_process.reset()
 
@@ -76,6 +87,7 @@ def worker_cluster(django_db_setup, django_db_blocker, shop_process, smtp_server
         extra_env={
             "SHOP_CALLBACK_URL": f"{webhook_relay.url}/webhooks/shop",
             "SHOP_CONTROL_TOKEN": shop_process.control_token,
+            "SHOP_API_KEY": shop_process.api_key,
         },
     ).start()
     yield cluster

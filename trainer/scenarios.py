@@ -10,7 +10,9 @@ from .batch import send_made_up_customers
 from .catering import send_catering_batch
 from .shop_control import ShopControl
 
-HEALTHY = {"failure_rate": 0.0, "latency_s": 0.0, "lost_response_rate": 0.0, "down": False, "mode": "sync"}
+HEALTHY = {
+    "failure_rate": 0.0, "latency_s": 0.0, "lost_response_rate": 0.0, "down": False, "mode": "sync", "shop_cancel_rate": 0.0,
+}
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,16 @@ SCENARIOS = {
             "with 4 workers the last customer waits about 30 s. More workers, shorter wait; callbacks free the workers.",
             policy={"shop_timeout_s": 10.0},  # comfortably above the shop's 5 s, whatever SHOP_TIMEOUT_S says
             customers=20,
+        ),
+        Scenario(
+            "shop-cancels", "The shop changes its mind (half the accepted orders cancelled 5 s later)",
+            {"mode": "callback", "latency_s": 1.0, "shop_cancel_rate": 0.5, "shop_cancel_after_s": 5.0},
+            in_sync="Six customers order; each is confirmed, and about half are cancelled by the shop 5 s later: the "
+            "signed order.cancelled event turns the order 'cancelled' (\"the shop cancelled it: out of dough\"), the "
+            "customer gets one mail, needs-attention lists it for a day.",
+            in_async="The same: confirmations first, the shop's cancellations seconds later. Without callbacks "
+            "(shop mode sync) the reconciliation sweep finds them within a minute instead.",
+            customers=6,
         ),
         Scenario(
             "catering", "Catering (a 500-row batch, 5 bad rows, a flaky shop)", {"failure_rate": 0.2},

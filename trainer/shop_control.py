@@ -38,6 +38,11 @@ class ShopControl:
     def stats(self) -> dict:
         return self._call("GET", "/stats")
 
+    def cancel_by_shop(self, idempotency_key: str, reason: str | None = None) -> dict:
+        """The shop cancels an order it had accepted (POST /orders/{key}/cancel-by-shop)."""
+        body = {"reason": reason} if reason else {}
+        return self._call("POST", f"/orders/{idempotency_key}/cancel-by-shop", json=body)
+
     def _call(self, method: str, path: str, **kwargs):
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         try:

@@ -1,8 +1,12 @@
 """The shop's callback mode, the app's side: an acknowledged order waits, without holding a worker, for
 the shop to call back; a signed webhook completes it; a deadline makes the app ask, then resubmit.
 
-Signing: the shop sends `X-Shop-Timestamp: <unix seconds>` and
-`X-Shop-Signature: sha256=<hex HMAC-SHA256(SHOP_WEBHOOK_SECRET, "<timestamp>." + body)>`.
+Signing: the Standard Webhooks format (core/webhooks.py) with SHOP_WEBHOOK_SECRET: `webhook-id`,
+`webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>." + body>`. A message id
+processed once is refused after (WebhookDelivery keeps them), so a replay within the tolerance changes nothing.
+
+Two events: `order.accepted` confirms a waiting order; `order.cancelled` is the shop changing its mind about
+an order it had accepted: the order is cancelled with the shop's reason, and the customer is told.
 """
 
 import logging
@@ -13,31 +17,31 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import webhooks
 from core.queue import enqueue_task, schedule_once, task_group
-from orders.models import ConcurrentTransition, IllegalTransition, Order, OrderStatus
+from orders.models import SHOP_MAY_CANCEL, ConcurrentTransition, IllegalTransition, Order, OrderStatus
 
 from .engine_policy import current_retry_policy
 from .reconciliation import enqueue_orphan_cancellation
 from .models import EventKind, WebhookDelivery
 from .outcomes import confirm_order, retry_or_settle, settle_by_answer
 from .retry_policy import RetryPolicy
+from .shop_cancellation import cancelled_by_shop
 from .shop_client import ShopClient
 from .shop_lookup import ShopHolds, ask_the_shop
-from .signing import signature_matches
-from .webhook_body import BadCallbackBody, parse_callback
+from .webhook_body import CANCELLED, BadCallbackBody, parse_callback
 
 logger = logging.getLogger(__name__)
 
 WAITING_FOR_SHOP = (OrderStatus.AWAITING_CALLBACK, OrderStatus.WAITING_RETRY, OrderStatus.SENDING)
 
 
-class WebhookRejected(Exception):
+class WebhookRejected(webhooks.WebhookRejected):
     """The callback is refused and changes nothing; `status` is the 4xx to answer, the message says why.
     `orphan`: the order the shop accepted but we do not stand behind (failed or cancelled here)."""
 
     def __init__(self, status: int, message: str, orphan: Order | None = None):
-        super().__init__(message)
-        self.status = status
+        super().__init__(status, message)
         self.orphan = orphan
 
 
@@ -49,25 +53,13 @@ class WebhookResult:
 
 # --- The webhook -----------------------------------------------------------------------------------
 
-def verify_signature(*, body: bytes, timestamp: str | None, signature: str | None, now=None) -> datetime:
-    """Check the shop's signature and that it is fresh; returns when it was signed. Raises WebhookRejected."""
-    if not timestamp or not signature:
-        raise WebhookRejected(401, "X-Shop-Timestamp and X-Shop-Signature are required")
-    try:
-        signed_at = datetime.fromtimestamp(int(timestamp), tz=dt_timezone.utc)
-    except (ValueError, OverflowError, OSError):
-        raise WebhookRejected(400, "X-Shop-Timestamp must be whole seconds since the epoch") from None
-    if not signature_matches(body, timestamp=timestamp, secret=settings.SHOP_WEBHOOK_SECRET, claimed=signature):
-        raise WebhookRejected(401, "the signature does not match")
-    # Checked after the signature, so an attacker learns nothing about our clock from a forged request.
-    if abs(((now or timezone.now()) - signed_at).total_seconds()) > settings.WEBHOOK_TOLERANCE_S:
-        raise WebhookRejected(400, f"the signature is older than {settings.WEBHOOK_TOLERANCE_S} s (or from the future)")
-    return signed_at
-
-
-def process_shop_callback(*, body: bytes, timestamp: str | None, signature: str | None) -> WebhookResult:
-    """Verify and apply one callback. A repeat of a processed delivery is refused (409) and changes nothing."""
-    signed_at = verify_signature(body=body, timestamp=timestamp, signature=signature)
+def process_shop_callback(*, body: bytes, headers) -> WebhookResult:
+    """Verify and apply one callback. A repeat of a processed message id is refused (409) and changes nothing.
+    Raises core.webhooks.WebhookRejected (a bad signature) or WebhookRejected."""
+    verified = webhooks.verify(
+        headers=headers, body=body, secret=settings.SHOP_WEBHOOK_SECRET, tolerance_s=settings.WEBHOOK_TOLERANCE_S
+    )
+    signed_at = datetime.fromtimestamp(verified.timestamp, tz=dt_timezone.utc)
     try:
         payload = parse_callback(body)
     except BadCallbackBody as error:
@@ -80,7 +72,7 @@ def process_shop_callback(*, body: bytes, timestamp: str | None, signature: str 
                 raise WebhookRejected(404, "no order has that idempotency key")
             outcome = _apply(order, payload, now=now)
             WebhookDelivery.objects.create(
-                delivery_id=payload["delivery_id"], order=order, received_at=now, signed_at=signed_at, outcome=outcome
+                delivery_id=verified.msg_id, order=order, received_at=now, signed_at=signed_at, outcome=outcome
             )
     except IntegrityError:
         raise WebhookRejected(409, "this delivery was processed already") from None
@@ -95,6 +87,8 @@ def process_shop_callback(*, body: bytes, timestamp: str | None, signature: str 
 
 
 def _apply(order: Order, payload: dict, *, now) -> str:
+    if payload["status"] == CANCELLED:
+        return _apply_shop_cancellation(order, payload, now=now)
     if order.status == OrderStatus.CONFIRMED:
         return "no change: the order was confirmed already"
     if order.status not in WAITING_FOR_SHOP:
@@ -110,6 +104,18 @@ def _apply(order: Order, payload: dict, *, now) -> str:
     except (IllegalTransition, ConcurrentTransition) as error:
         raise WebhookRejected(409, f"the order moved on: {error}") from None
     return "confirmed"
+
+
+def _apply_shop_cancellation(order: Order, payload: dict, *, now) -> str:
+    if order.status == OrderStatus.CANCELLED:
+        return "no change: the order was cancelled already"
+    if order.status not in SHOP_MAY_CANCEL:
+        raise WebhookRejected(409, f"the order is {order.status}; the shop cannot cancel it; nothing was changed")
+    try:
+        cancelled_by_shop(order, reason=payload.get("reason") or "", now=now, how="its signed callback said so")
+    except (IllegalTransition, ConcurrentTransition) as error:
+        raise WebhookRejected(409, f"the order moved on: {error}") from None
+    return "cancelled by the shop"
 
 
 # --- The deadline ----------------------------------------------------------------------------------
@@ -133,7 +139,8 @@ def check_callback_deadline(order_id: int, *, client: ShopClient | None = None, 
             return "the order moved on meanwhile"
         engine = f"No callback by the deadline; asked the shop: {answer}."
         if settle_by_answer(order, answer, now=now, engine=engine):
-            return "confirmed by asking" if answer.holds == ShopHolds.ACCEPTED else "waiting longer"
+            return {ShopHolds.ACCEPTED: "confirmed by asking", ShopHolds.CANCELLED: "cancelled by the shop"}.get(
+                answer.holds, "waiting longer")
         retry_or_settle(
             order, now=now, policy=policy, engine=engine, shop=answer,
             give_up_reason=f"the shop did not confirm the order after {order.attempts_made} attempts",

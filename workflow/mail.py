@@ -1,5 +1,5 @@
-"""The mail step of the process: a confirmation, a notice that the order failed, that it was cancelled, or that
-it was too late to cancel it. Each at most once; one the server refuses for good is marked undeliverable.
+"""The mail step of the process: a confirmation, a notice that the order failed, that it was cancelled (by the
+customer, or by the shop that changed its mind), or that it was too late to cancel it. Each at most once; one the server refuses for good is marked undeliverable.
 
 Subscribed to `orders.signals.order_finalised` (connected in WorkflowConfig.ready()): the mail job is queued
 in the transaction that made the order final. The templates are the order pages' (templates/orders/emails/).
@@ -43,6 +43,8 @@ STATUS_EMAILS = {
     "confirmed": StatusMail(STATUS_MAILS["confirmed"], "Your pizza order is confirmed", "confirmed", "confirmation"),
     "failed": StatusMail(STATUS_MAILS["failed"], "We could not place your pizza order", "failed", "failure"),
     "cancelled": StatusMail(STATUS_MAILS["cancelled"], "Your pizza order is cancelled", "cancelled", "cancellation"),
+    "shop_cancelled": StatusMail(STATUS_MAILS["shop_cancelled"], "The shop cancelled your pizza order", "shop_cancelled",
+                                 "shop-cancellation"),
     "too_late": StatusMail(STATUS_MAILS["too_late"], "Too late to cancel your pizza order", "too_late", "too-late-to-cancel"),
 }
 

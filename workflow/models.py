@@ -139,6 +139,7 @@ class EventKind(models.TextChoices):
     CANCEL_REQUESTED = "cancel_requested", "Cancellation requested"
     CANCELLED = "cancelled", "Cancelled"
     CANCEL_REFUSED = "cancel_refused", "Too late to cancel"
+    CANCELLED_BY_SHOP = "cancelled_by_shop", "Cancelled by the shop (it changed its mind)"
     COMPENSATED = "compensated", "Cancelled at the shop (compensation)"
     RETRIED_BY_ADMIN = "retried_by_admin", "Retried by an admin"
 
@@ -227,3 +228,28 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return f"{self.source} {self.key} → {self.order.short_id if self.order else 'not kept'}"
+
+
+class QueueProbe(models.Model):
+    """The queue probe's record (one row): the probe last sent through django-q2's broker and the last one
+    that came back (workflow.queue_probe). In the database so that the cluster that sends, the worker that
+    answers and the web process that reports all read the same row, with either broker."""
+
+    sent_id = models.CharField(max_length=32, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # What finds the probe in the broker while it waits there: the OrmQ row's id, or the Redis list entry.
+    broker_entry = models.TextField(blank=True)
+    first_sent_at = models.DateTimeField(null=True, blank=True)
+    returned_id = models.CharField(max_length=32, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+    round_trip_s = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "queue probe"
+
+    def __str__(self):
+        return f"queue probe {self.sent_id or '(none sent)'}"
+
+    @property
+    def outstanding(self) -> bool:
+        return bool(self.sent_id) and self.sent_id != self.returned_id

@@ -5,6 +5,9 @@ into its next state, each called inside the caller's transaction and named after
 - `fail_order`      → failed    (sends `order_finalised`)
 - `wait_for_retry`  → waiting_retry: the next attempt is scheduled, no worker waits
 - `await_callback`  → awaiting_callback: the shop will call back; a deadline check is scheduled
+- `cancelled_by_shop` → cancelled: the shop changed its mind about an order it had accepted (its signed
+  `order.cancelled` event, the reconciliation sweep, or its answer when asked); in workflow/shop_cancellation.py,
+  which the sweep imports too
 - `retry_or_settle`: after a failed attempt, the next attempt if the budget allows, else what the shop says
   it holds (workflow.shop_lookup) decides between confirmed, awaiting_callback and failed.
 """
@@ -13,7 +16,7 @@ import logging
 from datetime import timedelta
 
 
-from orders.models import Order
+from orders.models import SHOP_MAY_CANCEL, Order
 from orders.signals import order_finalised
 
 from .engine_policy import current_retry_policy
@@ -21,6 +24,7 @@ from .events import record_event
 from .reconciliation import enqueue_orphan_cancellation
 from .models import EventKind
 from .retry_policy import RetryPolicy
+from .shop_cancellation import cancelled_by_shop
 from .shop_lookup import ShopAnswer, ShopHolds
 
 logger = logging.getLogger(__name__)
@@ -93,10 +97,14 @@ def await_callback(order: Order, *, now, for_s: float | None = None):
 
 
 def settle_by_answer(order: Order, answer: ShopAnswer | None, *, now, engine: str) -> bool:
-    """What the shop said it holds, where that decides: accepted → confirmed, pending → awaiting_callback.
-    False when it does not decide (nothing there, or the shop could not be asked)."""
+    """What the shop said it holds, where that decides: accepted → confirmed, pending → awaiting_callback,
+    cancelled by the shop while we wait for its callback → cancelled. False when it does not decide (nothing
+    there, or the shop could not be asked)."""
     if answer is not None and answer.holds == ShopHolds.ACCEPTED:
         confirm_order(order, shop_order_id=answer.shop_order_id, now=now, engine=engine)
+        return True
+    if answer is not None and answer.holds == ShopHolds.CANCELLED and order.status in SHOP_MAY_CANCEL:
+        cancelled_by_shop(order, reason=answer.detail, now=now, how=f"{engine} The shop said so when asked")
         return True
     if answer is not None and answer.holds == ShopHolds.PENDING:
         until = await_callback(order, now=now)

@@ -4,20 +4,23 @@ stand behind.
 An orphan is a shop order the app has no confirmed (or still open) order for: a late callback for an order
 that failed or was cancelled here, an answer lost on the last attempt while the shop could not be asked, or
 a ledger entry the app has no order for at all. Each is cancelled at the shop. The sweep (every minute, and
-`manage.py reconcile`) reads the shop's ledger and settles every difference:
+`manage.py reconcile`) reads the shop's ledger, our own part of it (the shop answers our SHOP_API_KEY with
+our orders only: another client's orders are neither seen nor touched), and settles every difference:
 
 | at the shop               | here                               | the sweep                                  |
 | ------------------------- | ---------------------------------- | ------------------------------------------ |
 | accepted or pending       | no order with that key             | cancel at the shop                         |
 | accepted or pending       | failed, or cancelled               | cancel at the shop                         |
 | accepted or pending       | cancelling                         | queue the compensating call again          |
-| cancelled                 | anything                           | nothing (the shop does not hold it)        |
+| cancelled by the shop     | confirmed, or awaiting its callback | cancelled here with the shop's reason; the customer is mailed |
+| cancelled                 | anything else                      | nothing (the shop does not hold it)        |
 
 An entry younger than ORPHAN_GRACE is left for the next sweep: a synchronous order is at the shop a moment
 before its own transaction commits here.
 """
 
 import logging
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -26,9 +29,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.queue import enqueue_task, ensure_every_minute, schedule_once, task_group
-from orders.models import Order, OrderStatus
+from orders.models import SHOP_MAY_CANCEL, Order, OrderStatus
 
 from .engine_policy import current_retry_policy
+from .shop_cancellation import cancelled_by_shop
 from .events import record_event
 from .cancellation import enqueue_compensation
 from .models import EventKind
@@ -88,11 +92,13 @@ class Reconciliation:
     too_late: int = 0
     still_cancelling: int = 0
     unreachable: int = 0
+    cancelled_by_shop: list[str] = field(default_factory=list)  # keys of our orders the shop cancelled itself
 
     def __str__(self):
         return (f"{self.entries} ledger entries; {len(self.unknown_to_app)} unknown to the app, "
                 f"{len(self.not_stood_behind)} failed or cancelled here; cancelled at the shop {self.cancelled_at_shop}, "
-                f"too late {self.too_late}, cancellations re-queued {self.still_cancelling}, shop unreachable {self.unreachable}")
+                f"too late {self.too_late}, cancellations re-queued {self.still_cancelling}, shop unreachable {self.unreachable}; "
+                f"cancelled by the shop {len(self.cancelled_by_shop)}")
 
 
 def reconcile_with_shop(*, client: ShopClient | None = None, now=None, grace: timedelta | None = None) -> Reconciliation:
@@ -110,6 +116,7 @@ def reconcile_with_shop(*, client: ShopClient | None = None, now=None, grace: ti
         return result
     held = [entry for entry in ledger if entry.get("status", "accepted") in HELD_AT_SHOP]
     result.entries = len(ledger)
+    _settle_shop_cancellations([entry for entry in ledger if entry.get("status") == "cancelled"], result)
     orders = {str(order.idempotency_key): order for order in Order.objects.filter(idempotency_key__in=[_key(e) for e in held if _key(e)])}
     for entry in held:
         key = _key(entry)
@@ -136,9 +143,37 @@ def reconcile_with_shop(*, client: ShopClient | None = None, now=None, grace: ti
         result.too_late += answer.state == "too_late"
         if order is not None and answer.state != "unknown":
             _record_compensation(order, answer.state, answer.detail)
-    if result.unknown_to_app or result.not_stood_behind:
+    if result.unknown_to_app or result.not_stood_behind or result.cancelled_by_shop:
         logger.warning("reconciliation: %s", result)
     return result
+
+
+def _settle_shop_cancellations(cancelled: list[dict], result: Reconciliation) -> None:
+    """Our orders the shop holds no longer while we still stand behind them: the shop changed its mind."""
+    reasons = {_key(entry): str(entry.get("cancel_reason") or "") for entry in cancelled if _key(entry)}
+    if not reasons:
+        return
+    ours = Order.objects.filter(idempotency_key__in=_uuids(reasons), status__in=SHOP_MAY_CANCEL)
+    for order_id, key in ours.values_list("pk", "idempotency_key"):
+        now = timezone.now()
+        with transaction.atomic():
+            order = Order.objects.select_for_update().get(pk=order_id)
+            if order.status not in SHOP_MAY_CANCEL:
+                continue  # moved on meanwhile (the shop's signed event said so first)
+            cancelled_by_shop(order, reason=reasons[str(key)][:200], now=now,
+                              how="the reconciliation sweep found it cancelled in the shop's ledger")
+        result.cancelled_by_shop.append(str(key))
+
+
+def _uuids(keys) -> list[uuid.UUID]:
+    """The keys that can be ours (UUIDs); anything else in the ledger cannot match an order."""
+    found = []
+    for key in keys:
+        try:
+            found.append(uuid.UUID(key))
+        except ValueError:
+            continue
+    return found
 
 
 def _key(entry: dict) -> str:

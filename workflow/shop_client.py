@@ -66,12 +66,20 @@ class ShopReceipt:
 
 
 class ShopClient:
-    """Places orders at the shop over HTTP, with connect and read timeouts and an idempotency key."""
+    """Places orders at the shop over HTTP, with connect and read timeouts and an idempotency key, as the
+    shop's client whose key is `api_key` (settings.SHOP_API_KEY unless given): the shop shows and lets it
+    act on that client's orders only."""
 
-    def __init__(self, base_url: str, *, connect_timeout_s: float, read_timeout_s: float, session=None):
+    def __init__(self, base_url: str, *, connect_timeout_s: float, read_timeout_s: float, session=None,
+                 api_key: str | None = None):
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout_s, read_timeout_s)
         self.session = session or requests.Session()
+        self.api_key = settings.SHOP_API_KEY if api_key is None else api_key
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
 
     @classmethod
     def from_settings(cls) -> "ShopClient":
@@ -92,7 +100,7 @@ class ShopClient:
             response = self.session.post(
                 f"{self.base_url}/orders",
                 json=payload,
-                headers={"Idempotency-Key": idempotency_key},
+                headers={"Idempotency-Key": idempotency_key, **self.auth},
                 timeout=self.timeout_for(timeout_s),
                 allow_redirects=False,
             )
@@ -109,11 +117,10 @@ class ShopClient:
         return classify_response(response)
 
     def ledger(self) -> list[dict]:
-        """The shop's ledger (GET /orders): one entry per idempotency key, for the reconciliation sweep."""
-        token = getattr(settings, "SHOP_CONTROL_TOKEN", "")
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        """Our own orders in the shop's ledger (GET /orders with our key): one entry per idempotency key, for
+        the reconciliation sweep. Never another client's: the shop answers a client with its own entries."""
         try:
-            response = self.session.get(f"{self.base_url}/orders", headers=headers, timeout=self.timeout)
+            response = self.session.get(f"{self.base_url}/orders", headers=self.auth, timeout=self.timeout)
         except requests.RequestException as error:
             raise ShopUnavailable(f"could not read the shop's ledger: {_root_cause(error)}") from error
         if response.status_code != 200:
@@ -130,7 +137,8 @@ class ShopClient:
         """Ask the shop to cancel what it holds under the key (the compensating call). Raises ShopUnavailable."""
         try:
             response = self.session.post(
-                f"{self.base_url}/orders/{idempotency_key}/cancel", json={}, timeout=self.timeout, allow_redirects=False
+                f"{self.base_url}/orders/{idempotency_key}/cancel", json={}, headers=self.auth, timeout=self.timeout,
+                allow_redirects=False,
             )
         except requests.RequestException as error:
             raise ShopUnavailable(f"could not ask the shop to cancel: {_root_cause(error)}") from error
@@ -153,7 +161,9 @@ class ShopClient:
     def look_up(self, idempotency_key: str, *, timeout_s: float | None = None) -> dict | None:
         """What the shop knows of an order (its `status`: pending or accepted), or None if nothing."""
         try:
-            response = self.session.get(f"{self.base_url}/orders/{idempotency_key}", timeout=self.timeout_for(timeout_s))
+            response = self.session.get(
+                f"{self.base_url}/orders/{idempotency_key}", headers=self.auth, timeout=self.timeout_for(timeout_s)
+            )
         except requests.RequestException as error:
             raise ShopUnavailable(f"could not ask the shop about the order: {_root_cause(error)}") from error
         if response.status_code == 404:
@@ -194,6 +204,10 @@ def classify_response(response: requests.Response) -> ShopReceipt:
         return ShopReceipt(shop_order_id=answer[reference_field], http_status=status, body=body)
     if status == 429 or status >= 500:
         raise ShopUnavailable(f"the shop answered {status}: {_short_body(response)}", http_status=status, body=body)
+    if status in (401, 403):
+        # Our key, not the order, is refused: an operator's fix (SHOP_API_KEY) lets the next attempt through,
+        # so the order keeps its retries instead of failing at once.
+        raise ShopUnavailable(f"the shop refused our client key ({status}): check SHOP_API_KEY", http_status=status, body=body)
     # Other 4xx (and any 1xx/3xx, which a well-behaved shop never sends here) mean the request itself
     # is wrong: sending it again would get the same answer.
     raise ShopRejected(f"the shop refused the order ({status}): {_short_body(response)}", http_status=status, body=body)

@@ -13,6 +13,7 @@ class ShopHolds(StrEnum):
     ACCEPTED = "accepted"  # it placed the order: confirm it
     PENDING = "pending"  # it has the order and has not decided: wait for its callback
     NOTHING = "nothing"  # it has no such order: sending it (again) is safe
+    CANCELLED = "cancelled"  # it had the order and cancelled it (`detail`: the shop's reason, if it changed its mind)
     UNREACHABLE = "unreachable"  # it could not be asked
 
 
@@ -29,6 +30,7 @@ class ShopAnswer:
             ShopHolds.ACCEPTED: f"the shop has accepted it ({self.shop_order_id})",
             ShopHolds.PENDING: "the shop has it and has not decided yet",
             ShopHolds.NOTHING: "the shop has no such order",
+            ShopHolds.CANCELLED: f"the shop cancelled it ({self.detail or 'no reason given'})",
             ShopHolds.UNREACHABLE: f"the shop could not be asked ({self.detail})",
         }[self.holds]
 
@@ -42,6 +44,10 @@ def ask_the_shop(order: Order, client: ShopClient | None = None, *, timeout_s: f
         return ShopAnswer(ShopHolds.NOTHING)
     if known.get("status") == "pending":
         return ShopAnswer(ShopHolds.PENDING)
+    if known.get("status") == "cancelled":
+        # Never "accepted": a cancelled entry still carries its shop_order_id, and must not confirm anything.
+        return ShopAnswer(ShopHolds.CANCELLED, shop_order_id=str(known.get("shop_order_id") or ""),
+                          detail=str(known.get("cancel_reason") or "")[:200])
     if known.get("shop_order_id"):
         return ShopAnswer(ShopHolds.ACCEPTED, shop_order_id=known["shop_order_id"])
     return ShopAnswer(ShopHolds.NOTHING, detail=f"an entry without a reference: {known}")

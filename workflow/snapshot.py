@@ -13,10 +13,13 @@ What is knowable, and from where:
   deadlines waiting for their time are one-off django-q2 schedules with their due times;
 - the workers: the cluster size is configured (Q_CLUSTER workers); a worker running a store-order attempt
   shows as that attempt in progress. A worker sending a mail or placing a batch customer leaves no such
-  record: it shows as "no attempt" (idle, or on a short task).
+  record: it shows as "no attempt" (idle, or on a short task);
+- whether they work at all: the queue probe (workflow.queue_probe) with the clusters' heartbeats. With no
+  heartbeat every lane is "stopped"; with heartbeats but nothing coming back through the queue every lane
+  is "stuck" (django-q2 reports such workers alive); lanes beyond the workers alive are "dead".
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -29,6 +32,7 @@ from orders.models import FINAL_STATUSES, Order, OrderStatus, StoreMode, mail_pe
 from .models import AttemptOutcome, EventKind, StoreAttempt, current_store_mode
 from .attempt import store_order_task
 from .callbacks import check_callback_deadline_task
+from .queue_probe import QueueState, QueueVerdict, queue_verdict
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,14 @@ class ScheduledJob:
     due_in_s: float
 
 
+class LaneState:
+    BUSY = "busy"  # running a store-order attempt
+    IDLE = "idle"  # no attempt (idle, or on a short task)
+    STUCK = "stuck"  # alive by its heartbeat, but nothing comes back through the queue
+    STOPPED = "stopped"  # no cluster is running
+    DEAD = "dead"  # fewer live worker processes than configured
+
+
 @dataclass(frozen=True)
 class Lane:
     number: int
@@ -141,6 +153,7 @@ class Lane:
     public_id: str = ""
     attempt: int = 0
     running_s: float = 0.0
+    state: str = ""  # LaneState (a worker's lane; a web request's has none)
 
     @property
     def busy(self) -> bool:
@@ -160,6 +173,7 @@ class Snapshot:
     lanes: list[Lane]
     in_requests: list[Lane]  # synchronous attempts: they run in the web request, not in a worker
     broker: str
+    queue: QueueVerdict
     extra_running: int = 0  # attempts in progress beyond the lanes (another cluster, or a lost worker)
 
     @property
@@ -224,6 +238,17 @@ def _lanes(now, workers: int) -> tuple[list[Lane], list[Lane], int]:
     return lanes, in_requests, max(0, len(in_workers) - workers)
 
 
+def lane_state(lane: Lane, queue: QueueVerdict) -> str:
+    """What a worker's lane shows: not "idle" when no worker runs, nor when the queue does not move."""
+    if queue.state == QueueState.STOPPED:
+        return LaneState.STOPPED
+    if lane.number > queue.workers_alive:
+        return LaneState.DEAD
+    if queue.state == QueueState.STUCK:
+        return LaneState.STUCK
+    return LaneState.BUSY if lane.busy else LaneState.IDLE
+
+
 def _lane_fields(lane: Lane) -> dict:
     return {"order": lane.order, "public_id": lane.public_id, "attempt": lane.attempt, "running_s": lane.running_s}
 
@@ -234,8 +259,10 @@ def process_snapshot(now=None, *, since: datetime | None = None) -> Snapshot:
     waiting, waiting_count, pulled, broker = _queue(now)
     scheduled, scheduled_count = _scheduled(now)
     lanes, in_requests, extra = _lanes(now, settings.Q_CLUSTER["workers"])
+    queue = queue_verdict(now)
+    lanes = [replace(lane, state=lane_state(lane, queue)) for lane in lanes]
     return Snapshot(
         now=now, mode=current_store_mode(), steps=step_counts(since=since), waiting=waiting, waiting_count=waiting_count,
         pulled=pulled, scheduled=scheduled, scheduled_count=scheduled_count, lanes=lanes,
-        in_requests=in_requests, broker=broker, extra_running=extra,
+        in_requests=in_requests, broker=broker, queue=queue, extra_running=extra,
     )

@@ -1,10 +1,12 @@
 """The shop's callback body, read and checked before anything is stored.
 
-    {"delivery_id": "...", "idempotency_key": "<uuid>", "shop_order_id": "...", "status": "accepted", ...}
+    {"idempotency_key": "<uuid>", "shop_order_id": "...", "status": "accepted", ...}
+    {"idempotency_key": "<uuid>", "shop_order_id": "...", "status": "cancelled", "reason": "out of dough", ...}
 
 Any body that is not such an object (not UTF-8, not JSON, NaN, nested too deeply, a field too long for its
 column, an id with control characters) is refused with 400 and a reason naming the field; other fields the
-shop sends (event, reference, accepted_at) are ignored.
+shop sends (event, reference, accepted_at, cancelled_at) are ignored. The message's id is its webhook-id
+header (core/webhooks.py bounds it), not a field of the body.
 """
 
 import re
@@ -13,16 +15,15 @@ import uuid
 from core.strict_json import JsonRejected, loads_strict
 from orders.models import Order
 
-from .models import WebhookDelivery
-
 # Each required field, and the longest value its column holds (read from the models, so stated once).
 FIELD_LENGTHS = {
-    "delivery_id": WebhookDelivery._meta.get_field("delivery_id").max_length,
     "idempotency_key": 36,  # a UUID in its canonical form
     "shop_order_id": Order._meta.get_field("shop_order_id").max_length,
     "status": 20,
 }
 ACCEPTED = "accepted"
+CANCELLED = "cancelled"
+MAX_REASON_LENGTH = 200  # the shop's own limit; ours (Order.cancel_reason) is longer
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -55,6 +56,9 @@ def parse_callback(body: bytes) -> dict:
         payload["idempotency_key"] = uuid.UUID(payload["idempotency_key"])
     except ValueError:
         raise BadCallbackBody(400, "idempotency_key is not a UUID") from None
-    if payload["status"] != ACCEPTED:
+    if payload["status"] not in (ACCEPTED, CANCELLED):
         raise BadCallbackBody(422, f"unknown status {payload['status']!r}")
+    reason = payload.get("reason", "")
+    if not isinstance(reason, str) or len(reason) > MAX_REASON_LENGTH or CONTROL_CHARACTERS.search(reason):
+        raise BadCallbackBody(400, f"reason must be text of at most {MAX_REASON_LENGTH} characters, on one line")
     return payload

@@ -23,6 +23,13 @@ Q_TASK_RETRY_S = 2 * Q_TASK_TIMEOUT_S + math.ceil(env_float("Q_RETRY_MARGIN_S", 
 # a retry due in 2 s starts about on time (see docs/ARCHITECTURE.md).
 Q_SCHEDULER_TICK_S = env_float("Q_SCHEDULER_TICK_S", 0.5, minimum=0.1)
 REDIS_URL = env_str("REDIS_URL", "")
+# The queue probe (workflow.queue_probe): the qcluster parent sends a tiny task through the broker at most
+# every QUEUE_PROBE_INTERVAL_S; one taken from the broker but not back after QUEUE_PROBE_LOST_AFTER_S is
+# presumed lost with a dead process and replaced. The health panel says the queue is stuck when no probe has
+# come back for QUEUE_PROBE_STALE_S (a healthy queue answers within the interval plus a poll).
+QUEUE_PROBE_INTERVAL_S = env_float("QUEUE_PROBE_INTERVAL_S", 2, minimum=0.1)
+QUEUE_PROBE_LOST_AFTER_S = env_float("QUEUE_PROBE_LOST_AFTER_S", 20, minimum=1)
+QUEUE_PROBE_STALE_S = env_float("QUEUE_PROBE_STALE_S", 15, minimum=1)
 
 # A cache every process shares: django-q2 keeps its cluster status (`Stat`: clusters, workers, heartbeats)
 # there, read by the console's health panel, and the order rate limit counts there. With the default

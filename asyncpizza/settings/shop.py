@@ -13,6 +13,10 @@ SHOP_CONNECT_TIMEOUT_S = min(CONNECT_TIMEOUT_CAP_S, SHOP_TIMEOUT_S)
 # details): the shop requires it, the trainer and its commands send it. Unset, they are closed to all;
 # `manage.py demo` makes a random one for its three processes.
 SHOP_CONTROL_TOKEN = env_str("SHOP_CONTROL_TOKEN", "")
+# The app's own client key at the shop (`manage.py shopclient create NAME` prints one; `manage.py demo` makes
+# one): sent as `Authorization: Bearer` with every order call, look-up, cancellation and ledger read, so the
+# app sees and settles its own orders only. Unset, the shop answers every such call 401.
+SHOP_API_KEY = env_str("SHOP_API_KEY", "")
 # The defaults of the engine's policy; the live policy (workflow.engine_policy, `manage.py policy`, the
 # trainer page) starts from these and may change them without a restart. 13 attempts with waits of
 # 1, 2, 4, 8, 16, 32, then 60 s (±20 % jitter) keep trying for at least 338 s (every wait at its shortest)
@@ -25,15 +29,17 @@ STORE_ORDER_BACKOFF_CAP_S = env_float("STORE_ORDER_BACKOFF_CAP_S", 60, minimum=0
 SHOP_TIMEOUT_MAX_S = env_float("SHOP_TIMEOUT_MAX_S", max(60.0, SHOP_TIMEOUT_S), minimum=SHOP_TIMEOUT_S)
 
 # --- Callbacks, both ways ---------------------------------------------------------------------------
-# The shop signs its callbacks with this secret (HMAC-SHA256 over "<timestamp>.<body>"); the app checks it.
+# The shop signs its callbacks with this secret in the Standard Webhooks format (core/webhooks.py: a
+# `whsec_<base64>` secret is the bytes it stands for, any other its UTF-8 bytes); the app checks it.
 SHOP_WEBHOOK_SECRET = env_str("SHOP_WEBHOOK_SECRET", "demo-only-webhook-secret-change-me")
 # Where the shop calls the app back, sent with every order in callback mode.
 SHOP_CALLBACK_URL = env_str("SHOP_CALLBACK_URL", f"{SITE_URL}/webhooks/shop")
 # How long an acknowledged order waits for the shop's callback before the app asks the shop itself.
 SHOP_CALLBACK_DEADLINE_S = env_float("SHOP_CALLBACK_DEADLINE_S", 60, minimum=1)
-# A signed request older (or newer) than this is refused: it is a replay, or a clock far off.
+# A signed request older (or newer) than this is refused: it is a replay, or a clock far off (within it, a
+# repeated webhook-id is refused by the webhook's own table).
 WEBHOOK_TOLERANCE_S = env_int("WEBHOOK_TOLERANCE_S", 300, minimum=1)
-# Our own notifications to API clients' callback_url are signed with this secret.
+# Our own notifications to API clients' callback_url are signed with this secret (Standard Webhooks too).
 # API clients' callback_url must lead to a public address, in the demo too: anything else would let anyone
 # make the app call its own network (the shop's /reset on loopback). An operator opts in explicitly, for
 # named hosts (API_CALLBACK_ALLOWED_HOSTS=127.0.0.1 for a local receiver) or for all (the flag).

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from api.models import CallbackDelivery, DeliveryState
-from api.notifications import deliver_callback, notify_callback, sign
+from api.notifications import deliver_callback, notify_callback
 from ..task_paths import DELIVER_CALLBACK_TASK
 from api.tasks import notify_callback_task
 from orders.models import Order
@@ -38,11 +38,15 @@ def make_due(delivery):
     CallbackDelivery.objects.filter(pk=delivery.pk).update(next_try_at=timezone.now() - timedelta(seconds=1))
 
 
-def test_the_signature_is_an_hmac_of_timestamp_and_body():
-    # HMAC-SHA256("s3cret", '1700000000.{"a":1}'), as any HMAC library computes it.
-    assert sign(b'{"a":1}', timestamp="1700000000", secret="s3cret") == (
-        "sha256=1698a50bc74d1ff1db85c4e0a5297c2ad9fdba245d5737cdb789e4cc6e098940"
-    )
+def test_a_client_verifies_the_notification_with_the_standard_webhooks_library(menu, settings):
+    settings.API_CALLBACK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # the format's own kind of secret
+    with CallbackReceiver(secret=settings.API_CALLBACK_SECRET) as receiver:
+        order = confirmed_order(menu, receiver.url)
+        notify_callback(order.pk)
+        [notice] = receiver.requests()
+    assert notice.signature_ok and notice.answered == 204  # the library's Webhook.verify accepted it
+    assert notice.headers["webhook-id"] == f"msg_{order.public_id.hex}_confirmed"
+    assert notice.headers["webhook-signature"].startswith("v1,")
 
 
 def test_a_final_order_is_announced_once_with_a_valid_signature(menu, receiver):
@@ -99,8 +103,9 @@ def test_a_receiver_that_is_down_gets_it_later_without_a_worker_waiting(menu, se
         assert deliver_callback(delivery.pk) is None
         assert [r.answered for r in receiver.requests()] == [503, 503, 204]
         assert all(r.signature_ok for r in receiver.requests())
-        # The same body on every try; each try signed anew with its own timestamp.
+        # The same body and webhook-id on every try (the client deduplicates by it); each try signed anew.
         assert len({r.body for r in receiver.requests()}) == 1
+        assert len({r.headers["webhook-id"] for r in receiver.requests()}) == 1
 
 
 def test_a_receiver_nobody_listens_on_is_a_failed_try(menu):

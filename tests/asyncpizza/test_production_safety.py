@@ -97,3 +97,13 @@ def test_the_checks_are_quiet_in_the_demo_and_with_a_real_admin_password(setting
     settings.SECRET_KEY = settings.SHOP_WEBHOOK_SECRET = settings.API_CALLBACK_SECRET = "real-" + "x" * 60
     get_user_model().objects.filter(username="admin").update(password="!")  # unusable: changed by its owner
     call_command("check")
+
+
+@pytest.mark.django_db
+def test_a_whsec_secret_that_is_not_base64_stops_the_start(settings):
+    settings.API_CALLBACK_SECRET = "whsec_not base64!"
+    with pytest.raises(SystemCheckError) as raised:
+        call_command("check")
+    assert "asyncpizza.E003" in str(raised.value) and "API_CALLBACK_SECRET" in str(raised.value)
+    settings.API_CALLBACK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    call_command("check")

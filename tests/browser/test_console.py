@@ -42,12 +42,8 @@ def test_the_health_panel_shows_the_cluster_up_then_down(staff_page, staff_user,
     expect(admin.get_by_role("link", name="Async Pizza operations")).to_be_visible()
     workers = settings.Q_CLUSTER["workers"]
     state = admin.locator("#engine-state")
-    for _ in range(20):  # the cluster may still be starting: reload as a person would
-        if f"{workers} workers alive" in state.inner_text():
-            break
-        admin.wait_for_timeout(500)
-        admin.reload()
-    expect(state).to_have_text(re.compile(rf"^Running: {workers} workers alive in 1 cluster\."))
+    reload_until_the_queue_is(admin, "running", attempts=20)
+    expect(state).to_have_text(re.compile(rf"^Running: the queue answers: .* {workers} workers alive in 1 cluster\."))
     clusters = admin.get_by_role("table", name="Clusters (django-q2's own status)")
     expect(clusters.locator('tr[data-cluster-alive="true"]')).to_have_count(1)
     expect(clusters.locator('tr[data-cluster-alive="true"]')).to_contain_text(re.compile(r"Idle|Working"))
@@ -58,6 +54,55 @@ def test_the_health_panel_shows_the_cluster_up_then_down(staff_page, staff_user,
     expect(state).to_have_text(re.compile(r"^Stopped: no worker is alive"))
     expect(admin.locator("#health-panel")).to_have_attribute("data-workers-alive", "0")
     assert_accessible(admin)
+
+
+def reload_until_the_queue_is(page, state: str, *, attempts: int) -> None:
+    """Reload as a person would until the health panel says `state` (the panel does not poll)."""
+    panel = page.locator("#health-panel")
+    for _ in range(attempts):
+        if panel.get_attribute("data-queue-state") == state:
+            return
+        page.wait_for_timeout(1000)
+        page.reload()
+    expect(panel).to_have_attribute("data-queue-state", state)
+
+
+def test_frozen_workers_read_stuck_on_the_panel_needs_attention_and_the_diagram(staff_page, staff_user, cluster, menu):
+    admin = staff_page
+    waiting = make_order(menu)
+    open_the_console(admin)
+    reload_until_the_queue_is(admin, "running", attempts=30)
+    workers = settings.Q_CLUSTER["workers"]
+    with cluster.workers_frozen():
+        reload_until_the_queue_is(admin, "stuck", attempts=int(settings.QUEUE_PROBE_STALE_S) + 45)
+        expect(admin.locator("#engine-state")).to_have_text(re.compile(
+            rf"^Stuck: the queue has not moved for \d+ s\. {workers} workers report alive, .*Restart the worker cluster"))
+        expect(admin.locator("#health-panel")).to_have_attribute("data-workers-alive", str(workers))
+        assert_accessible(admin)
+
+        admin.get_by_role("link", name="Queue not moving: 1").click()
+        section = admin.get_by_role("region", name="Queue not moving (1)")
+        expect(section).to_contain_text("restart this cluster")
+        assert_accessible(admin)
+
+        admin.goto("/trainer/diagram/")
+        lanes = admin.locator('#diagram [data-lane-state="stuck"]')
+        expect(lanes).to_have_count(workers)
+        expect(admin.locator("#diagram [data-workers-line]")).to_have_text(re.compile(r"^Workers: stuck \(the queue has not moved for"))
+        admin.wait_for_timeout(2500)  # htmx redraws it: still stuck
+        expect(lanes).to_have_count(workers)
+        assert_accessible(admin)
+
+        admin.goto(f"/orders/{waiting.public_id}/diagram/")  # what the customer sees meanwhile
+        expect(admin.locator('#diagram [data-lane-state="stuck"]')).to_have_count(workers)
+        expect(admin.locator('#diagram [data-lane-state="stuck"]').first).to_contain_text("orders are kept")
+        assert_accessible(admin)
+
+    admin.goto("/admin/")
+    reload_until_the_queue_is(admin, "running", attempts=30)
+    admin.goto("/trainer/diagram/")
+    expect(admin.locator('#diagram [data-lane-state="stuck"]')).to_have_count(0)
+    expect(admin.locator("#diagram [data-workers-line]")).to_have_text(f"Workers: 0 of {workers} running an attempt")
 
 
 def test_needs_attention_retries_failed_orders_in_bulk(page, staff_page, staff_user, cluster, shop):

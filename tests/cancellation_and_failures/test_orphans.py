@@ -29,7 +29,7 @@ POLICY = RetryPolicy(max_attempts=2, base_delay_s=5, max_delay_s=60, jitter=0)
 def place_at_shop(shop, key: str, name="Orphan Annie") -> dict:
     body = {"reference": key, "items": [{"pizza": "margherita", "size": "medium", "quantity": 1}],
             "customer": {"name": name, "address": "1 Lost Lane"}, "total": "9.00"}
-    response = requests.post(f"{shop.url}/orders", json=body, headers={"Idempotency-Key": key}, timeout=5)
+    response = requests.post(f"{shop.url}/orders", json=body, headers={"Idempotency-Key": key, **shop.client_auth}, timeout=5)
     assert response.status_code == 201
     return response.json()
 

@@ -21,20 +21,25 @@ def test_the_health_panel_shows_workers_alive_then_none_when_the_cluster_stops(
 ):
     cluster = cluster_stopped_for_a_while
     workers = settings.Q_CLUSTER["workers"]
-    health = wait_until(lambda: (h := engine_health()).workers_alive == workers and h, timeout=30,
-                        message=f"{workers} workers alive")
+    health = wait_until(lambda: (h := engine_health()).workers_alive == workers and h.state == "running" and h,
+                        timeout=30, message=f"{workers} workers alive and the queue running")
     [running] = [c for c in health.clusters if c.pid == cluster.process.pid]
     assert running.alive and running.workers == workers and running.heartbeat_age_s < 3
     page = admin_client.get("/admin/").content.decode()
-    assert f"<strong>Running</strong>: {workers} workers alive in 1 cluster." in page
+    assert "<strong>Running</strong>: the queue answers: a probe task came back through it" in page
+    assert f"{workers} workers alive in 1 cluster." in page
     print(f"\nrunning: {health.workers_alive} workers alive, cluster {running.name} state {running.state}, "
           f"heartbeat {running.heartbeat_age_s:.2f} s ago, queue {health.queue_depth}, retries due {health.retries_due}")
 
     cluster.stop()
     health = wait_until(lambda: (h := engine_health()).workers_alive == 0 and h, timeout=15, message="no worker alive")
     page = admin_client.get("/admin/").content.decode()
-    assert "<strong>Stopped</strong>: no worker is alive" in page
+    assert "<strong>Stopped</strong>: no worker is alive" in page and 'data-queue-state="stopped"' in page
     assert not any(c.alive for c in health.clusters)
+    # Not "idle": the diagram draws every worker stopped, and needs-attention lists the queue.
+    diagram = admin_client.get("/trainer/diagram/").content.decode()
+    assert diagram.count('data-lane-state="stopped"') == workers and "no attempt running" not in diagram
+    assert 'data-section="queue" data-count="1"' in admin_client.get("/admin/needs-attention/").content.decode()
     print(f"stopped: {health.workers_alive} workers alive, clusters listed {[(c.name, c.state) for c in health.clusters]}, "
           f"last task finished {health.last_task_at}")
 

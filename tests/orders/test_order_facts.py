@@ -47,12 +47,15 @@ def test_each_final_status_calls_for_its_mail_and_the_one_query_agrees_with_each
                    confirmation_email_sent_at=now),  # the too-late mail is still due
         make_order(menu, status=OrderStatus.FAILED, failed_at=now, mail_kind="failed", mail_status="undeliverable"),
         make_order(menu, status=OrderStatus.CANCELLED, cancelled_at=now),
+        make_order(menu, status=OrderStatus.CANCELLED, cancelled_at=now, cancel_requested_by="shop",
+                   cancellation_email_sent_at=now),  # the shop changed its mind: its own mail is due
     ]
-    assert [order.status_mail_kind for order in orders] == ["", "confirmed", "confirmed", "too_late", "failed", "cancelled"]
+    assert [order.status_mail_kind for order in orders] == [
+        "", "confirmed", "confirmed", "too_late", "failed", "cancelled", "shop_cancelled"]
     pending = [order.pk for order in orders if order.is_mail_pending]
-    assert pending == [orders[1].pk, orders[3].pk, orders[5].pk]
+    assert pending == [orders[1].pk, orders[3].pk, orders[5].pk, orders[6].pk]
     assert sorted(Order.objects.mail_pending().values_list("pk", flat=True)) == sorted(pending)
     assert [order.why_no_mail_due for order in orders[:3]] == [
         "it has no final status yet, so no mail to send", "", "its mail has been sent"]
     assert orders[4].why_no_mail_due.startswith("its mail is undeliverable")
-    assert set(STATUS_MAILS) == {"confirmed", "failed", "cancelled", "too_late"}
+    assert set(STATUS_MAILS) == {"confirmed", "failed", "cancelled", "shop_cancelled", "too_late"}

@@ -16,8 +16,9 @@ def an_order(**overrides) -> dict:
 
 
 def post_order(shop, key: str | None, body=None, **kwargs) -> requests.Response:
-    """POST /orders with the key (None: no header) and a body (default: a valid order)."""
-    headers = kwargs.pop("headers", {})
+    """POST /orders as the shop's client "app", with the key (None: no header) and a body (default: a valid
+    order)."""
+    headers = {**shop.client_auth, **kwargs.pop("headers", {})}
     if key is not None:
         headers["Idempotency-Key"] = key
     if "data" not in kwargs:

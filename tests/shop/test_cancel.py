@@ -12,11 +12,11 @@ from tests.support.waiting import wait_until
 
 
 def cancel(shop, key: str, timeout: float = TIMEOUT_S) -> requests.Response:
-    return requests.post(f"{shop.url}/orders/{key}/cancel", timeout=timeout)
+    return requests.post(f"{shop.url}/orders/{key}/cancel", headers=shop.client_auth, timeout=timeout)
 
 
 def look_up(shop, key: str) -> dict:
-    return requests.get(f"{shop.url}/orders/{key}", timeout=TIMEOUT_S).json()
+    return requests.get(f"{shop.url}/orders/{key}", headers=shop.client_auth, timeout=TIMEOUT_S).json()
 
 
 def test_an_accepted_order_inside_the_window_is_cancelled(shop):

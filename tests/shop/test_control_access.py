@@ -1,5 +1,6 @@
 """Who may do what at the shop, against a real shop process: the control endpoints (PUT /settings,
-POST /reset, the ledger's details) need the control token and JSON; the open ledger shows no customer.
+POST /reset, the ledger's details) need the control token and JSON; orders need a client's key, and a client's
+ledger shows no customer.
 """
 
 import pytest
@@ -114,21 +115,24 @@ def test_reset_takes_no_other_body_than_an_empty_object(shop):
     assert list(response.json()["errors"]) == ["body"]
 
 
-# --- The open ledger ------------------------------------------------------------------------------
+# --- The ledger: each client's own -----------------------------------------------------------------
 
 
-def test_the_open_ledger_and_look_up_show_no_customer_data(shop):
+def test_a_client_s_ledger_and_look_up_show_no_customer_data(shop):
     post_order(shop, "key-1", an_order(reference="0b5c1f0e-public-id", customer={"name": "Ada Lovelace", "address": "12 Analytical Row"}))
 
-    ledger = call(shop, "GET", "/orders")
-    entry = call(shop, "GET", "/orders/key-1")
+    ledger = call(shop, "GET", "/orders", headers=shop.client_auth)
+    entry = call(shop, "GET", "/orders/key-1", headers=shop.client_auth)
 
     for response in (ledger, entry):
         assert response.status_code == 200
         for secret in ("Ada", "Lovelace", "Analytical", "0b5c1f0e-public-id", "margherita"):
             assert secret not in response.text
     [listed] = ledger.json()
-    assert set(listed) == {"idempotency_key", "shop_order_id", "status", "received", "accepted_at", "cancelled_at"}
+    assert set(listed) == {
+        "idempotency_key", "shop_order_id", "status", "received", "accepted_at", "cancelled_at", "cancelled_by",
+        "cancel_reason",
+    }
     assert entry.json() == listed
 
 
@@ -138,17 +142,38 @@ def test_the_details_need_the_token_and_show_whose_order_it_is(shop):
     [detailed] = call(shop, "GET", "/orders?details=true", headers=shop.auth_header).json()
     one = call(shop, "GET", "/orders/key-1?details=true", headers=shop.auth_header).json()
 
-    assert (detailed["reference"], detailed["customer"]) == ("R-1", "Ada Lovelace")
+    assert (detailed["reference"], detailed["customer"], detailed["client"]) == ("R-1", "Ada Lovelace", "app")
     assert one == detailed
-    # The token alone does not widen the open view: details are asked for.
+    # The token alone does not widen the view: details are asked for.
     assert "customer" not in call(shop, "GET", "/orders", headers=shop.auth_header).json()[0]
+    # A client's key is no control token.
+    assert call(shop, "GET", "/orders?details=true", headers=shop.client_auth).status_code == 401
 
 
-def test_the_open_endpoints_need_no_token(shop):
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/orders"), ("GET", "/orders/key-1"), ("POST", "/orders/key-1/cancel"), ("POST", "/orders"),
+])
+@pytest.mark.parametrize("authorization", [None, "Bearer wrong-key", "Bearer shopkey_guessed"], ids=["none", "wrong", "guessed"])
+def test_placing_reading_and_cancelling_orders_need_a_client_key(shop, method, path, authorization):
+    """The probe of issue 18: anonymous GET /orders listed every key, and a cancel needed nothing else."""
+    post_order(shop, "key-1")
+    headers = {} if authorization is None else {"Authorization": authorization}
+
+    response = call(shop, method, path, headers={**headers, "Idempotency-Key": "key-2"}, json=an_order())
+
+    assert response.status_code == 401
+    assert "key-1" not in response.text and response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert [(entry["idempotency_key"], entry["status"]) for entry in shop.ledger()] == [("key-1", "accepted")]
+
+
+def test_the_open_endpoints_show_counts_never_keys(shop):
     assert post_order(shop, "key-1").status_code == 201
-    for path in ("/orders", "/orders/key-1", "/settings", "/stats", "/health"):
-        assert call(shop, "GET", path).status_code == 200, path
-    assert call(shop, "POST", "/orders/key-1/cancel").status_code == 200
+    for path in ("/settings", "/stats", "/health"):
+        response = call(shop, "GET", path)
+        assert response.status_code == 200, path
+        assert "key-1" not in response.text and shop.api_key not in response.text
+    stats = call(shop, "GET", "/stats").json()
+    assert (stats["ledger_size"], stats["clients"]) == (1, len(shop.client_names))
 
 
 # --- A shop started without a token, and the app's control ----------------------------------------

@@ -70,7 +70,7 @@ def run(shop, model: Model, operation) -> None:
     control = {**shop.auth_header, "Content-Type": "application/json"}
     if kind in ("place", "place_raw"):
         body = json.dumps(payload).encode() if kind == "place" else payload
-        headers = {"Idempotency-Key": key, "Content-Type": "application/json"}
+        headers = {"Idempotency-Key": key, "Content-Type": "application/json", **shop.client_auth}
         response = answered(requests.post(shop.url + "/orders", data=body, headers=headers, timeout=TIMEOUT_S))
         entry = model.entries.get(key)
         if response.status_code == 201:
@@ -82,7 +82,7 @@ def run(shop, model: Model, operation) -> None:
         else:
             assert response.status_code in (400, 422), response.status_code
     elif kind == "cancel":
-        response = answered(requests.post(f"{shop.url}/orders/{quote(key, safe='')}/cancel", timeout=TIMEOUT_S))
+        response = answered(requests.post(f"{shop.url}/orders/{quote(key, safe='')}/cancel", headers=shop.client_auth, timeout=TIMEOUT_S))
         if response.status_code == 200:
             assert key in model.entries and response.json()["status"] == "cancelled"
             model.entries[key][0] = "cancelled"
@@ -90,7 +90,7 @@ def run(shop, model: Model, operation) -> None:
             assert response.status_code in (400, 404), response.status_code  # never 409: the window is 300 s
             assert response.status_code == 400 or key not in model.entries
     elif kind == "look_up":
-        response = answered(requests.get(f"{shop.url}/orders/{quote(key, safe='')}", timeout=TIMEOUT_S))
+        response = answered(requests.get(f"{shop.url}/orders/{quote(key, safe='')}", headers=shop.client_auth, timeout=TIMEOUT_S))
         if response.status_code == 200:
             assert response.json()["status"] == model.entries[key][0]
         else:

@@ -69,7 +69,7 @@ def test_the_ledger_lists_one_entry_per_key_in_order_of_acceptance(shop):
 def test_one_entry_can_be_looked_up_by_its_key(shop):
     placed = post_order(shop, "key/with spaces").json()
 
-    response = requests.get(shop.url + "/orders/key%2Fwith%20spaces", timeout=TIMEOUT_S)
+    response = requests.get(shop.url + "/orders/key%2Fwith%20spaces", headers=shop.client_auth, timeout=TIMEOUT_S)
 
     assert response.status_code == 200
     assert response.json()["shop_order_id"] == placed["shop_order_id"]
@@ -77,7 +77,7 @@ def test_one_entry_can_be_looked_up_by_its_key(shop):
 
 
 def test_an_unknown_key_is_404(shop):
-    response = requests.get(shop.url + "/orders/never-sent", timeout=TIMEOUT_S)
+    response = requests.get(shop.url + "/orders/never-sent", headers=shop.client_auth, timeout=TIMEOUT_S)
     assert response.status_code == 404
     assert response.json() == {"error": "unknown idempotency key"}
 

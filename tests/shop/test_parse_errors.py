@@ -137,7 +137,7 @@ def test_strings_at_their_column_length_are_stored_whole(shop):
 def test_a_bad_idempotency_key_is_400_on_every_endpoint_that_takes_one(shop, key):
     assert list(post_order(shop, key).json()["errors"]) == ["Idempotency-Key"]
     for method, path in (("GET", f"/orders/{key}"), ("POST", f"/orders/{key}/cancel")):
-        response = requests.request(method, shop.url + path, timeout=TIMEOUT_S)
+        response = requests.request(method, shop.url + path, headers=shop.client_auth, timeout=TIMEOUT_S)
         assert response.status_code == 400, path
         assert list(response.json()["errors"]) == ["idempotency_key"]
     assert shop.ledger() == []

@@ -10,7 +10,8 @@ from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
 from shop import services
-from shop.models import CallStats
+from shop.clients import create_client
+from shop.models import ApiClient, CallStats
 
 from .orders import an_order
 
@@ -21,14 +22,16 @@ pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "shop
 NEW_ORDER_QUERIES = 9
 
 
-def place(key: str):
-    return services.receive_order(idempotency_key=key, body=json.dumps(an_order(reference=key)).encode())
+def place(key: str, client: ApiClient | None = None):
+    client = client or ApiClient.objects.first() or create_client("app")[0]
+    return services.receive_order(client=client, idempotency_key=key, body=json.dumps(an_order(reference=key)).encode())
 
 
 def test_a_new_order_costs_a_fixed_number_of_queries_and_is_counted_once():
     assert place(str(uuid.uuid4())).status == 201  # on an empty database: the counters' row is made here
+    client = ApiClient.objects.get()  # found by the view from its key, before the handler runs
     with CaptureQueriesContext(connections["shop"]) as captured:
-        reply = place(str(uuid.uuid4()))
+        reply = place(str(uuid.uuid4()), client)
     assert reply.status == 201
     assert len(captured.captured_queries) == NEW_ORDER_QUERIES, "\n".join(q["sql"] for q in captured.captured_queries)
     assert CallStats.load().to_json()["accepted"] == 2

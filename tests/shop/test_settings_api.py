@@ -15,6 +15,8 @@ DEFAULTS = {
     "down_for_s": None,
     "down_until": None,
     "cancel_window_s": 300.0,
+    "shop_cancel_rate": 0.0,
+    "shop_cancel_after_s": 5.0,
 }
 
 
@@ -101,6 +103,7 @@ def test_stats_count_how_each_call_ended(shop):
         "callback_failures": 0,
         "callbacks_abandoned": 0,
         "ledger_size": 1,
+        "clients": len(shop.client_names),
         "duplicate_references": 0,
     }
 

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -60,8 +61,38 @@ class WorkerCluster:
                 pass
         self._log.close()
 
+    def worker_pids(self) -> list[int]:
+        """The worker processes django-q2's status lists for this cluster (its sentinel's pool)."""
+        from django_q.brokers import get_broker
+        from django_q.status import Stat
+
+        return [pid for stat in Stat.get_all(broker=get_broker()) if stat.pid == self.process.pid for pid in stat.workers]
+
+    def workers_frozen(self):
+        """Every worker frozen (see `frozen`); the sentinel, the pusher and the parent go on (heartbeats, probes)."""
+        pids = self.worker_pids()
+        if not pids:
+            raise AssertionError(f"no worker listed for the cluster (pid {self.process.pid})")
+        return frozen(pids)
+
     def log_tail(self, lines: int = 40) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except FileNotFoundError:
             return ""
+
+
+@contextmanager
+def frozen(pids: list[int]):
+    """SIGSTOP these processes, as a lock a killed process held leaves django-q2's workers: alive by their
+    heartbeat, taking nothing. SIGCONT on the way out."""
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield pids
+    finally:
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass

@@ -3,13 +3,15 @@ over HTTP as the app does.
 
     with ShopProcess() as shop:
         shop.configure(failure_rate=0.5, seed=1)
-        requests.post(shop.url + "/orders", json=order, headers={"Idempotency-Key": key}, timeout=5)
+        requests.post(shop.url + "/orders", json=order, headers={"Idempotency-Key": key, **shop.client_auth}, timeout=5)
         assert len(shop.ledger()) == 1
 
 Each ShopProcess has its own SQLite database in a temporary directory (migrated before the start), and
 listens on a loopback port the system picks, so that several can run side by side. It is started with a
 control token of its own (`control_token`), which its helpers send; give the app the same one
-(settings.SHOP_CONTROL_TOKEN) where the app's trainer talks to it.
+(settings.SHOP_CONTROL_TOKEN) where the app's trainer talks to it. It also has a client, made with
+`manage.py shopclient create` as an operator would: its key is `api_key` (the app's SHOP_API_KEY);
+`new_client(NAME)` makes another (a second app instance).
 """
 
 import os
@@ -51,6 +53,8 @@ class ShopProcess:
         self.startup_timeout_s = startup_timeout_s
         self.request_timeout_s = request_timeout_s
         self.url: str | None = None
+        self.api_key: str | None = None  # the key of the client made at the start (the app's SHOP_API_KEY)
+        self.client_names: list[str] = []  # every client made (a reset keeps them: they are the shop's customers)
         self._tmpdir: tempfile.TemporaryDirectory | None = None
         self._process: subprocess.Popen | None = None
         self._log_path: Path | None = None
@@ -63,7 +67,24 @@ class ShopProcess:
         self._tmpdir = tempfile.TemporaryDirectory(prefix="asyncpizza-shop-")
         self._log_path = Path(self._tmpdir.name) / "shop.log"
         self._launch()
+        self.api_key = self.new_client("app")
         return self
+
+    def new_client(self, name: str) -> str:
+        """Make a client of this shop (`manage.py shopclient create NAME` on its database); its key."""
+        made = subprocess.run(
+            [sys.executable, "manage.py", "shopclient", "create", name],
+            cwd=PROJECT_DIR, env=self._env(), capture_output=True, text=True, timeout=self.startup_timeout_s,
+        )
+        if made.returncode != 0:
+            raise ShopProcessError(f"shopclient create {name} failed:\n{made.stdout}{made.stderr}")
+        self.client_names.append(name)
+        return made.stdout.strip().splitlines()[-1]
+
+    @property
+    def client_auth(self) -> dict:
+        """The header that names the app's client, for tests that place, read or cancel orders directly."""
+        return {"Authorization": f"Bearer {self.api_key}"}
 
     def restart(self) -> "ShopProcess":
         """Stop the shop (SIGTERM) and start it again on the same database, as a redeploy would.
@@ -133,15 +154,7 @@ class ShopProcess:
 
     def _launch(self) -> None:
         """Migrate the database in the temporary directory, then run the shop on it until it serves."""
-        directory = Path(self._tmpdir.name)
-        env = {
-            **os.environ,
-            "SHOP_DATABASE_URL": f"sqlite:///{directory / 'shop.sqlite3'}",
-            "DJANGO_SETTINGS_MODULE": "asyncpizza.settings",
-            "PYTHONUNBUFFERED": "1",
-            "SHOP_CONTROL_TOKEN": self.control_token,
-            **self.extra_env,
-        }
+        env = self._env()
         deadline = time.monotonic() + self.startup_timeout_s
         migrate = subprocess.run(
             [sys.executable, "manage.py", "migrate", "--database", "shop", "--noinput"],
@@ -173,6 +186,16 @@ class ShopProcess:
         except BaseException:
             self.stop()
             raise
+
+    def _env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "SHOP_DATABASE_URL": f"sqlite:///{Path(self._tmpdir.name) / 'shop.sqlite3'}",
+            "DJANGO_SETTINGS_MODULE": "asyncpizza.settings",
+            "PYTHONUNBUFFERED": "1",
+            "SHOP_CONTROL_TOKEN": self.control_token,
+            **self.extra_env,
+        }
 
     def _wait_until_serving(self, deadline: float, log_start: int) -> str:
         url = None

@@ -17,6 +17,7 @@ from workflow.start import place_order
 from workflow.attempt import claim_attempt, store_order
 
 from ..factories import make_order
+from ..support.queue_health import heartbeat, probe_back
 
 pytestmark = pytest.mark.django_db
 
@@ -81,8 +82,10 @@ def test_the_queue_shows_waiting_jobs_and_scheduled_retries_with_their_due_times
     assert re.search(r"retry \(store order [0-9a-f-]+ attempt 1\) due in 4[12] s", page)
 
 
-def test_a_running_attempt_shows_on_a_worker_lane_and_the_others_are_idle(admin_client, menu, settings):
+def test_a_running_attempt_shows_on_a_worker_lane_and_the_others_are_idle(admin_client, menu, settings, monkeypatch):
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "workers": 3}
+    heartbeat(monkeypatch, workers=3)
+    probe_back(1)
     order = make_order(menu)
     claim_attempt(order.pk)  # as a worker does before it calls the shop
     page = admin_client.get("/trainer/diagram/").content.decode()
@@ -110,7 +113,7 @@ def test_the_trainer_page_embeds_the_diagram(admin_client):
     assert 'hx-get="/trainer/diagram/"' in page and 'data-step="store"' in page
 
 
-def test_a_customer_sees_their_own_position_lit_and_no_other_orders(client, menu):
+def test_a_customer_sees_their_own_position_lit_and_no_other_orders(client, menu, answering_cluster):
     ahead = [new_order(menu) for _ in range(2)]
     mine = new_order(menu)
     running = make_order(menu)

@@ -42,3 +42,11 @@ def test_nothing_is_recorded_when_the_order_is_rolled_back(menu, monkeypatch):
     with pytest.raises(ConnectionError):
         place(menu, source=Source.BATCH, key="batch-2:row-1")
     assert IdempotencyRecord.objects.count() == 0 and Order.objects.count() == 0
+
+
+def test_a_form_opened_before_the_records_existed_and_sent_again_is_its_earlier_order(menu):
+    # An order placed by a release that kept no record: its shop key is all that says which submission it was.
+    earlier = place(menu, source=Source.FORM, key="submission-before-upgrade").order
+    IdempotencyRecord.objects.all().delete()
+    again = place(menu, source=Source.FORM, key="submission-before-upgrade")
+    assert (again.replayed, again.order) == (True, earlier) and Order.objects.count() == 1

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from asyncpizza.processes import handle_stop_signals, start, supervise
 from asyncpizza.startup import PortBusy, answers_http, check_ports, wait_until_ready, workers_answer
+from shop.clients import new_key, register_key
 
 
 def processes(web_port: int, shop_port: int) -> list[tuple[str, list[str]]]:
@@ -41,7 +42,13 @@ class Command(BaseCommand):
         # given to all three (the web process's trainer page sends it). The ports go to all three as well:
         # where the engine finds the shop, and where the shop calls back.
         control_token = settings.SHOP_CONTROL_TOKEN or secrets.token_urlsafe(32)
-        environment = {**os.environ, "SHOP_CONTROL_TOKEN": control_token, "SHOP_URL": shop, "SITE_URL": web}
+        # The app is a client of the shop: its key (the environment's, or a fresh one) is registered in the
+        # shop's database as the client "app", as `manage.py shopclient create app` would.
+        api_key = settings.SHOP_API_KEY or new_key()
+        register_key("app", api_key)
+        environment = {
+            **os.environ, "SHOP_CONTROL_TOKEN": control_token, "SHOP_API_KEY": api_key, "SHOP_URL": shop, "SITE_URL": web,
+        }
         children = {
             name: start([sys.executable, "manage.py", *argv], cwd=settings.BASE_DIR, env=environment)
             for name, argv in processes(port, shop_port)
@@ -63,7 +70,8 @@ class Command(BaseCommand):
                 + f"  Customer mails:  {web}/mailbox/  (staff only)\n"
                 + f"  Shop simulator:  {shop}/settings  and  /orders (its ledger)\n"
                 + f"  Shop control:    SHOP_CONTROL_TOKEN={control_token}\n"
-                + "                   (export it, with SHOP_URL and SITE_URL if the ports are not 8000/8001, to run\n"
+                + f"  The app's key:   SHOP_API_KEY={api_key}\n"
+                + "                   (export both, with SHOP_URL and SITE_URL if the ports are not 8000/8001, to run\n"
                 + '                   `make manage ARGS="scenario NAME"` in another terminal)\n'
             )
         exit_code = supervise(children, self.stderr.write)
