@@ -46,7 +46,16 @@ def pickup(order: Order, timeout: float) -> timedelta:
 
 
 @pytest.fixture
-def listener(transactional_db):
+def no_other_cluster(worker_cluster):
+    """The suite's cluster stopped for the test: its queue probe (QUEUE_PROBE_INTERVAL_S) and sweeps would send
+    wake-ups of their own, and its poll would find the test's jobs first."""
+    worker_cluster.stop()
+    yield
+    worker_cluster.start()
+
+
+@pytest.fixture
+def listener(no_other_cluster, transactional_db):
     """A wake-up listener on the test database's queue, as a cluster's broker has one."""
     waiting = wakeup.listener(WakingORM().list_key, "default")
     assert isinstance(waiting, wakeup.SocketListener)
@@ -77,25 +86,28 @@ def test_a_rolled_back_order_wakes_nobody_and_queues_nothing(listener, menu):
     assert not listener.wait(0.5)
 
 
+# The queue probe's own wake-ups (every QUEUE_PROBE_INTERVAL_S) would make the pusher look often enough to hide
+# whether a job's own wake-up works: once an hour here.
+QUIET = {"Q_POLL_S": str(POLL_S), "QUEUE_PROBE_INTERVAL_S": "3600"}
+
+
 @pytest.fixture
-def slow_polling_cluster(worker_cluster, transactional_db, shop, smtp, menu, tmp_path):
-    """The suite's cluster stopped (its poll would find the jobs first), and one with a 6 s poll in its place."""
-    worker_cluster.stop()
+def slow_polling_cluster(no_other_cluster, transactional_db, shop, smtp, menu, tmp_path):
+    """A cluster with a 6 s poll, in place of the suite's."""
     cluster = WorkerCluster(shop_url=shop.url, smtp_port=smtp.port, log_path=tmp_path / "qcluster.log",
-                            extra_env={"Q_POLL_S": str(POLL_S)}).start()
+                            extra_env=QUIET).start()
     directory = wakeup.socket_directory("default")
     try:
         # ring() counts the live listeners (a stopped cluster's socket file refuses, and is removed).
         wait_until(lambda: wakeup.ring(directory) > 0, timeout=60, message=f"the cluster listening in {directory}")
+        time.sleep(1.5)  # its start-up (the first queue probe, the queries that ring woke) over: the cluster idles
         yield cluster
     finally:
         cluster.stop()
-        worker_cluster.start()
 
 
 @pytest.mark.cluster
 def test_an_order_committed_while_the_cluster_idles_is_picked_up_at_once(slow_polling_cluster):
-    time.sleep(1)  # the cluster idles, waiting
     # Three in a row, each well under the 6 s poll: by the poll alone, (2/6)^3 = 4 % would be this quick.
     for n in range(3):
         assert pickup(new_order(10 + n), timeout=30) < WOKEN_WITHIN, slow_polling_cluster.log_tail()
@@ -108,7 +120,7 @@ def test_a_lost_wake_up_leaves_the_order_to_the_poll_and_the_next_one_wakes_agai
     for socket_file in directory.iterdir():
         socket_file.unlink()  # the cluster's socket is gone: this order's wake-up reaches nobody
     lost = new_order(20)
-    assert pickup(lost, timeout=POLL_S + 20) > timedelta(0)
+    assert pickup(lost, timeout=POLL_S + 20) > timedelta(0)  # picked up all the same
     # At its poll the broker noticed its socket was gone and bound it again.
     wait_until(lambda: wakeup.ring(directory) > 0, timeout=10, message="the cluster listening again")
     assert pickup(new_order(21), timeout=30) < WOKEN_WITHIN
@@ -195,7 +207,7 @@ print("pickups", [round(picked_up(new_order(n)), 3) for n in range(3)])
 def test_on_postgres_a_committed_order_is_picked_up_at_once_and_a_rolled_back_one_wakes_nobody(postgres_database):
     from bench.stack import ROOT, Stack
 
-    with Stack(f"wakeup-{uuid.uuid4().hex[:8]}", DATABASE_URL=postgres_database, Q_POLL_S=POLL_S) as stack:
+    with Stack(f"wakeup-{uuid.uuid4().hex[:8]}", DATABASE_URL=postgres_database, **QUIET) as stack:
         done = subprocess.run([sys.executable, "manage.py", "shell", "-c", POSTGRES_SCRIPT], cwd=ROOT,
                               env=stack.env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
