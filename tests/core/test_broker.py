@@ -3,6 +3,7 @@ without a working listener it still finds a committed job at its poll, and an id
 (and so a stop) longer than half a second, however long the poll."""
 
 import time
+import uuid
 
 import pytest
 from django_q.conf import Conf
@@ -12,6 +13,12 @@ from core import wakeup
 from core.broker import WakingORM
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def own_queue() -> WakingORM:
+    """A broker on a queue of this test's own: a cluster of the suite running meanwhile (its queue probe, its
+    pusher) neither fills it nor empties it."""
+    return WakingORM(list_key=f"test-{uuid.uuid4().hex[:8]}")
 
 
 class BrokenListener:
@@ -42,7 +49,7 @@ def test_a_broken_listener_loses_no_job_the_poll_finds_it(monkeypatch):
     monkeypatch.setattr(Conf, "POLL", 0.3)
     broken = BrokenListener()
     monkeypatch.setattr(wakeup, "listener", lambda list_key, using: broken)
-    broker = WakingORM()
+    broker = own_queue()
     assert broker.dequeue() is None  # the queue is empty: the listener breaks, the broker goes on
     job_id = broker.enqueue(SignedPackage.dumps({"id": "job-1", "func": "math.floor", "args": (1.5,)}))
 
@@ -53,7 +60,7 @@ def test_a_broken_listener_loses_no_job_the_poll_finds_it(monkeypatch):
 
 def test_an_idle_wait_returns_to_the_pusher_within_half_a_second_whatever_the_poll(monkeypatch):
     monkeypatch.setattr(Conf, "POLL", 30)
-    broker = WakingORM()
+    broker = own_queue()
     assert broker.dequeue() is None  # queries the empty queue; the next call waits for a wake-up or the poll
     started = time.monotonic()
     assert broker.dequeue() is None
