@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 # The browser tests and the screenshots drive Debian's Chromium (Playwright never downloads one here).
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo manage serve bench test screenshots venv chromium clean
+.PHONY: demo manage serve bench test test-fast screenshots venv chromium clean
 
 # `make demo PORT=8300 SHOP_PORT=8301` runs it on other ports (both are checked before anything starts).
 PORT ?= 8000
@@ -36,14 +36,25 @@ $(BENCH_STAMP): bench/requirements.txt $(STAMP)
 	rm -f $(VENV)/.bench-*
 	touch $@
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist): most of its slow tests wait on retries and workers,
+# not on the CPU, so two processes overlap those waits. Each process has its own test databases, shop
+# simulator, SMTP server and worker cluster. TEST_WORKERS=0 runs it in this one process.
+TEST_WORKERS ?= 2
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS)
+
 # `make test NO_BROWSER=1` runs everything but the browser tests, and needs no Chromium.
 ifdef NO_BROWSER
 test: $(STAMP)
-	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+	$(PYTEST) -m "not browser" $(PYTEST_ARGS)
 else
 test: $(STAMP) chromium
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 endif
+
+# All but the cluster, browser and scale-out tests (the scale-out test is a cluster test): no worker cluster,
+# no Chromium, no PostgreSQL or Redis needed.
+test-fast: $(STAMP)
+	$(PYTEST) -m "not cluster and not browser" $(PYTEST_ARGS)
 
 # A PNG of every page, taken from a real stack (web, shop simulator, worker cluster) on free ports.
 screenshots: $(STAMP) chromium

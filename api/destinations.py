@@ -96,11 +96,10 @@ def refusal(address: Address) -> str | None:
     return None
 
 
-def host_is_allowed(host: str) -> bool:
-    """The operator's explicit opt-in: every host, or the hosts in API_CALLBACK_ALLOWED_HOSTS."""
-    return settings.API_CALLBACK_ALLOW_PRIVATE or host.lower().strip("[]") in {
-        allowed.lower().strip("[]") for allowed in settings.API_CALLBACK_ALLOWED_HOSTS
-    }
+def host_is_allowed(host: str, port: int) -> bool:
+    """The operator's explicit opt-in: every destination, or the host and port pairs in
+    API_CALLBACK_ALLOWED_HOSTS (a host alone would open every port of it: the shop's /reset beside a receiver)."""
+    return settings.API_CALLBACK_ALLOW_PRIVATE or (host.lower().strip("[]"), port) in set(settings.API_CALLBACK_ALLOWED_HOSTS)
 
 
 def resolve_destination(url: str) -> Destination:
@@ -113,7 +112,7 @@ def resolve_destination(url: str) -> Destination:
     if not host:
         raise PrivateDestination("the URL has no host")
     addresses = _addresses(host, port)
-    if not host_is_allowed(host):
+    if not host_is_allowed(host, port):
         for address in addresses:
             reason = refusal(address)
             if reason:

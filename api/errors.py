@@ -4,12 +4,14 @@ Registered on the NinjaAPI in api.views, so that no operation answers with an HT
 of any kind (not JSON, wrong type, null, unknown field, huge number) gets a 4xx naming the field.
 """
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpResponse
 from ninja.errors import HttpError, ValidationError
 
+from core.body_limit import too_large
+from core.rate_limit import RateLimited
 from orders.process import OrderNotPlaced
-from orders.rate_limit import RateLimited
 from workflow.idempotency import IdempotencyKeyReused
 from workflow.start import ShopAnswerLost, ShopRefusedInRequest
 
@@ -89,8 +91,8 @@ def install(api) -> None:
         return answer(request, exc.status_code, exc.message)
 
     @api.exception_handler(RequestDataTooBig)
-    def too_big(request, exc):
-        return answer(request, 413, "The body is too large.")
+    def too_big(request, exc):  # core.body_limit answers first; this keeps the same answer if a body gets here
+        return too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
 
     @api.exception_handler(Http404)
     def not_found(request, exc):

@@ -6,9 +6,9 @@ authentication is configured): a browser's cookies give a forged request nothing
 
 from django.http import HttpRequest, HttpResponse
 
-from orders.rate_limit import count_order_request
 from ninja import Header, NinjaAPI, Path, Status, Swagger
 
+from core.rate_limit import count_order_request
 from workflow.cancellation import NotCancellable, request_cancellation
 
 from . import errors

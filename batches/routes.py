@@ -6,7 +6,7 @@ from ninja import Header, Path, Query, Router, Status
 from api import errors
 from api.schemas import Error
 from api.views import IDEMPOTENCY_KEY_PATTERN, RETRY_AFTER
-from orders.rate_limit import count_order_request
+from core.rate_limit import count_order_request
 
 from .schemas import BatchAccepted, BatchOut, batch_out, request_body_schema, status_url
 from .selectors import find_batch

@@ -124,6 +124,21 @@ def write_report(r: dict, output: str) -> str:
                   f"| {load_figures['requests']} | {load_figures['errors']} | {load_figures['orders']} | "
                   f"{f(load_figures['requests'] / load_figures['seconds'])} | {f(load_figures['all']['p50'])} | {f(load_figures['all']['p95'])} | "
                   f"{f(load_figures['all']['p99'])} | {f(load_figures['order']['p95'])} |"]
+    if r.get("chaos"):
+        lines += ["", "## Chaos: cluster processes killed during a lunch rush (bench/chaos.py)", "",
+                  "Customers order through the form at a steady rate while, every 2 to 6 s, one random process of the "
+                  "worker cluster is killed with SIGKILL (idle or busy worker, monitor, pusher, sentinel); the shop "
+                  "fails 10 % of calls. \"Placed twice\" counts shop orders made twice for one customer order; "
+                  "\"longest stall\" is the longest time during the rush in which orders were open and none was "
+                  "confirmed (docs/ARCHITECTURE.md, \"When a cluster process dies\").", "",
+                  "| setup | minutes | kills | orders | confirmed | failed | open | placed twice | mails (one each / more) | longest stall s | all final after the rush s |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+        for c in r["chaos"]:
+            kills = ", ".join(f"{n} {kind}" for kind, n in sorted(c["kills"].items()))
+            lines.append(f"| {c['broker']} broker, {c['database']} | {f(c['minutes'])} | {kills} | {c['orders']} | "
+                         f"{c['confirmed']} | {c['failed']} | {c['open']} | {c['placed_twice']} | {c['mails']} "
+                         f"({c['orders_with_one_mail']} / {c['orders_with_more_mails']}) | {f(c['longest_stall_s'])} | "
+                         f"{f(c['drained_after_rush_s'], 0)} |")
     if "batches" in r:
         lines += ["", *batches.lines(r["batches"])]
     lines += ["", notes.PEER, ""]

@@ -19,7 +19,7 @@ import redis
 
 from asyncpizza.settings import Q_CLUSTER
 
-from . import batches, keepalive, load
+from . import batches, chaos, keepalive, load
 from .client import Customer, in_parallel
 from .document import write_report
 from .measure import Database, loadavg, machine, process_tree_memory, summary, versions
@@ -203,6 +203,7 @@ def main():
     parser.add_argument("--profiles", default=",".join([*(p.key for p in PROFILES), "batches"]),
                         help="the stacks to measure, and `batches` for bulk orders (bench/batches.py)")
     parser.add_argument("--output", default=str(ROOT / "docs" / "PERFORMANCE.md"))
+    parser.add_argument("--chaos-minutes", type=float, default=3.0, help="the chaos rush, per broker (0: skip it)")
     parser.add_argument("--render", metavar="JSON", help="only write the report again from a run's saved figures")
     args = parser.parse_args()
     if args.render:
@@ -217,6 +218,11 @@ def main():
         if profile.key in args.profiles.split(","):
             print(f"-- {profile.title}", flush=True)
             results["profiles"][profile.key] = basic_suite(profile, args, sizes)
+    chaos_minutes = 0.5 if args.quick else args.chaos_minutes
+    if chaos_minutes:
+        print("-- chaos: cluster processes killed during a lunch rush", flush=True)
+        results["chaos"] = [chaos.run("orm", chaos_minutes),
+                            chaos.run("redis", chaos_minutes, redis_url=args.redis, postgres=args.postgres)]
     if "batches" in args.profiles.split(","):
         print("-- bulk orders", flush=True)
         results["batches"] = batches.batch_suite(batches.QUICK if args.quick else batches.BatchSizes())

@@ -10,6 +10,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
 
+from core.permissions import missing_permission
+
 from .actions import ACTIONS, carry_out, plan
 from .attention import sections
 
@@ -62,18 +64,27 @@ def confirm_bulk_action(request):
     return TemplateResponse(request, "console/confirm_action.html", context)
 
 
+# Reading /metrics in a session: its own permission (console.models.Metrics), not merely being staff.
+VIEW_METRICS = "console.view_metrics"
+
+
 @require_GET
 def metrics(request):
-    """Prometheus's text format; for staff sessions, or with `Authorization: Bearer $METRICS_TOKEN`."""
+    """Prometheus's text format; for sessions with the permission to read the metrics, or with
+    `Authorization: Bearer $METRICS_TOKEN`."""
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
     from .metrics import registry
 
-    if not (_is_staff(request) or _has_metrics_token(request)):
-        response = HttpResponse("Log in as staff, or send Authorization: Bearer <METRICS_TOKEN>.\n",
-                                status=401, content_type="text/plain")
-        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
-        return response
+    if not _has_metrics_token(request):
+        if not _is_staff(request):
+            response = HttpResponse("Log in as staff, or send Authorization: Bearer <METRICS_TOKEN>.\n",
+                                    status=401, content_type="text/plain")
+            response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+            return response
+        if not request.user.has_perm(VIEW_METRICS):
+            return HttpResponse(missing_permission("Reading the metrics", VIEW_METRICS, "Can read the metrics") + "\n",
+                                status=403, content_type="text/plain; charset=utf-8")
     return HttpResponse(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)
 
 

@@ -2,6 +2,8 @@ import uuid
 
 from django import forms
 
+from core.text import invisible_formatting
+
 from .mail_delivery import ascii_address, has_line_break_or_control
 from .models import MAX_QUANTITY, Order, Pizza, Size
 
@@ -43,7 +45,7 @@ class OrderForm(forms.Form):
         # the mail with BadHeaderError), so it is refused here, where the customer can mend it.
         if has_line_break_or_control(name):
             raise forms.ValidationError("Your name must fit on one line: no line breaks, tabs or control characters.")
-        return name
+        return self._visible(name, "Your name")
 
     def clean_email(self):
         email = self.cleaned_data["email"]
@@ -57,7 +59,18 @@ class OrderForm(forms.Form):
         return email
 
     def clean_address(self):
-        return self._not_blank("address")
+        return self._visible(self._not_blank("address"), "The address")
+
+    @staticmethod
+    def _visible(value: str, what: str) -> str:
+        """Refuse characters that would make the text show as something it is not (core.text)."""
+        found = invisible_formatting(value)
+        if found:
+            raise forms.ValidationError(
+                f"{what} contains an invisible formatting character ({found}), which makes text show as "
+                "something it is not: type it again without it."
+            )
+        return value
 
     def _not_blank(self, field: str) -> str:
         value = self.cleaned_data[field].strip()

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
+from core.text import invisible_formatting
+
 from .errors import InvalidFields, InvalidInput, MalformedRequest
 from .json_input import parse_json
 from .models import LedgerEntry, ShopMode
@@ -138,8 +140,8 @@ def validate_order(data: object, *, callback_required: bool = False) -> dict:
     _check_items(data.get("items"), errors)
     customer = data.get("customer")
     if isinstance(customer, dict):
-        _check_text(customer, "name", errors, prefix="customer.", max_length=MAX_NAME_LENGTH)
-        _check_text(customer, "address", errors, prefix="customer.", max_length=MAX_ADDRESS_LENGTH)
+        _check_text(customer, "name", errors, prefix="customer.", max_length=MAX_NAME_LENGTH, visible=True)
+        _check_text(customer, "address", errors, prefix="customer.", max_length=MAX_ADDRESS_LENGTH, visible=True)
     else:
         errors["customer"] = "must be an object with name and address"
     if "total" in data:
@@ -151,12 +153,16 @@ def validate_order(data: object, *, callback_required: bool = False) -> dict:
     return data
 
 
-def _check_text(data: dict, name: str, errors: dict, *, prefix: str = "", max_length: int | None = None) -> None:
+def _check_text(data: dict, name: str, errors: dict, *, prefix: str = "", max_length: int | None = None,
+                visible: bool = False) -> None:
+    """`visible`: also refuse characters that make text show as something it is not (names, addresses)."""
     value = data.get(name)
     if not isinstance(value, str) or not value.strip():
         errors[prefix + name] = "must be a non-empty string"
     elif max_length is not None and len(value) > max_length:
         errors[prefix + name] = f"must be at most {max_length} characters"
+    elif visible and (found := invisible_formatting(value)):
+        errors[prefix + name] = f"must not contain invisible formatting characters ({found})"
 
 
 def _check_items(items: object, errors: dict) -> None:

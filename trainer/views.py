@@ -1,8 +1,7 @@
 """The trainer's page: the switch, the scenarios, the shop's knobs, a batch of customers, live figures.
-Staff only."""
+Staff with the permission to run the trainer only (trainer.access)."""
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -11,6 +10,7 @@ from workflow.models import current_store_mode, set_store_mode
 from workflow.snapshot import process_snapshot
 
 from . import stats
+from .access import trainers_only
 from .batch import send_made_up_customers
 from .charts import wait_chart_svg
 from .diagram import diagram_context
@@ -61,20 +61,20 @@ def _figures(control=None) -> dict:
     return {**figures, "chart": chart}
 
 
-@staff_member_required
+@trainers_only
 @require_GET
 def trainer(request):
     return _page(request)
 
 
-@staff_member_required
+@trainers_only
 @require_GET
 def figures(request):
     """The live part of the page, polled by htmx."""
     return render(request, "trainer/partials/figures.html", _figures())
 
 
-@staff_member_required
+@trainers_only
 @require_POST
 def switch_mode(request):
     form = ModeForm(request.POST)
@@ -86,7 +86,7 @@ def switch_mode(request):
     return redirect("trainer:page")
 
 
-@staff_member_required
+@trainers_only
 @require_POST
 def scenario(request):
     form = ScenarioForm(request.POST)
@@ -102,7 +102,7 @@ def scenario(request):
     return redirect("trainer:page")
 
 
-@staff_member_required
+@trainers_only
 @require_POST
 def knobs(request):
     form = KnobsForm(request.POST)
@@ -120,7 +120,7 @@ def knobs(request):
     return _page(request, knobs_form=form, status=200)
 
 
-@staff_member_required
+@trainers_only
 @require_POST
 def batch(request):
     form = BatchForm(request.POST)
@@ -131,7 +131,7 @@ def batch(request):
     return redirect("trainer:page")
 
 
-@staff_member_required
+@trainers_only
 @require_POST
 def policy(request):
     form = PolicyForm(request.POST)
@@ -142,7 +142,7 @@ def policy(request):
     return redirect("trainer:page")
 
 
-@staff_member_required
+@trainers_only
 @require_POST
 def new_session(request):
     stats.start_new_session()
@@ -150,7 +150,7 @@ def new_session(request):
     return redirect("trainer:page")
 
 
-@staff_member_required
+@trainers_only
 @require_GET
 def diagram(request):
     """The live process diagram (staff): the whole page, or its drawing alone for htmx's refresh."""

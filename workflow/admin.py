@@ -83,11 +83,11 @@ class StoreAttemptAdmin(admin.ModelAdmin):
 
     @admin.display(description="traceback")
     def traceback_text(self, attempt):
-        return format_html('<pre style="white-space: pre-wrap; overflow-wrap: anywhere; max-height: 32em; overflow: auto; margin: 0">{}</pre>', attempt.traceback) if attempt.traceback else "–"
+        return format_html('<pre class="console-long-text">{}</pre>', attempt.traceback) if attempt.traceback else "–"
 
     @admin.display(description="start of the shop's answer")
     def answer_text(self, attempt):
-        return format_html('<pre style="white-space: pre-wrap; overflow-wrap: anywhere; max-height: 32em; overflow: auto; margin: 0">{}</pre>', attempt.response_body) if attempt.response_body else "–"
+        return format_html('<pre class="console-long-text">{}</pre>', attempt.response_body) if attempt.response_body else "–"
 
     def has_add_permission(self, request):
         return False

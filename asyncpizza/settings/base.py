@@ -24,8 +24,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     # asyncpizza comes before staticfiles so that its runserver (staticfiles' own, plus TCP_NODELAY) wins.
     "asyncpizza",
+    "core",  # the plumbing every app shares; its one table holds the rate limit's counters
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",  # django-csp: the Content-Security-Policy header (CONTENT_SECURITY_POLICY in security.py)
     "axes",  # django-axes: locks out repeated failed logins (see "Login throttling" below)
     # workflow comes before django_q so that its qcluster command (which adds a fast scheduler tick) wins.
     "workflow",
@@ -41,6 +43,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # An oversized body on the JSON endpoints: 413 in JSON naming the limit, before it is read (core.body_limit).
+    "core.body_limit.JsonBodyLimitMiddleware",
     # Serves /static/ from the web process itself under gunicorn (the production profile), compressed and,
     # with DJANGO_STATIC_MANIFEST, with hashed names cached for a year.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -50,12 +54,19 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "asyncpizza.urls"
+# What speaks only JSON, with its error shape (core.body_limit answers an oversized body there in that shape):
+# the app's paths, and the shop simulator's URLconf (runshop serves it alone).
+JSON_ONLY_PATHS = {"/api/": "message-and-field-list", "/webhooks/": "error"}
+JSON_ONLY_URLCONFS = {"shop.urls": "errors-by-field"}
+# Endpoints that read and limit their body themselves (POST /api/order-batches: BATCH_MAX_BYTES, above 2.5 MB).
+JSON_OWN_BODY_LIMIT_PATHS = ["/api/order-batches"]
 WSGI_APPLICATION = "asyncpizza.wsgi.application"
 
 TEMPLATES = [

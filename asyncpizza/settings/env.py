@@ -60,3 +60,19 @@ def env_rate(name: str, default: str) -> tuple[int, int] | None:
     if not count.isdigit() or int(count) < 1 or period not in RATE_PERIODS:
         raise ImproperlyConfigured(f"{name} must look like 60/m (a count per s, m, h or d) or be off, not {raw!r}")
     return int(count), RATE_PERIODS[period]
+
+
+def env_host_ports(name: str) -> list[tuple[str, int]]:
+    """Comma-separated HOST:PORT entries ("127.0.0.1:9000, [::1]:9000, hooks.example:443") as (host, port),
+    the host lower-cased and without brackets. A host alone is refused: it would name every port it has."""
+    pairs = []
+    for entry in env_list(name, []):
+        host, colon, port = entry.rpartition(":")
+        bare = host.strip("[]")
+        if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536 or (":" in bare) != host.startswith("["):
+            raise ImproperlyConfigured(
+                f"{name} entries name a host and its port (127.0.0.1:9000, [::1]:9000, hooks.example:443), "
+                f"not {entry!r}: a host alone would let notifications reach every port it has"
+            )
+        pairs.append((bare.lower(), int(port)))
+    return pairs

@@ -3,7 +3,7 @@
 
 from core.timeouts import CONNECT_TIMEOUT_CAP_S
 
-from .env import env_bool, env_float, env_int, env_list, env_str
+from .env import env_bool, env_float, env_host_ports, env_int, env_list, env_str
 from .mail import SITE_URL
 
 SHOP_URL = env_str("SHOP_URL", "http://127.0.0.1:8001").rstrip("/")
@@ -42,9 +42,10 @@ WEBHOOK_TOLERANCE_S = env_int("WEBHOOK_TOLERANCE_S", 300, minimum=1)
 # Our own notifications to API clients' callback_url are signed with this secret (Standard Webhooks too).
 # API clients' callback_url must lead to a public address, in the demo too: anything else would let anyone
 # make the app call its own network (the shop's /reset on loopback). An operator opts in explicitly, for
-# named hosts (API_CALLBACK_ALLOWED_HOSTS=127.0.0.1 for a local receiver) or for all (the flag).
+# named hosts and ports (API_CALLBACK_ALLOWED_HOSTS=127.0.0.1:9000 for a local receiver: that port only, never
+# the shop's on the same host) or for all (the flag). As (host, port) pairs.
 API_CALLBACK_ALLOW_PRIVATE = env_bool("API_CALLBACK_ALLOW_PRIVATE", False)
-API_CALLBACK_ALLOWED_HOSTS = env_list("API_CALLBACK_ALLOWED_HOSTS", [])
+API_CALLBACK_ALLOWED_HOSTS = env_host_ports("API_CALLBACK_ALLOWED_HOSTS")
 API_CALLBACK_SECRET = env_str("API_CALLBACK_SECRET", "demo-only-api-callback-secret-change-me")
 # Delivering those notifications: the HTTP timeout of one try (one try is one task: keep it well under
 # Q_TASK_TIMEOUT_S), how many tries, and the backoff between them (first wait, doubling after each failure,

@@ -21,7 +21,7 @@ from .receiver import CallbackReceiver
 
 @pytest.fixture
 def no_opt_in(settings):
-    """As the app runs by default, in the demo too (the test suite opts 127.0.0.1 in for its receivers)."""
+    """As the app runs by default, in the demo too (the test suite turns the flag on for its receivers)."""
     settings.API_CALLBACK_ALLOW_PRIVATE = False
     settings.API_CALLBACK_ALLOWED_HOSTS = []
 
@@ -81,14 +81,48 @@ def test_every_address_a_name_resolves_to_must_be_public(no_opt_in, monkeypatch)
         check_destination("http://mixed.example/hook")
 
 
-def test_an_allowed_host_or_the_flag_lets_private_addresses_through(no_opt_in, settings):
-    settings.API_CALLBACK_ALLOWED_HOSTS = ["127.0.0.1", "[::1]"]
+def test_an_allowed_host_and_port_or_the_flag_lets_private_addresses_through(no_opt_in, settings):
+    settings.API_CALLBACK_ALLOWED_HOSTS = [("127.0.0.1", 9000), ("::1", 9000), ("hooks.example", 80)]
     assert resolve_destination("http://127.0.0.1:9000/pizza-done").address == "127.0.0.1"
     assert resolve_destination("http://[::1]:9000/pizza-done").address == "::1"
     with pytest.raises(PrivateDestination):
         check_destination("http://localhost:9000/")  # allowed by the name written, not by what it resolves to
     settings.API_CALLBACK_ALLOW_PRIVATE = True
     check_destination("http://localhost:9000/")
+
+
+def test_an_allowed_host_opens_only_the_port_named(no_opt_in, settings):
+    settings.API_CALLBACK_ALLOWED_HOSTS = [("127.0.0.1", 9000)]
+    for url in ("http://127.0.0.1:8001/reset", "http://127.0.0.1/reset", "https://127.0.0.1/reset"):
+        with pytest.raises(PrivateDestination, match="not a public address"):
+            check_destination(url)  # the shop on the same host, and the default ports
+
+
+def test_the_port_of_an_allowed_entry_is_the_urls_default_when_it_names_none(no_opt_in, settings):
+    settings.API_CALLBACK_ALLOWED_HOSTS = [("127.0.0.1", 443)]
+    assert resolve_destination("https://127.0.0.1/hook").port == 443
+    with pytest.raises(PrivateDestination):
+        check_destination("http://127.0.0.1/hook")  # port 80
+
+
+def settings_in_a_fresh_process(**environment) -> subprocess.CompletedProcess:
+    code = ("import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'asyncpizza.settings'; django.setup(); "
+            "from django.conf import settings as s; print(s.API_CALLBACK_ALLOWED_HOSTS)")
+    return subprocess.run([sys.executable, "-c", code], env={"PATH": "/usr/bin:/bin", "DJANGO_DEBUG": "1", **environment},
+                          capture_output=True, text=True)
+
+
+def test_the_allowed_hosts_are_read_as_host_and_port_pairs():
+    done = settings_in_a_fresh_process(API_CALLBACK_ALLOWED_HOSTS="127.0.0.1:9000, [::1]:9001,Hooks.Example:443")
+    assert done.stdout.strip() == "[('127.0.0.1', 9000), ('::1', 9001), ('hooks.example', 443)]", done.stderr
+
+
+@pytest.mark.parametrize("entry", ["127.0.0.1", "::1", "[::1]", "hooks.example:", "hooks.example:http", "h:70000"])
+def test_an_entry_without_a_port_stops_the_start_and_says_why(entry):
+    done = settings_in_a_fresh_process(API_CALLBACK_ALLOWED_HOSTS=entry)
+    assert done.returncode != 0
+    assert "API_CALLBACK_ALLOWED_HOSTS entries name a host and its port" in done.stderr
+    assert f"not {entry!r}" in done.stderr
 
 
 def test_callbacks_to_private_addresses_are_off_by_default_in_the_demo_too():
@@ -142,7 +176,6 @@ def test_a_name_resolving_to_loopback_is_refused_at_connect_time_too(no_opt_in, 
 def test_the_notification_connects_to_the_address_checked_with_one_look_up(no_opt_in, settings, menu, monkeypatch):
     # "hooks.example" exists in no DNS: the POST can reach the receiver only at the address checked, so a
     # second look-up between check and connect would fail the request.
-    settings.API_CALLBACK_ALLOWED_HOSTS = ["hooks.example"]
     look_ups, real_getaddrinfo = [], socket.getaddrinfo
 
     def fake_getaddrinfo(host, port, *args, **kwargs):
@@ -159,6 +192,7 @@ def test_the_notification_connects_to_the_address_checked_with_one_look_up(no_op
     monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
     with CallbackReceiver(secret=settings.API_CALLBACK_SECRET) as receiver:
         port = receiver.url.split(":")[2].split("/")[0]
+        settings.API_CALLBACK_ALLOWED_HOSTS = [("hooks.example", int(port))]
         order = confirmed_order_for(menu, f"http://hooks.example:{port}/hooks/pizza")
         look_ups.clear()
         delivery = notify_callback(order.pk)

@@ -82,9 +82,9 @@ class LoopbackServer:
 
 @pytest.fixture
 def name_on_loopback(settings, monkeypatch):
-    """NAME resolves to 127.0.0.1 (and is allowed there, as an operator would opt a host in)."""
+    """NAME resolves to 127.0.0.1; allow(port) opts NAME:port in, as an operator would."""
     settings.API_CALLBACK_ALLOW_PRIVATE = False
-    settings.API_CALLBACK_ALLOWED_HOSTS = [NAME]
+    settings.API_CALLBACK_ALLOWED_HOSTS = []
     real_getaddrinfo = socket.getaddrinfo
 
     def getaddrinfo(host, port, *args, **kwargs):
@@ -94,11 +94,17 @@ def name_on_loopback(settings, monkeypatch):
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
+    def allow(port: int) -> None:
+        settings.API_CALLBACK_ALLOWED_HOSTS = [(NAME, port)]
+
+    return allow
+
 
 def test_https_to_the_pinned_address_sends_the_name_as_sni_and_checks_the_certificate_for_it(
     certificates, name_on_loopback
 ):
     with LoopbackServer(certificates=certificates, name=NAME) as server:
+        name_on_loopback(server.port)
         answer = pinned_session().post(f"https://{NAME}:{server.port}/hook", data=b"{}", timeout=5,
                                        verify=str(certificates / "ca.pem"), allow_redirects=False)
     assert answer.status_code == 204
@@ -110,6 +116,7 @@ def test_a_certificate_for_another_name_is_refused_at_the_pinned_address(certifi
 
     with LoopbackServer(certificates=certificates, name="other.example") as server, pytest.raises(requests.exceptions.SSLError,
                                                                            match="doesn't match"):
+        name_on_loopback(server.port)
         pinned_session().post(f"https://{NAME}:{server.port}/hook", data=b"{}", timeout=5,
                               verify=str(certificates / "ca.pem"), allow_redirects=False)
     assert server.requests == []
@@ -120,8 +127,9 @@ def test_a_redirect_is_not_followed(settings, menu):
     settings.API_CALLBACK_ALLOW_PRIVATE = False
     with CallbackReceiver(secret=settings.API_CALLBACK_SECRET) as elsewhere:
         # Both allowed, so that only not following the redirect keeps the second receiver silent.
-        settings.API_CALLBACK_ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
         with LoopbackServer(status=307, location=elsewhere.url) as receiver:
+            elsewhere_port = int(elsewhere.url.split(":")[2].split("/")[0])
+            settings.API_CALLBACK_ALLOWED_HOSTS = [("localhost", receiver.port), ("127.0.0.1", elsewhere_port)]
             order = confirmed_order_for(menu, f"http://localhost:{receiver.port}/hooks/pizza")
             delivery = notify_callback(order.pk)
     delivery = CallbackDelivery.objects.get(pk=delivery.pk)

@@ -4,14 +4,15 @@ with it (asyncpizza/processes.py)."""
 
 import os
 import signal
+import subprocess
 import sys
-import time
 
 import pytest
 
 from django.conf import settings
 
 from asyncpizza.processes import start, stop_all
+from tests.support.waiting import wait_until
 
 # A child that ignores SIGTERM and starts a grandchild that ignores it too (as a cluster's sentinel and
 # workers outlive a deadlocked qcluster), writing the grandchild's pid where the test can read it.
@@ -48,15 +49,39 @@ def test_a_terminals_ctrl_c_reaches_the_demo_only(tmp_path):
 def test_nothing_a_child_started_outlives_the_demo(tmp_path):
     pid_file = tmp_path / "grandchild.pid"
     child = start_child(["shell", "-c", STUBBORN], env={**os.environ, "GRANDCHILD_PID_FILE": str(pid_file)})
-    deadline = time.monotonic() + 30
-    while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    grandchild = int(pid_file.read_text())
+    grandchild = int(wait_until(lambda: pid_file.exists() and pid_file.read_text(), timeout=30,
+                                message="the grandchild's pid"))
     stop_all([child], grace_s=1)
-    deadline = time.monotonic() + 5
-    while alive(grandchild) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    if alive(grandchild):
+    try:
+        wait_until(lambda: not alive(grandchild), timeout=5, message="the grandchild to end")
+    except AssertionError:
         os.kill(grandchild, signal.SIGKILL)
         pytest.fail("the grandchild outlived the demo")
     assert child.poll() is not None
+
+
+# A child that counts its starts in a file, then stops after a moment (a crash, an OOM kill).
+SHORT_LIVED = "import os, time; open(os.environ['STARTS_FILE'], 'a').write('.'); time.sleep(0.3); raise SystemExit(3)"
+SUPERVISOR = (
+    "import os, sys; from asyncpizza.processes import handle_stop_signals, start, supervise; handle_stop_signals(); "
+    "child = start([sys.executable, '-c', os.environ['CHILD']], cwd='.'); "
+    "sys.exit(supervise({'worker': child}, lambda line: print(line, flush=True)))"
+)
+
+
+def test_the_supervisor_starts_a_child_that_stopped_again_with_a_back_off_and_says_so(tmp_path):
+    starts_file = tmp_path / "starts"
+    env = {**os.environ, "STARTS_FILE": str(starts_file), "CHILD": SHORT_LIVED}
+    supervisor = subprocess.Popen([sys.executable, "-c", SUPERVISOR], cwd=settings.BASE_DIR, env=env,
+                                  stdout=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(starts_file.read_text() if starts_file.exists() else "") < 3:
+            time.sleep(0.1)
+        assert starts_file.read_text() == "..."  # started, then twice again (after 1 s, then 2 s)
+    finally:
+        supervisor.send_signal(signal.SIGTERM)
+        output, _ = supervisor.communicate(timeout=30)
+    assert supervisor.returncode == 0
+    assert "The worker process stopped (exit code 3); starting it again in 1 s (restart 1)." in output
+    assert "starting it again in 2 s (restart 2)." in output

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from .axe import AXE_SOURCE_URL
 from .chromium import DESKTOP, PHONE, ChromiumMissing, launch_chromium, only_loopback
 
 # The live server listens on loopback by address, so that no name lookup is involved.
@@ -74,18 +75,28 @@ def pytest_runtest_makereport(item, call):
 
 class PageWatch:
     """What went wrong in a page that a person would notice even if the test did not look: an uncaught
-    script error, a server error (5xx) on any request, including htmx's polls. Requests that would leave
-    this machine are blocked and listed too."""
+    script error, a server error (5xx) on any request, including htmx's polls, anything the
+    Content-Security-Policy refused (a script, style or request the page then lacks). Requests that would
+    leave this machine are blocked and listed too."""
 
     def __init__(self):
         self.script_errors: list[str] = []
         self.server_errors: list[str] = []
+        self.csp_violations: list[str] = []
         self.blocked: list[str] = []
 
     def attach(self, context, page):
         context.route("**/*", self._only_loopback)
         page.on("pageerror", lambda error: self.script_errors.append(str(error)))
         page.on("response", self._on_response)
+        page.on("console", lambda message: self._on_console(page, message))
+
+    def _on_console(self, page, message):
+        # Chromium reports each refusal on the console: "Refused to ... because it violates the following
+        # Content Security Policy directive: ..."
+        location = message.location or {}
+        if "Content Security Policy" in message.text and location.get("url") != AXE_SOURCE_URL:
+            self.csp_violations.append(f"{page.url} ({location.get('url', '')}:{location.get('lineNumber', '')}): {message.text}")
 
     def _only_loopback(self, route):
         if only_loopback(route.request.url):
@@ -102,6 +113,7 @@ class PageWatch:
         return (
             [f"script error: {e}" for e in self.script_errors]
             + [f"server error: {e}" for e in self.server_errors]
+            + [f"refused by the Content-Security-Policy: {e}" for e in self.csp_violations]
             + [f"request off this machine: {e}" for e in self.blocked]
         )
 

@@ -48,8 +48,8 @@ def test_staff_upload_a_csv_and_watch_the_batch_move_to_its_end(staff_page, staf
     page.evaluate(
         """() => {
             window.barValues = [];
-            const note = () => { const bar = document.querySelector('[role=progressbar]');
-                                 if (bar) window.barValues.push(+bar.getAttribute('aria-valuenow')); };
+            const note = () => { const bar = document.querySelector('progress.batch-bar');
+                                 if (bar) window.barValues.push(bar.value); };
             note();
             new MutationObserver(note).observe(document.body, {childList: true, subtree: true, attributes: true});
         }"""

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from trainer.access import ensure_trainers_group
 from .axe import serious_violations
 from .pages import Order, OrderForm, assert_fits_the_screen, log_in
 
@@ -20,7 +21,9 @@ COUNTS = """() => Object.fromEntries([...document.querySelectorAll('#diagram [da
 
 @pytest.fixture
 def trainer(transactional_db):
-    return get_user_model().objects.create_user("dora", password=PASSWORD, is_staff=True)
+    user = get_user_model().objects.create_user("dora", password=PASSWORD, is_staff=True)
+    user.groups.add(ensure_trainers_group())  # running the trainer needs its permission (trainer.access)
+    return user
 
 
 def test_the_diagrams_counts_move_while_a_batch_runs(staff_page, trainer, cluster, shop):

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from trainer.access import ensure_trainers_group
 from orders.models import Order as OrderRow
 from orders.models import StoreMode
 from workflow.models import set_store_mode
@@ -46,7 +47,9 @@ def test_with_the_step_synchronous_a_shop_error_is_shown_on_the_form_with_the_in
 
 @pytest.fixture
 def trainer(transactional_db):
-    return get_user_model().objects.create_user("tessa", password=TRAINER_PASSWORD, is_staff=True)
+    user = get_user_model().objects.create_user("tessa", password=TRAINER_PASSWORD, is_staff=True)
+    user.groups.add(ensure_trainers_group())  # running the trainer needs its permission (trainer.access)
+    return user
 
 
 def test_a_trainer_switches_mode_and_scenario_and_sees_the_counts_move(staff_page, trainer, cluster, shop):

@@ -17,7 +17,7 @@ from standardwebhooks import Webhook
 from shop import callbacks
 from shop.callbacks import backoff_s
 from tests.shop.orders import TIMEOUT_S, an_order, post_order
-from tests.shop.webhook import WAIT_S, WebhookReceiver
+from tests.shop.webhook import WAIT_S, WITNESS_KEY, WebhookReceiver, wait_past_the_moment
 from tests.support.ports import free_port
 from tests.support.shop_process import ShopProcess
 from tests.support.waiting import wait_until
@@ -293,11 +293,12 @@ def test_a_reset_drops_an_order_waiting_for_its_decision(shop, webhook):
     post_order(shop, "key-1", callback_order(webhook))
 
     shop.reset()
-    time.sleep(1)  # past the moment it would have been decided
+    # The witness, decided after the moment key-1 would have been: only its own callback comes.
+    wait_past_the_moment(shop, webhook, after_s=0.5)
 
-    assert webhook.deliveries == []
-    assert shop.ledger() == []
-    assert shop.stats()["callbacks_sent"] == 0
+    assert [d.json()["idempotency_key"] for d in webhook.deliveries] == [WITNESS_KEY]
+    assert [entry["idempotency_key"] for entry in shop.ledger()] == [WITNESS_KEY]
+    assert shop.stats()["callbacks_sent"] == 1
 
 
 def test_a_reset_stops_the_deliveries_under_way(shop, webhook):
@@ -307,11 +308,14 @@ def test_a_reset_stops_the_deliveries_under_way(shop, webhook):
     webhook.wait_for(2)  # the tries at 0 and 0.5 s; the next would come 1 s after the second
 
     shop.reset()
-    time.sleep(2 * backoff_s(2))
+    webhook.answer_200_from_now()  # for the witness's callback
+    # The witness, decided a whole backoff after the reset, so after the moment of the third try.
+    wait_past_the_moment(shop, webhook, after_s=backoff_s(2))
 
-    assert len(webhook.deliveries) == 2
+    assert [d.json()["idempotency_key"] for d in webhook.deliveries] == ["key-1", "key-1", WITNESS_KEY]
     stats = shop.stats()
-    assert stats["callback_failures"] == stats["callbacks_abandoned"] == stats["ledger_size"] == 0
+    assert stats["callback_failures"] == stats["callbacks_abandoned"] == 0
+    assert (stats["ledger_size"], stats["callbacks_sent"]) == (1, 1)  # the witness only
 
 
 def test_orders_left_pending_are_decided_and_called_back_after_a_restart(webhook):

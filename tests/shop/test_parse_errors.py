@@ -97,9 +97,10 @@ def test_an_otherwise_valid_order_with_one_unreadable_value_is_400_and_not_store
     assert shop.ledger() == []
 
 
-def test_a_body_over_the_size_limit_is_400(shop):
+def test_a_body_over_the_size_limit_is_413_naming_the_limit(shop):
     response = post_order(shop, "key-1", data=b" " * 3_000_000, headers={"Content-Type": "application/json"})
-    assert_refused_by_name(response, "body")
+    assert response.status_code == 413  # core.body_limit, before the body is read
+    assert list(response.json()["errors"]) == ["body"] and response.json()["limit_bytes"] == 2_621_440
 
 
 # --- Every string checked against its column before it is stored ------------------------------------------

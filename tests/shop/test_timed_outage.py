@@ -34,12 +34,13 @@ def test_down_false_ends_a_timed_outage_early(shop):
 
 
 def test_down_true_turns_a_timed_outage_into_one_for_good(shop):
-    shop.configure(down_for_s=1)
+    timed = shop.configure(down_for_s=0.5)
+    back_at = datetime.fromisoformat(timed["down_until"]).timestamp()
 
     settings = shop.configure(down=True)
 
     assert (settings["down"], settings["down_for_s"]) == (True, None)
-    time.sleep(1.2)
+    wait_until(lambda: time.time() > back_at, timeout=5, interval=0.05, message="the timed outage's end")
     assert post_order(shop, "key-1").status_code == 503
 
 

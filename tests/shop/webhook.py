@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.shop.orders import an_order, post_order
 from tests.support.waiting import wait_until
 
 WAIT_S = 30  # how long a test waits at most for the shop to call
@@ -45,6 +46,11 @@ class WebhookReceiver:
         with self._lock:
             self._answers.extend((status, delay_s) for status in statuses)
 
+    def answer_200_from_now(self) -> None:
+        """Drop the answers still queued by answer_next: every later call gets 200 at once."""
+        with self._lock:
+            self._answers.clear()
+
     @property
     def deliveries(self) -> list[Delivery]:
         with self._lock:
@@ -54,6 +60,11 @@ class WebhookReceiver:
         """The first `count` deliveries, once they have arrived (at most WAIT_S seconds)."""
         wait_until(lambda: len(self.deliveries) >= count, timeout=WAIT_S, message=f"{count} callbacks")
         return self.deliveries[:count]
+
+    def wait_for_key(self, key: str) -> Delivery:
+        """The first delivery about the order placed under `key`, once it has arrived (at most WAIT_S seconds)."""
+        about_key = lambda: [d for d in self.deliveries if d.json().get("idempotency_key") == key]  # noqa: E731
+        return wait_until(about_key, timeout=WAIT_S, message=f"the callback for {key}")[0]
 
     def start(self) -> "WebhookReceiver":
         threading.Thread(target=self.server.serve_forever, name="webhook-receiver", daemon=True).start()
@@ -97,3 +108,25 @@ class WebhookReceiver:
                 pass  # keep the test output quiet
 
         return Handler
+
+
+WITNESS_KEY = "witness"
+
+
+def wait_past_the_moment(shop, webhook: WebhookReceiver, *, after_s: float) -> Delivery:
+    """Wait until the shop itself is past the moment `after_s` from now, for a test that asserts a callback
+    did NOT come: a witness order, placed now in callback mode and decided `after_s` later, is called back.
+
+    Every callback thread the shop scheduled for an earlier moment has woken and decided by then, so a callback
+    that was still to come has been decided too. A fixed sleep in the test would prove nothing under load:
+    the shop's threads may not have run at all when it ends. Returns the witness's delivery (key WITNESS_KEY),
+    which the caller leaves out of what it asserts. Sets the shop's mode and latency.
+    """
+    shop.configure(mode="callback", latency_s=after_s)
+    sent_before = shop.stats()["callbacks_sent"]
+    response = post_order(shop, WITNESS_KEY, an_order(reference="WITNESS", callback_url=webhook.url))
+    assert response.status_code == 202, response.text
+    delivery = webhook.wait_for_key(WITNESS_KEY)
+    # The webhook has it before the shop has its answer: wait until the shop counts it sent, too.
+    wait_until(lambda: shop.stats()["callbacks_sent"] > sent_before, timeout=WAIT_S, message="the witness counted sent")
+    return delivery

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from orders.menu import load_menu
 from api.recovery import ensure_notification_sweep
 from batches.queue import ensure_batch_sweep
+from trainer.access import TRAINERS_GROUP, ensure_trainers_group
 from workflow.reconciliation import ensure_reconciliation_schedule
 from workflow.recovery import ensure_recovery_schedule
 
@@ -39,6 +40,8 @@ class Command(BaseCommand):
         ensure_reconciliation_schedule()
         ensure_batch_sweep()
         self.stdout.write("The sweeps for stalled orders, notifications, batches and the shop's ledger are scheduled every minute.")
+        ensure_trainers_group()
+        self.stdout.write(f"The group {TRAINERS_GROUP!r} may run the trainer (add staff to it in the admin).")
         if demo_admin:
             self._ensure_demo_admin()
 

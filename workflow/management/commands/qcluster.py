@@ -1,49 +1,62 @@
-"""django-q2's qcluster, plus a scheduler tick so that a retry due in 2 s runs in about 2 s.
+"""django-q2's qcluster, made to heal itself (core.cluster), plus a scheduler tick and the queue probe.
 
-django-q2's sentinel looks for due schedules only every 30 s (a constant in django_q.cluster), which would
-turn a 1 s backoff into anything up to 30 s. The cluster's parent process is idle once it has started the
-sentinel, so it calls django-q2's own `scheduler()` whenever a schedule is due, checking every
-Q_SCHEDULER_TICK_S seconds. The scheduler locks the rows it turns into tasks, so it is safe to run beside
-the sentinel's own call (and beside other clusters). The same loop sends the queue probe
-(workflow.queue_probe), whose round trip the health panel and /metrics report.
+The cluster's parent process is idle once it has started the sentinel, so it
+- watches the sentinel and replaces the cluster's processes when one of them died (core.cluster);
+- calls django-q2's own `scheduler()` whenever a schedule is due, checking every Q_SCHEDULER_TICK_S seconds:
+  django-q2's sentinel looks only every 30 s (a constant in django_q.cluster), which would turn a 1 s
+  backoff into anything up to 30 s. The scheduler locks the rows it turns into tasks, so it is safe to run
+  beside the sentinel's own call (and beside other clusters);
+- sends the queue probe (workflow.queue_probe), which limits itself to one every few seconds.
 """
 
+import logging
 import os
-import time
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.utils import timezone
 from django_q.brokers import get_broker
-from django_q.cluster import Cluster
 from django_q.management.commands.qcluster import Command as DjangoQClusterCommand
 from django_q.models import Schedule
 from django_q.scheduler import scheduler
+from redis.exceptions import RedisError
 
-from workflow.queue_probe import send_probe_or_log
+from core.cluster import HealingCluster
+from workflow.queue_probe import forget_outstanding_probe, send_probe_or_log
+
+logger = logging.getLogger("django-q.healing")
 
 
 class Command(DjangoQClusterCommand):
-    help = "Starts the django-q2 worker cluster, with a scheduler tick every Q_SCHEDULER_TICK_S seconds."
+    help = ("Starts the django-q2 worker cluster, which replaces its processes when one dies, with a scheduler "
+            "tick every Q_SCHEDULER_TICK_S seconds and the queue probe.")
 
     def handle(self, *args, **options):
         if options.get("run_once"):
             return super().handle(*args, **options)
         if options.get("cluster_name"):
             os.environ["Q_CLUSTER_NAME"] = options["cluster_name"]
-        # No database connection may cross the fork (the system check opened one): the first child to close
-        # its copy would break it for this process, whose loop then dies (PostgreSQL: "server closed the
-        # connection unexpectedly"). This process opens its own again when it next needs one.
-        connections.close_all()
-        cluster = Cluster()
-        cluster.start()
+        cluster = HealingCluster()
         broker = get_broker()
-        # Ctrl-C and SIGTERM reach Cluster's own handler, which stops the sentinel; then this loop ends.
-        while cluster.sentinel is not None and cluster.sentinel.is_alive():
-            if due_schedules_exist():
-                scheduler(broker=broker)
-            send_probe_or_log()  # limits itself: see workflow.queue_probe
-            time.sleep(settings.Q_SCHEDULER_TICK_S)
+        replacements_seen = 0
+
+        def tick():
+            nonlocal replacements_seen
+            try:
+                if cluster.replacements != replacements_seen:
+                    # The probe the old processes held died with them (Redis never hands it out again).
+                    forget_outstanding_probe()
+                    replacements_seen = cluster.replacements
+                if due_schedules_exist():
+                    scheduler(broker=broker)
+                send_probe_or_log()  # limits itself: see workflow.queue_probe
+            except (DatabaseError, RedisError) as error:
+                # A database or Redis restart, a dropped connection: the tick must not end; try again next turn.
+                logger.error("The qcluster tick failed (%s: %s); trying again.", type(error).__name__, error)
+                connections.close_all()
+
+        # Ctrl-C and SIGTERM reach the cluster's handler, which stops the sentinel; then run() returns.
+        cluster.run(tick, settings.Q_SCHEDULER_TICK_S)
 
 
 def due_schedules_exist() -> bool:

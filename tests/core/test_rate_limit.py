@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 
 from orders.models import Order
-from orders.rate_limit import RateLimited, count_order_request
+from core.rate_limit import RateLimited, count_order_request
 from trainer.tasks import place_made_up_order_task
 
 from ..api.helpers import order_body, post_order
@@ -105,3 +105,20 @@ def test_without_a_trusted_proxy_x_forwarded_for_cannot_make_a_client_someone_ne
     api = client.post("/api/orders", json.dumps(order_body()), content_type="application/json",
                       headers={"X-Forwarded-For": "203.0.113.99"})
     assert api.status_code == 429
+
+
+def test_the_database_counts_one_row_per_window_and_forgets_windows_that_have_ended(rf, three_a_minute):
+    from core.models import RateCount
+
+    def counts():
+        return sorted(RateCount.objects.values_list("count", flat=True))
+
+    request = rf.post("/", REMOTE_ADDR="198.51.100.9")
+    count_order_request(request, now=1_000_000_020.0)  # a window long over
+    count_order_request(request, now=1_000_000_021.0)
+    assert counts() == [2]
+    count_order_request(request)  # the first of the window now: the ended window's row goes
+    assert counts() == [1]
+    count_order_request(request)
+    count_order_request(rf.post("/", REMOTE_ADDR="198.51.100.10"))  # another client
+    assert counts() == [1, 2]
