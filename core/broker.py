@@ -1,4 +1,5 @@
-"""One django-q2 broker per process for the code that enqueues.
+"""The project's django-q2 broker code: one broker per process for the code that enqueues (Redis), and the ORM
+broker woken at commit (`WakingORM`, Q_CLUSTER['broker_class'] without Redis).
 
 `async_task` without `broker=` builds a new broker each call; django-q2's Redis broker then opens a new Redis
 client, so every order placed cost a new TCP connection to Redis (measured: 1.00 per enqueue; bench/pickup.py
@@ -7,10 +8,20 @@ resets it in a forked child). The ORM broker is left to django-q2: it holds the 
 which must not be shared between threads.
 """
 
+import logging
+import os
+import time
 from functools import lru_cache
 
 from django.conf import settings
+from django.utils import timezone
 from django_q.brokers import Broker, get_broker
+from django_q.brokers.orm import ORM
+from django_q.conf import Conf
+
+from . import wakeup
+
+logger = logging.getLogger(__name__)
 
 
 def enqueue_broker() -> Broker | None:
@@ -24,3 +35,82 @@ def enqueue_broker() -> Broker | None:
 def _redis_broker(redis_url: str) -> Broker:
     # Keyed on the URL so that a changed setting (tests) gets a broker of its own.
     return get_broker()
+
+
+class WakingORM(ORM):
+    """django-q2's ORM broker (the queue is a table in the app's database, so a job commits with the order
+    that needs it), woken when a job commits instead of finding it only at its next poll (core/wakeup.py).
+
+    `enqueue` inserts the job's row and announces it in the same transaction: a wake-up that can only arrive
+    after the commit. `dequeue` (called in a loop by django-q2's pusher) queries the queue again at once after
+    it found a job, and otherwise waits for a wake-up, at most `poll` seconds: the poll stays, so a lost
+    wake-up costs one poll, never the job. It waits in slices of at most WAIT_SLICE_S and returns None between
+    them without a query, so the pusher, which checks its stop event after each `dequeue`, stops as soon.
+    """
+
+    WAIT_SLICE_S = 0.5
+    LISTENER_RETRY_S = 30  # after a listener could not be made (the database down, say), poll this long
+    # Class defaults, not set in __init__: django-q2 unpickles a broker (spawn start method) without calling it.
+    _listener = None
+    _listener_pid = None  # the listener belongs to the process that made it (the pusher is forked)
+    _listener_retry_at = 0.0  # time.monotonic() when a missing listener is tried again
+    _next_query = 0.0  # time.monotonic() of the next query without a wake-up
+
+    def enqueue(self, task):
+        pk = super().enqueue(task)
+        wakeup.announce(self.list_key, Conf.ORM, pk)
+        return pk
+
+    def dequeue(self):
+        remaining = self._next_query - time.monotonic()
+        if remaining > 0 and not self._wait(min(remaining, self.WAIT_SLICE_S)) and remaining > self.WAIT_SLICE_S:
+            return None  # neither a wake-up nor the poll yet
+        self._drain()  # before the query: a job committed after it wakes the next wait
+        seen, claimed = self._claim()
+        self._next_query = time.monotonic() + (0 if seen else Conf.POLL)
+        return claimed or None
+
+    def _claim(self) -> tuple[bool, list]:
+        # ORM.dequeue without its sleep: take up to `bulk` due rows, each by a conditional update of its lock
+        # (another cluster may take a row first). Returns whether any row was due, and the rows taken.
+        rows = list(self.get_connection().filter(key=self.list_key, lock__lt=timezone.now())[0:Conf.BULK])
+        claimed = [
+            (row.pk, row.payload)
+            for row in rows
+            if self.get_connection().filter(id=row.id, lock=row.lock).update(lock=self.timeout(row))
+        ]
+        return bool(rows), claimed
+
+    def _current_listener(self):
+        now = time.monotonic()
+        if self._listener_pid != os.getpid() or (self._listener is None and now >= self._listener_retry_at):
+            self._listener = wakeup.listener(self.list_key, Conf.ORM)
+            self._listener_pid = os.getpid()
+            self._listener_retry_at = now + self.LISTENER_RETRY_S
+        return self._listener
+
+    def _drain(self) -> None:
+        try:
+            if (listener := self._current_listener()) is not None:
+                listener.drain()
+        except OSError as error:
+            self._lose_listener(error)
+
+    def _wait(self, timeout: float) -> bool:
+        """True when woken, False after `timeout` (a plain sleep without a listener)."""
+        listener = self._current_listener()
+        if listener is not None:
+            try:
+                return listener.wait(timeout)
+            except OSError as error:
+                self._lose_listener(error)
+        time.sleep(timeout)
+        return False
+
+    def _lose_listener(self, error: OSError) -> None:
+        logger.warning("Queue wake-ups lost (polling until they are back): %s", error)
+        try:
+            self._listener.close()
+        except Exception:  # noqa: BLE001 - it is broken already; a new one is made at the next drain
+            pass
+        self._listener, self._listener_retry_at = None, 0.0

@@ -4,9 +4,11 @@
 (`task_path`), so every task an app queues shows as an import of that task.
 
 With the ORM broker (the default) a queued job is a row in the app's own database, so enqueueing inside
-`transaction.atomic()` commits the job together with the order change that needs it, or neither. With
-Redis the queue is outside the database: the job is pushed only once the transaction has committed, and
-the stalled-order sweep (workflow.recovery) picks up an order whose push was lost in between.
+`transaction.atomic()` commits the job together with the order change that needs it, or neither; the broker
+(core.broker.WakingORM, which async_task builds) announces the job in the same transaction, so the cluster is
+woken when it commits, never before. With Redis the queue is outside the database: the job is pushed only
+once the transaction has committed, and the stalled-order sweep (workflow.recovery) picks up an order whose
+push was lost in between.
 """
 
 from collections.abc import Callable

@@ -121,5 +121,6 @@ from .queue import (  # noqa: F401
     QUEUE_PROBE_STALE_S,
     CACHES,
     Q_WORKERS,
+    Q_POLL_S,
     Q_CLUSTER,
 )

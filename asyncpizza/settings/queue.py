@@ -48,6 +48,8 @@ else:
 # at about 18 MiB (PSS) a worker. 4 halves the lunch rush's last confirmation (52 s to 27 s) and still
 # shows a queue; 8 gains nothing more here.
 Q_WORKERS = env_int("Q_WORKERS", 4, minimum=1)
+# Seconds between two looks at the ORM broker's queue when no wake-up came (django-q2's `poll`).
+Q_POLL_S = env_float("Q_POLL_S", 0.2, minimum=0.01)
 
 Q_CLUSTER = {
     "name": "asyncpizza",
@@ -60,7 +62,9 @@ Q_CLUSTER = {
     "max_attempts": 5,
     "bulk": 1,
     "queue_limit": Q_WORKERS,  # one task waiting per worker: see Q_TASK_RETRY_S
-    "poll": 0.2,
+    # With the ORM broker a committed job wakes the cluster (core/broker.py WakingORM); the poll is the safety
+    # net for a lost wake-up.
+    "poll": Q_POLL_S,
     "catch_up": False,
     "save_limit": 5000,
     "label": "Tasks (django-q2)",
@@ -70,5 +74,6 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     # The ORM broker keeps queued jobs in the app's own database, which is what lets an order and the job
-    # that will store it commit in one transaction.
+    # that will store it commit in one transaction. Our subclass wakes the cluster when a job commits.
     Q_CLUSTER["orm"] = "default"
+    Q_CLUSTER["broker_class"] = "core.broker.WakingORM"

@@ -7,7 +7,6 @@ fails and loses answers and two clusters (each with its own scheduler) compete f
 
 import os
 import time
-import uuid
 
 import psycopg
 import pytest
@@ -17,6 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bench.stack import Stack
 from trainer.simulation import FormCustomer, made_up_customer
+
+from ..support.postgres import scratch_database
 
 pytestmark = pytest.mark.cluster
 
@@ -36,12 +37,8 @@ def services_or_skip():
 
 @pytest.fixture
 def postgres_database():
-    name = f"asyncpizza_scaleout_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    yield f"{POSTGRES}/{name}"
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database(POSTGRES, "asyncpizza_scaleout") as url:
+        yield url
 
 
 @pytest.fixture

@@ -54,6 +54,7 @@ def test_orders_queued_on_redis_reuse_one_connection(menu, redis_server, setting
     settings.REDIS_URL = url
     monkeypatch.setattr(Conf, "REDIS", url)
     monkeypatch.setattr(Conf, "ORM", None)  # the suite runs on the ORM broker; this test is about Redis
+    monkeypatch.setattr(Conf, "BROKER_CLASS", None)  # ours (WakingORM) is set only without Redis
     _redis_broker.cache_clear()
     orders = [make_order(menu) for _ in range(5)]
     before = connections_received(client)

@@ -138,6 +138,7 @@ def redis_broker(settings, monkeypatch):
     settings.REDIS_URL = REDIS_URL
     monkeypatch.setattr(Conf, "REDIS", REDIS_URL)
     monkeypatch.setattr(Conf, "ORM", None)
+    monkeypatch.setattr(Conf, "BROKER_CLASS", None)  # ours (WakingORM) is set only without Redis
     _redis_broker.cache_clear()
     yield client
     client.flushdb()
@@ -168,6 +169,7 @@ def test_a_probe_that_cannot_be_sent_is_logged_and_the_loop_goes_on(settings, mo
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
     monkeypatch.setattr(Conf, "REDIS", settings.REDIS_URL)
     monkeypatch.setattr(Conf, "ORM", None)
+    monkeypatch.setattr(Conf, "BROKER_CLASS", None)  # ours (WakingORM) is set only without Redis
     _redis_broker.cache_clear()
     try:
         from workflow.queue_probe import send_probe_or_log
