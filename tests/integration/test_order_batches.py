@@ -46,8 +46,11 @@ def test_a_1000_row_batch_with_10_bad_rows_confirms_990_orders_once_each(cluster
         batch = wait_for_final_batch(batch.pk, timeout=600)
         wait_until(lambda: len(smtp.messages) >= 991, timeout=120, message="991 mails")
         wait_until(receiver.accepted, timeout=30, message="the batch's notification")
-
-        answer = client.get(accepted["Location"]).json()
+        # The worker records the delivery once the receiver has answered: wait for the batch to say so.
+        answer = wait_until(
+            lambda: (reply := client.get(accepted["Location"]).json())["notification"]["state"] == "delivered" and reply,
+            timeout=30, message="the notification recorded as delivered",
+        )
         assert {k: answer[k] for k in ("status", "rows", "placed", "invalid", "confirmed", "failed", "open")} == {
             "status": "done_with_errors", "rows": 1000, "placed": 990, "invalid": 10, "confirmed": 990, "failed": 0, "open": 0}
         assert [(e["row"], e["field"]) for e in answer["errors"]] == [(n, BAD_FIELDS[n % 4]) for n in sorted(BAD_ROWS)]
