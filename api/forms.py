@@ -3,7 +3,7 @@
 from django import forms
 from django.core.validators import URLValidator
 
-from orders.forms import OrderForm
+from storefront.forms import OrderForm
 from orders.models import Order
 
 from .destinations import PrivateDestination, check_destination

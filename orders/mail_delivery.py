@@ -13,13 +13,9 @@ import smtplib
 import socket
 import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
 from email.utils import formataddr
 
-from django.conf import settings
 from django.core.mail import BadHeaderError
-
-from core.backoff import nominal_delay_s
 
 # Unicode categories that have no place in a header: control characters (Cc: \n, \r, \t, \x07...) and the
 # line and paragraph separators (Zl, Zp).
@@ -69,11 +65,6 @@ def classify(error: Exception) -> Refusal | None:
         return Refusal(for_good=False, detail=f"the mail server could not be reached: {error.__class__.__name__}: {error}")
     return None
 
-
-def next_try_after(tries: int) -> timedelta:
-    """The wait after the n-th refused try: doubling from MAIL_RETRY_BACKOFF_S, capped."""
-    delay = nominal_delay_s(max(tries, 1), first_s=settings.MAIL_RETRY_BACKOFF_S, cap_s=settings.MAIL_RETRY_BACKOFF_CAP_S)
-    return timedelta(seconds=delay)
 
 
 def _text(reply) -> str:

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.permissions import staff_with_permission
 from core.rate_limit import RateLimited, count_order_request
-from orders.forms import OrderForm
+from .forms import OrderForm
 from orders.mailbox import read_mailbox
 from orders.menu import quote
 from orders.models import Order, Pizza

@@ -8,14 +8,16 @@ in the transaction that made the order final. The templates are the order pages'
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from orders import mail_delivery
+from core.backoff import nominal_delay_s
 from core.queue import enqueue_task, schedule_once, task_group
+from orders import mail_delivery
 from orders.models import STATUS_MAILS, MailStatus, Order, StatusMailRule
 
 from .events import record_event
@@ -113,13 +115,19 @@ def _refused(order: Order, mail: StatusMail, refusal, *, tries: int, now, retry_
         )
         logger.warning("the %s mail of order %s is undeliverable: %s", mail.what, order.short_id, detail)
         return
-    at = now + mail_delivery.next_try_after(tries)
+    at = now + next_try_after(tries)
     Order.objects.filter(pk=order.pk).update(
         **{mail.sent_field: None}, mail_status=MailStatus.RETRYING, mail_error=refusal.detail[:300], mail_next_try_at=at
     )
     if retry_later is not None:
         retry_later(order, at)
     logger.info("the %s mail of order %s was refused for now (%s); next try at %s", mail.what, order.short_id, refusal.detail, at)
+
+
+def next_try_after(tries: int) -> timedelta:
+    """The wait after the n-th refused try: doubling from MAIL_RETRY_BACKOFF_S, capped (core.backoff)."""
+    delay = nominal_delay_s(max(tries, 1), first_s=settings.MAIL_RETRY_BACKOFF_S, cap_s=settings.MAIL_RETRY_BACKOFF_CAP_S)
+    return timedelta(seconds=delay)
 
 
 def build_status_email(order: Order, mail: StatusMail) -> EmailMultiAlternatives:

@@ -1,11 +1,17 @@
+"""The order form: the fields an order is made of and their rules, for the page and (api.forms) the API.
+
+It lives with the customer's pages, not in the domain: its rules use the shared plumbing (core.text), and the
+domain imports nothing of the repo. The rules it checks that are facts of an order (a mailable address, a name
+on one line) are asked of the domain (orders.mail_delivery, orders.models)."""
+
 import uuid
 
 from django import forms
 
 from core.text import invisible_formatting
 
-from .mail_delivery import ascii_address, has_line_break_or_control
-from .models import MAX_QUANTITY, Order, Pizza, Size
+from orders.mail_delivery import ascii_address, has_line_break_or_control
+from orders.models import MAX_QUANTITY, Order, Pizza, Size
 
 
 class OrderForm(forms.Form):
