@@ -42,7 +42,7 @@ class ShopProcess:
         self,
         *,
         extra_env: dict[str, str] | None = None,
-        startup_timeout_s: float = 20.0,
+        startup_timeout_s: float = 60.0,  # a bound on a loaded machine; a ready shop answers at once
         request_timeout_s: float = 10.0,
         control_token: str | None = None,
     ):
