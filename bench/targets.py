@@ -39,6 +39,8 @@ GOALS = [
 # The stacks a row reads (bench.report's profile keys), and what the table calls them.
 NAMES = {"demo": "SQLite", "gunicorn-sqlite": "gunicorn + SQLite", "gunicorn-postgres-orm": "PostgreSQL ORM",
          "production": "production", "celery": "Celery + Redis"}
+# The pickup row's peers, named for what they are.
+PEERS = {"celery": "Celery + Redis", "production": "django-q2 + Redis"}
 
 
 @dataclass
@@ -102,8 +104,8 @@ def _pickup_row(key: str):
         if key not in p:
             return None
         value, shown = pickup(p[key])
-        peers = [f"{NAMES[k]} {pickup(p[k])[1]}" + (", not atomic (sent after the commit)" if k == "celery" else "")
-                 for k in ("celery", "production") if k in p]
+        peers = [f"{PEERS[k]} {pickup(p[k])[1]}" + (", not atomic (sent after the commit)" if k == "celery" else "")
+                 for k in PEERS if k in p]
         return Row(goal, {NAMES[key]: value}, shown, "; ".join(peers))
     return build
 
@@ -178,13 +180,17 @@ def _explain_pickup(row, p, r):
     if redis is None:
         return f"pickup {f(value)} ms against a poll every {f(poll_ms, 0)} ms; no Redis stack in this run to compare."
     broker_part = value - redis
+    if broker_part <= 0:
+        return (f"no broker wait is left: django-q2 on Redis, the same worker code without the ORM broker, takes "
+                f"{f(redis)} ms, as long or longer; the {f(value)} ms are the worker's own path (the task handed to a "
+                f"worker process, the order claimed, the attempt row written).")
     if broker_part > redis:
         return (f"the broker dominates: django-q2 on Redis runs the same worker code and picks up in {f(redis)} ms, so "
                 f"{f(broker_part)} of the {f(value)} ms are the ORM broker's (the wait for its wake-up or its poll, every "
                 f"{f(poll_ms, 0)} ms, and the claim of the job row).")
     return (f"the worker's own path dominates: even on Redis pickup takes {f(redis)} ms of the {f(value)} ms (the "
-            f"pusher hands the task to a worker process, which claims the order before the attempt row is written); "
-            f"the ORM broker adds {f(broker_part)} ms.")
+            f"task handed to a worker process, the order claimed, the attempt row written); the ORM broker adds "
+            f"{f(broker_part)} ms.")
 
 
 def _explain_confirmed(row, p, r):
@@ -240,7 +246,8 @@ def _explain_attempt(row, p, r):
             if floor else f"{f(worst, 0)} ms ({worst_name})")
     if len(row.values) == 2:
         (a, va), (b, vb) = row.values.items()
-        text += f"; {a} and {b} differ by {f(abs(va - vb), 0)} ms, the database each writes to."
+        text += (f"; {a} and {b} differ by {f(abs(va - vb), 0)} ms with the same shop simulator: what the two stacks "
+                 f"do not share, their app database (PostgreSQL or SQLite) and its connections")
     return text + "."
 
 
@@ -253,10 +260,11 @@ def _explain_retry(row, p, r):
             part = f"{NAMES[key]}: {f(late, 0)} ms late, where a fresh order's pickup there is {f(picked, 0)} ms"
             if tick_ms and late > 2 * tick_ms:
                 part += f", and longer than the scheduler's tick ({f(tick_ms, 0)} ms): the due retry waits for a slower look than the tick"
-            elif tick_ms and late > picked:
-                part += f": the wait for the scheduler's tick (every {f(tick_ms, 0)} ms, half of it on average) dominates"
+            elif late - picked > picked:
+                part += (f": the {f(late - picked, 0)} ms beyond a pickup dominate, the wait for the scheduler's tick "
+                         f"(every {f(tick_ms, 0)} ms, half of it on average)")
             else:
-                part += ": the pickup dominates, the due retry is queued on time"
+                part += ": the pickup dominates, the due retry is queued about on time"
             parts.append(part)
     return "; ".join(parts) + "."
 
@@ -277,7 +285,8 @@ def verdict(row: Row) -> str:
     return {True: "met", False: "missed", None: "not measured"}[row.met]
 
 
-def table(built: list[Row]) -> list[str]:
+def table(built: list[Row], load_before: str = "0") -> list[str]:
+    """The goal table, and under it each miss with its cause; `load_before` as /proc/loadavg gives it."""
     lines = ["| figure | before | this run | peer / floor (this run) | goal | met |", "| --- | --- | --- | --- | --- | --- |"]
     lines += [f"| {row.goal.figure} | {row.goal.before} | {row.shown} | {row.peer} | {row.goal.goal} | {verdict(row)} |"
               for row in built]
@@ -285,6 +294,9 @@ def table(built: list[Row]) -> list[str]:
     if missed:
         lines += ["", "Each miss, from this run's own figures:", ""]
         lines += [f"- **{row.goal.figure}**: {row.why}" for row in missed]
+        if float(load_before.split()[0]) >= 1:
+            lines += ["", f"The goals are for a quiet machine (load under 1); this run started at load {load_before}, "
+                          "so every part above shares the cores with other work."]
     else:
         lines += ["", "Every goal measured was met in this run."]
     return lines

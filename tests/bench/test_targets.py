@@ -93,6 +93,8 @@ def test_a_pickup_miss_names_the_broker_when_it_is_most_of_it_and_the_worker_pat
     slow_redis = results(demo=profile("demo", pickup_runs=[40, 40, 40]),
                          production=profile("production", pickup_runs=[30, 30, 30]))
     assert "the worker's own path dominates" in by_key(slow_redis)["pickup_sqlite"].why
+    redis_slower = results(demo=profile("demo", pickup_runs=[20]), production=profile("production", pickup_runs=[80]))
+    assert "no broker wait is left" in by_key(redis_slower)["pickup_sqlite"].why
 
 
 def test_a_slow_confirmation_names_its_largest_part():
@@ -128,6 +130,10 @@ def test_a_late_retry_is_compared_with_the_scheduler_tick_and_the_pickup():
     assert "longer than the scheduler's tick (500 ms)" in row.why
     demo = profile("demo", pickup_runs=[10], keepalive_shop={"fresh": 1, "kept": 0.8}, retry_lateness=summary(260))
     assert "the wait for the scheduler's tick" in by_key(results(demo=demo))["retry"].why
+    demo["retry_lateness"] = summary(60)  # 10 ms pickup: most of the 60 ms is not the pickup
+    assert "the wait for the scheduler's tick" in by_key(results(demo=demo))["retry"].why
+    late_pickup = profile("demo", pickup_runs=[40], keepalive_shop={"fresh": 1, "kept": 0.8}, retry_lateness=summary(60))
+    assert "the pickup dominates" in by_key(results(demo=late_pickup))["retry"].why
 
 
 def test_unmeasured_stacks_leave_their_rows_out_and_no_retries_is_not_measured():
@@ -137,6 +143,12 @@ def test_unmeasured_stacks_leave_their_rows_out_and_no_retries_is_not_measured()
     rows = by_key(figures)
     assert "callback" not in rows and "form_production" not in rows
     assert rows["retry"].met is None and targets.verdict(rows["retry"]) == "not measured"
+
+
+def test_misses_on_a_busy_machine_say_the_load():
+    slow = results(demo=profile("demo", pickup_runs=[120], keepalive_shop={"fresh": 1, "kept": 0.8}, retry_lateness=summary(20)))
+    assert not any("quiet machine" in line for line in targets.table(targets.rows(slow), "0.40 0.50 0.60"))
+    assert any("this run started at load 5.10 4.00 3.00" in line for line in targets.table(targets.rows(slow), "5.10 4.00 3.00"))
 
 
 def test_the_report_has_the_goal_table_a_panel_per_goal_the_load_kept_sections_and_added_ones(tmp_path, monkeypatch):
