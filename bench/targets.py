@@ -5,7 +5,7 @@ run's own figures say about its cause.
 `rows(results)` only reads figures (tests build the table from given ones); bench.report measures them."""
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 
@@ -50,6 +50,7 @@ class Row:
     shown: str  # this run, in words
     peer: str  # the peer or floor, this run
     why: str = ""  # for a miss: what the figures say
+    peer_values: dict = field(default_factory=dict)  # the peer's or floor's figures, for the chart
 
     @property
     def met(self) -> bool | None:
@@ -106,7 +107,7 @@ def _pickup_row(key: str):
         value, shown = pickup(p[key])
         peers = [f"{PEERS[k]} {pickup(p[k])[1]}" + (", not atomic (sent after the commit)" if k == "celery" else "")
                  for k in PEERS if k in p]
-        return Row(goal, {NAMES[key]: value}, shown, "; ".join(peers))
+        return Row(goal, {NAMES[key]: value}, shown, "; ".join(peers), peer_values={PEERS[k]: pickup(p[k])[0] for k in PEERS if k in p})
     return build
 
 
@@ -124,7 +125,8 @@ def _form_row(key: str, peer_key: str | None):
         top, customers = crowd(p[key]), max(p[key]["form"], key=int)
         shown = f"{f(form_ratio(p[key]), 1)} × ({f(top['form']['p95'], 0)} vs {f(top['bare']['p95'], 0)} ms, {customers} at once)"
         peer = f"Celery peer {f(form_ratio(p[peer_key]), 1)} ×" if peer_key in p else ""
-        return Row(goal, {NAMES[key]: form_ratio(p[key])}, shown, peer)
+        return Row(goal, {NAMES[key]: form_ratio(p[key])}, shown, peer,
+                   peer_values={"Celery peer": form_ratio(p[peer_key])} if peer_key in p else {})
     return build
 
 
@@ -148,7 +150,8 @@ def _attempt_row(goal, p, r):
         return None
     shown = ", ".join(f"{f(v, 0)} ms {name}" for name, v in values.items())
     floor = _floor(p)
-    return Row(goal, values, shown, f"a loopback round trip to the shop (kept-alive GET /health) {f(floor, 2)} ms" if floor else "")
+    return Row(goal, values, shown, f"a loopback round trip to the shop (kept-alive GET /health) {f(floor, 2)} ms" if floor else "",
+               peer_values={"loopback round trip": floor} if floor else {})
 
 
 def _retry_row(goal, p, r):
@@ -303,29 +306,31 @@ def table(built: list[Row], load_before: str = "0") -> list[str]:
 
 
 def chart(built: list[Row], started: str) -> str:
-    """One panel per goal: a bar per figure of this run (and the peer's, when there is one), the goal a line."""
-    panel_h, left, width = 30, 300, 380
-    panels = [(row, list(row.values.items())) for row in built]
-    height = 50 + sum(22 + panel_h * max(1, len(values)) for _, values in panels) + 30
+    """One panel per goal: a bar per figure of this run (coloured met or missed) and per peer or floor (grey),
+    the goal a dashed line."""
+    bar_h, left, width = 24, 300, 380
+    panels = [(row, [*row.values.items()], [*row.peer_values.items()]) for row in built]
+    height = 50 + sum(30 + bar_h * max(1, len(values) + len(peers)) for _, values, peers in panels) + 30
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 170}" height="{height}" font-family="sans-serif" font-size="12">',
              '<rect width="100%" height="100%" fill="white"/>',
-             '<text x="10" y="22" font-size="14" font-weight="bold">Issue 19\'s goals: each figure of this run beside its goal (the line)</text>']
+             '<text x="10" y="22" font-size="14" font-weight="bold">Issue 19\'s goals: each figure of this run beside its goal (the dashed line)</text>']
     y = 44
-    for row, values in panels:
+    for row, values, peers in panels:
         color = {True: "#1e8449", False: "#c0392b", None: "#7f8c8d"}[row.met]
-        parts.append(f'<text x="10" y="{y + 12}" font-weight="bold">{escape(row.goal.figure[:90])} ({escape(row.goal.goal)})</text>')
+        parts.append(f'<text x="10" y="{y + 12}" font-weight="bold">{escape(row.goal.figure[:90])}</text>')
         y += 18
-        scale = max([v for _, v in values if v is not None] + [row.goal.limit]) * 1.1
-        goal_x = left + width * row.goal.limit / scale
-        for name, value in values or [("", None)]:
+        scale = max([v for _, v in values + peers if v is not None] + [row.goal.limit]) * 1.1
+        goal_x, top = left + width * row.goal.limit / scale, y
+        for (name, value), fill in [*((v, color) for v in values or [("", None)]), *((v, "#bbbbbb") for v in peers)]:
             bar = width * (value or 0) / scale
             parts.append(f'<text x="20" y="{y + 14}">{escape(name)}</text>')
-            parts.append(f'<rect x="{left}" y="{y + 4}" width="{bar:.1f}" height="13" fill="{color}"/>')
+            parts.append(f'<rect x="{left}" y="{y + 4}" width="{bar:.1f}" height="13" fill="{fill}"/>')
             parts.append(f'<text x="{left + bar + 4:.1f}" y="{y + 15}">{f(value)} {escape(row.goal.unit)}</text>')
-            y += panel_h
-        parts.append(f'<line x1="{goal_x:.1f}" y1="{y - panel_h * max(1, len(values)) + 2}" x2="{goal_x:.1f}" y2="{y}" stroke="black" stroke-dasharray="4 3"/>')
-        y += 4
-    parts.append(f'<text x="10" y="{height - 12}" fill="#555">Green: met, red: missed. Each panel has its own scale. '
-                 f'Source: docs/PERFORMANCE.md ({escape(started)}).</text>')
+            y += bar_h
+        parts.append(f'<line x1="{goal_x:.1f}" y1="{top + 2}" x2="{goal_x:.1f}" y2="{y}" stroke="black" stroke-dasharray="4 3"/>')
+        parts.append(f'<text x="{goal_x + 3:.1f}" y="{y + 4}" font-size="10" fill="#333">goal {escape(row.goal.goal.split(",")[0])}</text>')
+        y += 12
+    parts.append(f'<text x="10" y="{height - 12}" fill="#555">Green: met, red: missed, grey: the peer or floor, same run. '
+                 f'Each panel has its own scale. Source: docs/PERFORMANCE.md ({escape(started)}).</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
