@@ -57,13 +57,14 @@ class Sizes:
     retry_timeout_s: float = 120
     slow_orders: int = 6  # orders against the 0.5 s and 2 s shops
     throughput_rounds: int = 5  # orders = rounds × workers
+    throughput_workers: tuple = (1, 2, 4, 8)
     callback_orders: int = 100
     load_customers: int = 100
     load_seconds: float = 60
 
 
 QUICK = Sizes(sequential=5, concurrent=5, per_customer=2, pickups=3, pickup_runs=2, retries=2, retry_timeout_s=40,
-              slow_orders=1, throughput_rounds=2, callback_orders=10, load_customers=10, load_seconds=5)
+              slow_orders=1, throughput_rounds=2, throughput_workers=(1, 2), callback_orders=10, load_customers=10, load_seconds=5)
 
 
 @contextmanager
@@ -188,7 +189,7 @@ def production_extras(stack, sizes: Sizes) -> dict:
         extras["slow_shops"][str(latency)] = latencies(one_at_a_time(stack, sizes.slow_orders, timeout_s=latency * 3 + 30))
     extras["throughput"] = {}
     stack.configure_shop(latency_s=1)
-    for workers in (1, 2, 4, 8):
+    for workers in sizes.throughput_workers:
         stack.restart_clusters(Q_WORKERS=workers)
         time.sleep(3)  # the cluster's processes start
         extras["throughput"][str(workers)] = throughput(stack, workers * sizes.throughput_rounds, customers=min(2 * workers, 16))
