@@ -4,20 +4,13 @@ from pathlib import Path
 
 from . import batches, notes, targets
 from .stack import ROOT
+from .targets import f, ratio
 
 # Sections measured only when asked for (bench.report --chaos, --batches): when a run leaves them out, the
 # report keeps what was published before under these headings.
 OPTIONAL = {"chaos": "## Chaos", "batches": "## Bulk orders"}
 KEPT_NOTE = "_Not measured in the run above: kept as published before"
 SECTIONS = ROOT / "bench" / "sections"
-
-
-def f(value, digits=1) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
-
-
-def ratio(a, b) -> float | None:
-    return None if not a or not b else a / b
 
 
 def other_checks(r: dict) -> list[tuple[str, str, bool | None]]:
