@@ -190,7 +190,8 @@ def test_a_quick_run_writes_the_report_end_to_end(tmp_path):
     started = time.monotonic()
     run = subprocess.run(
         [sys.executable, "-m", "bench.report", "--quick", "--profiles", "demo,production", "--redis", redis_url,
-         "--database-prefix", "asyncpizza_test_bench_", "--output", str(out)],
+         "--database-prefix", "asyncpizza_test_bench_", "--output", str(out),
+         "--figures", str(tmp_path / "figures.json")],
         cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     text = out.read_text()
