@@ -198,5 +198,5 @@ def test_a_quick_run_writes_the_report_end_to_end(tmp_path):
     for goal in targets.GOALS:
         if goal.key not in {"pickup_postgres", "form_gunicorn_sqlite"}:
             assert f"| {goal.figure} | {goal.before} |" in text, goal.key
-    assert (tmp_path / "performance.svg").exists()
+    assert (tmp_path / "performance.svg").exists() and (tmp_path / "figures.json").exists()
     print(f"quick run: {time.monotonic() - started:.0f} s")
