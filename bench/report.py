@@ -169,7 +169,7 @@ def stack_settings(stack) -> dict:
     """The settings the stacks run with, as their own processes read them (the bench settings and the
     stack's environment; this process does not load Django's settings)."""
     code = ("import json; from django.conf import settings as s; print(json.dumps({'poll_s': s.Q_CLUSTER['poll'], "
-            "'scheduler_tick_s': s.Q_SCHEDULER_TICK_S, 'backoff_s': s.STORE_ORDER_BACKOFF_S}))")
+            "'scheduler_tick_s': s.Q_SCHEDULER_TICK_S}))")
     return json.loads(stack.manage("shell", "-c", code, capture_output=True, text=True).stdout.strip().splitlines()[-1])
 
 
