@@ -25,7 +25,8 @@ WEB_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 serve: $(STAMP)
 	$(PY) manage.py serve --bind $(SERVE_BIND) --web-workers $(WEB_WORKERS)
 
-# docs/PERFORMANCE.md and docs/performance.svg from one run (about 15 minutes; needs PostgreSQL and Redis).
+# docs/PERFORMANCE.md and docs/performance.svg from one run (about 13 minutes; needs PostgreSQL and Redis).
+# BENCH_ARGS="--wait-for-quiet 30" waits for a quiet machine first; --chaos and --batches add those sections.
 # Celery, the peer it is measured against, goes into the venv from bench/requirements.txt, never the app's.
 BENCH_STAMP := $(VENV)/.bench-$(shell cksum < bench/requirements.txt | cut -d' ' -f1)
 bench: $(STAMP) $(BENCH_STAMP)
