@@ -2,6 +2,7 @@
 
 from django.db.models import Count
 
+from .calls_in_progress import calls_in_progress
 from .models import ApiClient, CallbackStats, CallStats, LedgerEntry
 
 
@@ -26,8 +27,8 @@ def find_ledger_entry(
 
 
 def shop_stats() -> dict:
-    """The call and callback counters, the ledger's size (pending entries too), and how many order
-    references were placed more than once.
+    """The call and callback counters, the ledger's size (pending entries too), how many order
+    references were placed more than once, and how many calls to POST /orders are under way.
 
     A key received many times is idempotency at work, not a duplicate; a duplicate is one client's order
     reference under two keys, a pizza made twice. The app must keep `duplicate_references` at 0.
@@ -41,4 +42,5 @@ def shop_stats() -> dict:
         "ledger_size": LedgerEntry.objects.count(),
         "clients": ApiClient.objects.count(),  # how many; never their names or keys
         "duplicate_references": duplicate_references,
+        "calls_in_progress": calls_in_progress.count,
     }

@@ -13,6 +13,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from . import selectors, services
+from .calls_in_progress import calls_in_progress
 from .cancellation import cancel_order
 from .clients import client_of
 from .control import control_endpoint, is_operator, refusal_of
@@ -61,12 +62,13 @@ class OrdersView(JsonView):
         return json_response([entry.to_json() for entry in selectors.ledger(client=client)])
 
     def post(self, request):
-        client = client_of(request.headers.get("Authorization", ""))
-        if client is None:
-            return _no_client()
-        reply = services.receive_order(
-            client=client, idempotency_key=request.headers.get("Idempotency-Key"), body=_read_body(request)
-        )
+        with calls_in_progress.one_more():
+            client = client_of(request.headers.get("Authorization", ""))
+            if client is None:
+                return _no_client()
+            reply = services.receive_order(
+                client=client, idempotency_key=request.headers.get("Idempotency-Key"), body=_read_body(request)
+            )
         response = json_response(reply.body, status=reply.status)
         return lose(response) if reply.lost else response
 
@@ -153,8 +155,8 @@ class ResetView(JsonView):
 
 
 class StatsView(JsonView):
-    """GET: how the calls to POST /orders and the callbacks ended, the ledger's size and any duplicate order
-    references."""
+    """GET: how the calls to POST /orders and the callbacks ended, the ledger's size, any duplicate order
+    references, and how many calls to POST /orders are under way."""
 
     def get(self, request):
         return json_response(selectors.shop_stats())

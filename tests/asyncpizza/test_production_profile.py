@@ -6,12 +6,12 @@ import os
 import re
 import subprocess
 import sys
-import time
 
 import pytest
 
 from asyncpizza.management.commands.serve import gunicorn_argv
 from tests.support.ports import free_port
+from tests.support.waiting import wait_until
 
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -41,17 +41,18 @@ def gunicorn(tmp_path):
     port = free_port()
     log = open(tmp_path / "gunicorn.log", "wb")
     process = subprocess.Popen(gunicorn_argv(f"127.0.0.1:{port}", 1), cwd=PROJECT_DIR, env=env, stdout=log, stderr=log)
+
+    def connected() -> http.client.HTTPConnection | None:
+        assert process.poll() is None, (tmp_path / "gunicorn.log").read_text()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            connection.connect()
+        except ConnectionRefusedError:
+            return None
+        return connection
+
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                connection.connect()
-                break
-            except ConnectionRefusedError:
-                assert process.poll() is None, (tmp_path / "gunicorn.log").read_text()
-                assert time.monotonic() < deadline, "gunicorn did not start in 30 s"
-                time.sleep(0.1)
+        connection = wait_until(connected, timeout=30, message="gunicorn to accept a connection")
         yield connection
         connection.close()
     finally:

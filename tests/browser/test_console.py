@@ -15,6 +15,7 @@ from orders.models import OrderStatus
 
 from ..console.helpers import aged
 from ..factories import make_order
+from ..support.waiting import wait_until
 from .axe import assert_accessible
 from .pages import Order, OrderForm, StatusPage, log_in
 
@@ -42,7 +43,7 @@ def test_the_health_panel_shows_the_cluster_up_then_down(staff_page, staff_user,
     expect(admin.get_by_role("link", name="Async Pizza operations")).to_be_visible()
     workers = settings.Q_CLUSTER["workers"]
     state = admin.locator("#engine-state")
-    reload_until_the_queue_is(admin, "running", attempts=20)
+    reload_until_the_queue_is(admin, "running", timeout_s=60)
     expect(state).to_have_text(re.compile(rf"^Running: the queue answers: .* {workers} workers alive in 1 cluster\."))
     clusters = admin.get_by_role("table", name="Clusters (django-q2's own status)")
     expect(clusters.locator('tr[data-cluster-alive="true"]')).to_have_count(1)
@@ -56,25 +57,35 @@ def test_the_health_panel_shows_the_cluster_up_then_down(staff_page, staff_user,
     assert_accessible(admin)
 
 
-def reload_until_the_queue_is(page, state: str, *, attempts: int) -> None:
-    """Reload as a person would until the health panel says `state` (the panel does not poll)."""
+def reload_until_the_queue_is(page, state: str, *, timeout_s: float) -> None:
+    """Reload as a person would, once a second, until the health panel says `state` (the panel does not
+    poll)."""
     panel = page.locator("#health-panel")
-    for _ in range(attempts):
+
+    def says_the_state() -> bool:
         if panel.get_attribute("data-queue-state") == state:
-            return
-        page.wait_for_timeout(1000)
+            return True
         page.reload()
-    expect(panel).to_have_attribute("data-queue-state", state)
+        return False
+
+    wait_until(says_the_state, timeout=timeout_s, interval=1, message=f"the health panel to say {state}")
+
+
+def wait_for_a_redraw(page) -> None:
+    """Until htmx has redrawn the live diagram once: it swaps in a new drawing, so a mark set on the one shown
+    now is gone."""
+    page.locator("#diagram > .diagram").evaluate("drawing => drawing.dataset.drawnBefore = 'yes'")
+    expect(page.locator("#diagram > .diagram[data-drawn-before]")).to_have_count(0, timeout=15_000)
 
 
 def test_frozen_workers_read_stuck_on_the_panel_needs_attention_and_the_diagram(staff_page, staff_user, cluster, menu):
     admin = staff_page
     waiting = make_order(menu)
     open_the_console(admin)
-    reload_until_the_queue_is(admin, "running", attempts=30)
+    reload_until_the_queue_is(admin, "running", timeout_s=60)
     workers = settings.Q_CLUSTER["workers"]
     with cluster.workers_frozen():
-        reload_until_the_queue_is(admin, "stuck", attempts=int(settings.QUEUE_PROBE_STALE_S) + 45)
+        reload_until_the_queue_is(admin, "stuck", timeout_s=settings.QUEUE_PROBE_STALE_S + 60)
         expect(admin.locator("#engine-state")).to_have_text(re.compile(
             rf"^Stuck: the queue has not moved for \d+ s\. {workers} workers report alive, .*Restart the worker cluster"))
         expect(admin.locator("#health-panel")).to_have_attribute("data-workers-alive", str(workers))
@@ -89,8 +100,8 @@ def test_frozen_workers_read_stuck_on_the_panel_needs_attention_and_the_diagram(
         lanes = admin.locator('#diagram [data-lane-state="stuck"]')
         expect(lanes).to_have_count(workers)
         expect(admin.locator("#diagram [data-workers-line]")).to_have_text(re.compile(r"^Workers: stuck \(the queue has not moved for"))
-        admin.wait_for_timeout(2500)  # htmx redraws it: still stuck
-        expect(lanes).to_have_count(workers)
+        wait_for_a_redraw(admin)
+        expect(lanes).to_have_count(workers)  # redrawn by htmx: still stuck
         assert_accessible(admin)
 
         admin.goto(f"/orders/{waiting.public_id}/diagram/")  # what the customer sees meanwhile
@@ -99,7 +110,7 @@ def test_frozen_workers_read_stuck_on_the_panel_needs_attention_and_the_diagram(
         assert_accessible(admin)
 
     admin.goto("/admin/")
-    reload_until_the_queue_is(admin, "running", attempts=30)
+    reload_until_the_queue_is(admin, "running", timeout_s=60)
     admin.goto("/trainer/diagram/")
     expect(admin.locator('#diagram [data-lane-state="stuck"]')).to_have_count(0)
     expect(admin.locator("#diagram [data-workers-line]")).to_have_text(f"Workers: 0 of {workers} running an attempt")

@@ -65,7 +65,8 @@ def test_frozen_workers_read_stuck_everywhere_then_running_once_thawed(cluster, 
         diagram = admin_client.get("/trainer/diagram/").content.decode()
         assert 'data-queue-state="stuck"' in diagram and diagram.count('data-lane-state="stuck"') == workers
         assert "no attempt running" not in diagram
-        # However long it stays stuck, one probe at most waits in the broker.
+        # However long it stays stuck, one probe at most waits in the broker. A negative check: over two
+        # probe intervals, in each of which a sender that ignored the waiting probe would send another.
         time.sleep(2 * settings.QUEUE_PROBE_INTERVAL_S)
         assert probes_waiting_in_the_broker() <= 1
         print(f"frozen {len(pids)} workers: the panel said stuck after {seen_after_s:.1f} s "

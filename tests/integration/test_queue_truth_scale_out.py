@@ -51,8 +51,9 @@ def figures(stack) -> dict:
 def test_on_postgres_and_redis_the_probe_comes_back_and_a_frozen_cluster_reads_stuck(postgres_database, redis_broker):
     services_or_skip()
     stale_s = 6
+    probe_interval_s = 1
     with Stack("queue-probe", DATABASE_URL=postgres_database, REDIS_URL=redis_broker, METRICS_TOKEN=TOKEN,
-               QUEUE_PROBE_STALE_S=stale_s, QUEUE_PROBE_INTERVAL_S=1) as stack:
+               QUEUE_PROBE_STALE_S=stale_s, QUEUE_PROBE_INTERVAL_S=probe_interval_s) as stack:
         healthy = wait_until(lambda: (f := figures(stack)).get("asyncpizza_queue_probe_round_trip_seconds", 0) > 0
                              and f["asyncpizza_queue_probe_age_seconds"] < 3 and f, timeout=60,
                              message="a probe back through Redis")
@@ -64,7 +65,9 @@ def test_on_postgres_and_redis_the_probe_comes_back_and_a_frozen_cluster_reads_s
             stuck = wait_until(lambda: (f := figures(stack))["asyncpizza_queue_probe_age_seconds"] > stale_s + 1 and f,
                                timeout=60, message="the probe's age past the stale bound")
             assert stuck["asyncpizza_workers_alive"] == workers  # django-q2 still says they are alive
-            time.sleep(3)  # probes are not sent while the last one still waits in the Redis list
+            # A negative check: over three probe intervals, in each of which a sender that ignored the probe
+            # still waiting in the Redis list would send another, none is sent.
+            time.sleep(3 * probe_interval_s)
             assert stack_redis_queue_probes(redis_broker) <= 1
             print(f"\nRedis + PostgreSQL: frozen; the probe's age passed {stale_s} s after "
                   f"{time.monotonic() - frozen_at:.1f} s, workers alive still {workers:g}; "

@@ -23,9 +23,10 @@ from core import wakeup
 from core.broker import WakingORM
 from core.queue import queued_rows
 from orders.models import Order, Pizza
+from workflow.models import QueueProbe
 from workflow.start import place_order
 
-from ..support.cluster import WorkerCluster
+from ..support.cluster import WorkerCluster, cluster_idles
 from ..support.postgres import scratch_database
 from ..support.waiting import wait_until
 
@@ -93,17 +94,25 @@ QUIET = {"Q_POLL_S": str(POLL_S), "QUEUE_PROBE_INTERVAL_S": "3600"}
 
 @pytest.fixture
 def slow_polling_cluster(no_other_cluster, transactional_db, shop, smtp, menu, tmp_path):
-    """A cluster with a 6 s poll, in place of the suite's."""
+    """A cluster with a 6 s poll, in place of the suite's, idling: its start-up over."""
+    # The suite's cluster may have sent a probe within QUIET's interval, which would keep this one from
+    # sending the first probe that tells its start-up is over.
+    QueueProbe.objects.all().delete()
     cluster = WorkerCluster(shop_url=shop.url, smtp_port=smtp.port, log_path=tmp_path / "qcluster.log",
                             extra_env=QUIET).start()
-    directory = wakeup.socket_directory("default")
     try:
-        # ring() counts the live listeners (a stopped cluster's socket file refuses, and is removed).
-        wait_until(lambda: wakeup.ring(directory) > 0, timeout=60, message=f"the cluster listening in {directory}")
-        time.sleep(1.5)  # its start-up (the first queue probe, the queries that ring woke) over: the cluster idles
+        # The pusher makes its listener before its first query, so a probe back means it listens too.
+        wait_for_the_cluster_to_idle(cluster)
         yield cluster
     finally:
         cluster.stop()
+
+
+def wait_for_the_cluster_to_idle(cluster: WorkerCluster) -> None:
+    try:
+        wait_until(cluster_idles, timeout=60, message="the cluster to idle (its first probe back, its queue empty)")
+    except AssertionError as error:
+        raise AssertionError(f"{error}\n{cluster.log_tail()}") from None
 
 
 @pytest.mark.cluster
@@ -111,7 +120,7 @@ def test_an_order_committed_while_the_cluster_idles_is_picked_up_at_once(slow_po
     # Three in a row, each well under the 6 s poll: by the poll alone, (2/6)^3 = 4 % would be this quick.
     for n in range(3):
         assert pickup(new_order(10 + n), timeout=30) < WOKEN_WITHIN, slow_polling_cluster.log_tail()
-        time.sleep(0.5)
+        wait_for_the_cluster_to_idle(slow_polling_cluster)  # the order's jobs done: the next comes to an idle one
 
 
 @pytest.mark.cluster
@@ -132,7 +141,11 @@ def test_a_wake_up_sent_before_the_commit_hides_no_job(slow_polling_cluster, mon
     with transaction.atomic():
         early = new_order(30)
         wakeup.ring(directory)  # the cluster looks now, before the job is visible
-        time.sleep(1)
+        # A look that finds nothing leaves no trace to wait for. A woken broker looks at once, within one
+        # turn of its pusher's loop, which an idle pusher ends every WAIT_SLICE_S at the latest: two slices
+        # leave room for a loaded machine. Were it to look only after the commit, it would find the job then,
+        # and this test would pass without showing the poll at work: never fail wrongly.
+        time.sleep(2 * WakingORM.WAIT_SLICE_S)
         assert not early.attempts.exists()
         monkeypatch.setattr(wakeup, "ring", lambda *args: None)  # and no wake-up at the commit
     # The job is there all the same; the poll finds it.
@@ -161,6 +174,8 @@ from core import wakeup
 from core.broker import WakingORM
 from orders.models import Pizza
 from workflow.start import place_order
+from tests.support.cluster import cluster_idles
+from tests.support.waiting import wait_until
 
 jobs = []
 enqueue = WakingORM.enqueue
@@ -180,10 +195,7 @@ def new_order(n):
                        email=f"wake{n}@example.com", address="1 Loop Road").order
 
 def picked_up(order):
-    deadline = time.monotonic() + 30
-    while not order.attempts.exists():
-        assert time.monotonic() < deadline, "not picked up"
-        time.sleep(0.02)
+    wait_until(lambda: order.attempts.exists(), timeout=30, interval=0.02, message=f"order {order.pk} picked up")
     return (order.attempts.earliest("started_at").started_at - order.created_at).total_seconds()
 
 try:
@@ -198,7 +210,7 @@ with transaction.atomic():
     assert not heard(jobs[-1], 0.3), "announced before the commit"
 assert heard(jobs[-1], 2), "not announced at the commit"
 print("announced at commit only")
-time.sleep(1)
+wait_until(cluster_idles, timeout=60, message="the cluster to idle")  # the orders to time come to an idle one
 print("pickups", [round(picked_up(new_order(n)), 3) for n in range(3)])
 """
 

@@ -6,7 +6,6 @@ fails and loses answers and two clusters (each with its own scheduler) compete f
 """
 
 import os
-import time
 
 import psycopg
 import pytest
@@ -18,6 +17,7 @@ from bench.stack import Stack
 from trainer.simulation import FormCustomer, made_up_customer
 
 from ..support.postgres import scratch_database
+from ..support.waiting import wait_until
 
 pytestmark = pytest.mark.cluster
 
@@ -71,13 +71,13 @@ def test_two_clusters_on_postgres_and_redis_place_every_order_exactly_once(postg
         assert all(s.accepted for s in submissions)
         locations = [s.location for s in submissions]
 
-        deadline = time.monotonic() + 180
-        statuses = {}
-        while time.monotonic() < deadline:
+
+        def statuses_once_all_final():
             statuses = {location: customer.status(location) for location in locations}
-            if all(status in {"confirmed", "failed"} for status in statuses.values()):
-                break
-            time.sleep(1)
+            return statuses if all(status in {"confirmed", "failed"} for status in statuses.values()) else None
+
+        # Each look reads every order's page: once a second is often enough.
+        statuses = wait_until(statuses_once_all_final, timeout=180, interval=1, message=f"all {orders} orders final")
         ledger = stack.shop_ledger()
         stats = stack.shop_stats()
         # The console sees both clusters through the shared cache (Redis here) and the Redis queue.

@@ -7,6 +7,16 @@ import pytest
 import requests
 
 from tests.shop.orders import TIMEOUT_S, outcome_of, post_order
+from tests.support.waiting import wait_until
+
+
+def wait_for_calls_in_progress(shop, count: int) -> None:
+    """Until the shop handles `count` calls to POST /orders at once (it answers /stats meanwhile)."""
+    wait_until(
+        lambda: shop.stats()["calls_in_progress"] == count,
+        timeout=TIMEOUT_S,
+        message=f"{count} calls under way at the shop",
+    )
 
 
 def test_a_shop_that_is_down_answers_503_and_places_nothing(shop):
@@ -73,7 +83,7 @@ def test_a_slow_call_is_slow_but_holds_up_no_other_call(shop):
 
     slow_call = threading.Thread(target=call_slowly)
     slow_call.start()
-    time.sleep(0.2)  # let the slow call reach the shop first
+    wait_for_calls_in_progress(shop, 1)
     health = requests.get(shop.url + "/health", timeout=TIMEOUT_S)
     slow_call_was_still_running = slow_call.is_alive()
     slow_call.join(timeout=TIMEOUT_S)
@@ -89,7 +99,9 @@ def test_a_reset_cuts_short_a_call_under_way_instead_of_placing_its_order_afterw
     answer = {}
     call = threading.Thread(target=lambda: answer.update(response=post_order(shop, "began-before-the-reset")))
     call.start()
-    time.sleep(0.5)  # let the call reach the shop and begin its wait
+    # Counted from the moment its handler starts, a step before it notes the era it began in: the reset, a
+    # whole request later, comes after that.
+    wait_for_calls_in_progress(shop, 1)
     shop.reset()
     call.join(timeout=TIMEOUT_S)
 

@@ -96,3 +96,15 @@ def frozen(pids: list[int]):
                 os.kill(pid, signal.SIGCONT)
             except ProcessLookupError:
                 pass
+
+
+def cluster_idles() -> bool:
+    """Whether the cluster on this database has nothing left to do: the last queue probe sent (a cluster sends
+    one as it starts) has come back, and every job queued so far was taken and acknowledged (the ORM broker's
+    queue is empty). Its pusher then waits for a wake-up or its poll: it queried again as soon as it had taken
+    the last job."""
+    from core.queue import queued_rows
+    from workflow.models import QueueProbe
+
+    probe = QueueProbe.objects.filter(pk=1).first()
+    return probe is not None and bool(probe.sent_id) and not probe.outstanding and not queued_rows().exists()

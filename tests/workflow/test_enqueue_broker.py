@@ -3,7 +3,6 @@ own async_task opens a new client (a new TCP connection) for every task it queue
 
 import shutil
 import subprocess
-import time
 
 import pytest
 import redis
@@ -11,6 +10,7 @@ from django_q.conf import Conf
 
 from tests.factories import make_order
 from tests.support.ports import free_port
+from tests.support.waiting import wait_until
 from workflow import attempt
 from core.broker import _redis_broker
 
@@ -28,20 +28,19 @@ def redis_server(tmp_path):
     )
     client = redis.Redis(port=port)
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+        wait_until(lambda: answers(client), timeout=10, interval=0.05, message=f"redis-server on port {port}")
         yield f"redis://127.0.0.1:{port}/0", client
     finally:
         client.close()
         process.terminate()
         process.wait(timeout=10)
+
+
+def answers(client) -> bool:
+    try:
+        return client.ping()
+    except redis.ConnectionError:
+        return False
 
 
 def connections_received(client) -> int:
