@@ -13,6 +13,7 @@ Run: .venv/bin/python -m bench.form_rush [--profile production|sqlite] [--custom
 """
 
 import argparse
+import io
 import json
 import pstats
 import shutil
@@ -150,18 +151,35 @@ def read_traces(directory: Path) -> dict:
     return by_kind
 
 
-def top_of_profile(directory: Path, lines: int = 25) -> str:
-    files = [str(p) for p in directory.glob("cprofile-*.prof")]
+def profiles(directory: Path, view: str) -> pstats.Stats | None:
+    files = [str(p) for p in directory.glob(f"cprofile-{view}-*.prof")]
     if not files:
-        return ""
-    import io
-
-    out = io.StringIO()
-    stats = pstats.Stats(files[0], stream=out)
+        return None
+    stats = pstats.Stats(files[0], stream=io.StringIO())
     for other in files[1:]:
         stats.add(other)
-    stats.sort_stats("cumulative").print_stats(lines)
-    return out.getvalue()
+    return stats
+
+
+def round_trips(stats: pstats.Stats, posts: int) -> float:
+    """Waits for the database server per POST: psycopg's Connection.wait runs once per round trip."""
+    waits = sum(calls for (path, _, name), (calls, *_rest) in stats.stats.items()
+                if name == "wait" and path.endswith("psycopg/connection.py"))
+    return waits / posts
+
+
+def profile_figures(directory: Path, server: dict, lines: int = 25) -> dict:
+    found = {}
+    for view in ("form", "bare"):
+        stats = profiles(directory, view)
+        if stats is None:
+            continue
+        posts = server.get(f"POST {view}", {}).get("server", {}).get("n") or 1
+        out = io.StringIO()
+        stats.stream = out
+        stats.sort_stats("cumulative").print_stats(lines)
+        found[view] = {"round_trips_per_post": round_trips(stats, posts), "top": out.getvalue()}
+    return found
 
 
 def measure(profile_key: str, args) -> dict:
@@ -186,7 +204,8 @@ def measure(profile_key: str, args) -> dict:
         posts_only = rush(stack, args.customers, args.per_customer, "order_without_reopening", 60_000, sample)
     result = {"profile": profile.title, "threads": args.threads, "customers": args.customers, "per_customer": args.per_customer,
               "load_before": load_before, "load_after": loadavg(), "form": form, "bare": bare, "form_posts_only": posts_only,
-              "server": read_traces(trace_dir), "cprofile": top_of_profile(trace_dir) if args.cprofile else ""}
+              "server": read_traces(trace_dir)}
+    result["cprofile"] = profile_figures(trace_dir, result["server"]) if args.cprofile else {}
     form_p95, bare_p95 = form["client"]["p95"], bare["client"]["p95"]
     result["ratio_p95"] = form_p95 / bare_p95
     result["ratio_p50"] = form["client"]["p50"] / bare["client"]["p50"]
@@ -224,8 +243,9 @@ def show(result: dict) -> str:
             lines += [f"    {count:6}  {what}" for what, count in activity["waits"].items()]
             lines += [f"    lock wait {count:5}  {what}" for what, count in activity["lock_waiters"].items()]
             lines += [f"    idle in transaction after {count:5}  {what}" for what, count in activity["idle_in_transaction_after"].items()]
-    if result["cprofile"]:
-        lines += ["", "cProfile of the form's POSTs (every web thread, cumulative):", result["cprofile"]]
+    for view, figures in result["cprofile"].items():
+        lines += ["", f"cProfile of the {view}'s POSTs (every web thread; the profiler slows them): "
+                  f"{figures['round_trips_per_post']:.1f} database round trips per POST", figures["top"]]
     return "\n".join(lines)
 
 

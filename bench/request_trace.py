@@ -1,7 +1,7 @@
 """Where a request's time goes, inside the web process: a bench-only middleware (bench.settings adds it first
 when BENCH_TRACE_DIR is set) that times every SQL statement of the request (a database execute wrapper, so a
 statement's wait for a lock or SQLite's write lock counts in it) and, with BENCH_TRACE_CPROFILE, runs cProfile
-on the request's thread. Each process writes its figures to BENCH_TRACE_DIR (every 20 requests and at exit);
+on the thread of each POST to the form or the bare view. Each process writes its figures to BENCH_TRACE_DIR (every 20 requests and at exit);
 bench.form_rush reads them. Never in production settings."""
 
 import atexit
@@ -20,7 +20,7 @@ from django.db import connection
 _lock = threading.Lock()
 _requests: dict[str, list] = defaultdict(list)  # kind -> [(total s, db s, statements)]
 _statements: dict[str, list] = defaultdict(lambda: [0, 0.0])  # kind | shape -> [count, seconds]
-_profiles: dict[int, cProfile.Profile] = {}
+_profiles: dict[tuple[int, str], cProfile.Profile] = {}  # (thread, "form" or "bare") -> its profile
 _seen = 0
 _TABLE = re.compile(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', re.IGNORECASE)
 
@@ -66,8 +66,8 @@ class RequestTraceMiddleware:
                     entry[1] += seconds
 
         profile = None
-        if self.profile and kind == "POST form":
-            profile = _profiles.setdefault(threading.get_ident(), cProfile.Profile())
+        if self.profile and kind in ("POST form", "POST bare"):
+            profile = _profiles.setdefault((threading.get_ident(), kind.split()[1]), cProfile.Profile())
             profile.enable()
         started = time.perf_counter()
         try:
@@ -92,8 +92,8 @@ class RequestTraceMiddleware:
         aside = self.directory / f".trace-{pid}-{threading.get_ident()}.json"
         aside.write_text(figures)
         aside.replace(self.directory / f"trace-{pid}.json")
-        for thread, profile in list(_profiles.items()):
+        for (thread, view), profile in list(_profiles.items()):
             try:
-                profile.dump_stats(self.directory / f"cprofile-{pid}-{thread}.prof")
+                profile.dump_stats(self.directory / f"cprofile-{view}-{pid}-{thread}.prof")
             except Exception:  # noqa: BLE001 - a profile still enabled on its thread: the next dump has it
                 pass
