@@ -162,9 +162,13 @@ def profiles(directory: Path, view: str) -> pstats.Stats | None:
 
 
 def round_trips(stats: pstats.Stats, posts: int) -> float:
-    """Waits for the database server per POST: psycopg's Connection.wait runs once per round trip."""
-    waits = sum(calls for (path, _, name), (calls, *_rest) in stats.stats.items()
-                if name == "wait" and path.endswith("psycopg/connection.py"))
+    """Waits for the database server per POST: psycopg's Connection.wait, once per statement and per commit.
+    Its waits under set_autocommit (the switch around a transaction) are left out: no message goes to the
+    server there. A transaction's BEGIN goes out inside its first statement's wait."""
+    waits = 0
+    for (path, _, name), (_cc, calls, _tt, _ct, callers) in stats.stats.items():
+        if name == "wait" and path.endswith("psycopg/connection.py"):
+            waits += calls - sum(c[1] for caller, c in callers.items() if caller[2] == "set_autocommit")
     return waits / posts
 
 
