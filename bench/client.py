@@ -71,23 +71,17 @@ class Customer:
 
     def order(self, number: int) -> tuple[float, str]:
         """Place one order through the form: (seconds the POST took, the status page's path)."""
-        fields = {
-            **self.open_form(), "pizza": "margherita", "size": "medium", "quantity": "1",
-            "name": f"Bench customer {number}", "email": f"bench{number}@example.com", "address": f"{number} Bench Road",
-        }
-        status, headers, _, seconds = self.request("POST", "/", fields)
-        if status != 303:
-            raise RuntimeError(f"order {number}: the form answered {status}")
-        return seconds, headers.get("Location") or headers.get("location")
+        return self._post_order(number, self.open_form())
 
     def order_without_reopening(self, number: int) -> tuple[float, str]:
         """Place one order with the last form opened (its CSRF token) and a new submission id, as a second tab
         would: the form's POST alone, without the GET before each that `order` makes (a peer of
         `bare_insert`, which never opens a page)."""
-        if self.last_form is None:
-            self.open_form()
+        return self._post_order(number, {**(self.last_form or self.open_form()), "submission": str(uuid.uuid4())})
+
+    def _post_order(self, number: int, form: dict) -> tuple[float, str]:
         fields = {
-            **self.last_form, "submission": str(uuid.uuid4()), "pizza": "margherita", "size": "medium", "quantity": "1",
+            **form, "pizza": "margherita", "size": "medium", "quantity": "1",
             "name": f"Bench customer {number}", "email": f"bench{number}@example.com", "address": f"{number} Bench Road",
         }
         status, headers, _, seconds = self.request("POST", "/", fields)
