@@ -143,8 +143,10 @@ def read_traces(directory: Path) -> dict:
         n = len(rows)
         shapes = {key.split(" | ", 1)[1]: {"per_request": count / n, "ms_per_request": seconds * 1000 / n}
                   for key, (count, seconds) in statements.items() if key.startswith(f"{kind} | ")}
+        fresh = [r[0] for r in rows if len(r) > 3 and r[3]]
         by_kind[kind] = {
             "server": summary([r[0] for r in rows]), "sql": summary([r[1] for r in rows]),
+            "opened_connection": summary(fresh),
             "statements_per_request": sum(r[2] for r in rows) / n,
             "statements": dict(sorted(shapes.items(), key=lambda item: -item[1]["ms_per_request"])),
         }
@@ -237,6 +239,10 @@ def show(result: dict) -> str:
         s, q = figures["server"], figures["sql"]
         lines.append(f"server {kind:10} n {s['n']:4}  in-process p50 {s['p50']:7.1f} p95 {s['p95']:7.1f} ms;  SQL p50 "
                      f"{q['p50']:6.1f} p95 {q['p95']:6.1f} ms;  {figures['statements_per_request']:.1f} statements")
+        opened = figures.get("opened_connection", {})
+        if opened.get("n"):
+            lines.append(f"    {opened['n']} of them opened the thread's database connection: p50 {opened['p50']:.1f}, "
+                         f"max-ish p95 {opened['p95']:.1f} ms")
         if kind.startswith("POST"):
             for shape, st in list(figures["statements"].items())[:12]:
                 lines.append(f"    {shape:40} {st['per_request']:4.1f} per request  {st['ms_per_request']:7.2f} ms per request")

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connection
 
 _lock = threading.Lock()
-_requests: dict[str, list] = defaultdict(list)  # kind -> [(total s, db s, statements)]
+_requests: dict[str, list] = defaultdict(list)  # kind -> [(total s, db s, statements, opened a connection)]
 _statements: dict[str, list] = defaultdict(lambda: [0, 0.0])  # kind | shape -> [count, seconds]
 _profiles: dict[tuple[int, str], cProfile.Profile] = {}  # (thread, "form" or "bare") -> its profile
 _seen = 0
@@ -69,6 +69,7 @@ class RequestTraceMiddleware:
         if self.profile and kind in ("POST form", "POST bare"):
             profile = _profiles.setdefault((threading.get_ident(), kind.split()[1]), cProfile.Profile())
             profile.enable()
+        fresh = connection.connection is None  # this thread's first request, or its connection was closed
         started = time.perf_counter()
         try:
             with connection.execute_wrapper(timed):
@@ -78,7 +79,7 @@ class RequestTraceMiddleware:
             if profile is not None:
                 profile.disable()
             with _lock:
-                _requests[kind].append((total, spent["db"], spent["n"]))
+                _requests[kind].append((total, spent["db"], spent["n"], fresh))
                 _seen += 1
                 due = _seen % 20 == 0
             if due:
