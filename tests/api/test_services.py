@@ -9,6 +9,7 @@ from django.test import Client
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
+import api.services
 import workflow.start
 from api.services import place_api_order
 from orders.models import Order, OrderStatus, StoreMode
@@ -50,19 +51,17 @@ def test_if_the_job_cannot_be_queued_neither_order_nor_key_is_kept(client, menu,
 
 
 def test_two_concurrent_requests_with_one_key_place_one_order(menu, monkeypatch):
-    # Both requests look the key up before either has saved it; then both try to place the order.
+    # Both requests look the key up (the API's look-up of a repeat) before either has saved it; then both try
+    # to place the order: the second finds the key taken when it places, and answers with the first's order.
     both_looked = threading.Barrier(2, timeout=10)
-    resolve_key = workflow.start.resolve_key
-    first_look = threading.local()
+    placed_before = api.services.placed_before
 
     def look_up_together(*args):
-        found = resolve_key(*args)
-        if not getattr(first_look, "done", False):
-            first_look.done = True
-            both_looked.wait()
+        found = placed_before(*args)
+        both_looked.wait()
         return found
 
-    monkeypatch.setattr(workflow.start, "resolve_key", look_up_together)
+    monkeypatch.setattr(api.services, "placed_before", look_up_together)
     answers = [None, None]
 
     def request(i):
