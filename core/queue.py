@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django_q.brokers import get_broker
 from django_q.conf import Conf
-from django_q.models import OrmQ, Schedule
+from django_q.models import OrmQ, Schedule, Success
 from django_q.tasks import async_task
 
 from .broker import enqueue_broker
@@ -76,6 +76,32 @@ def ensure_every_minute(name: str, func: Callable) -> Schedule:
         name=name, defaults={"func": task_path(func), "schedule_type": Schedule.MINUTES, "minutes": 1, "repeats": -1}
     )
     return schedule
+
+
+def unschedule(func: Callable, *, name: str) -> int:
+    """Delete the schedules of `func` named `name` (a one-off check no longer needed); how many there were.
+    The scheduler looks at every schedule on each tick: one left to run only to find nothing to do costs a
+    task and a result row."""
+    deleted, _ = Schedule.objects.filter(func=task_path(func), name=name[:100]).delete()
+    return deleted
+
+
+def prune_task_history(keep: int | None = None) -> int:
+    """Delete all but the newest `keep` (Q_TASK_HISTORY) successful task records; how many went. Failed ones
+    are kept. django-q2's own pruning (save_limit) would do this on every task saved, reading them all."""
+    keep = settings.Q_TASK_HISTORY if keep is None else keep
+    oldest_kept = Success.objects.order_by("-stopped").values_list("stopped", flat=True)[keep - 1:keep].first()
+    if oldest_kept is None:
+        return 0
+    deleted, _ = Success.objects.filter(stopped__lt=oldest_kept).delete()
+    return deleted
+
+
+TASK_HISTORY_SCHEDULE_NAME = "prune the task history"
+
+
+def ensure_task_history_pruning() -> Schedule:
+    return ensure_every_minute(TASK_HISTORY_SCHEDULE_NAME, prune_task_history)
 
 
 def queued_rows() -> QuerySet[OrmQ]:

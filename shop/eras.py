@@ -8,7 +8,7 @@ webhook about an order the shop no longer has.
 import threading
 from contextlib import contextmanager
 
-from django.db import transaction
+from django.db import connections, transaction
 
 from .models import ShopSettings
 from .routers import SHOP_DB
@@ -44,10 +44,13 @@ def transaction_in(era: int):
     """A transaction on the shop's database that runs only if no reset has happened since `era` began.
 
     Raises ResetDuringCall otherwise. Locking the settings row orders this transaction against a reset's,
-    which locks it first (SQLite needs no lock: its write transactions never overlap).
+    which locks it first. SQLite needs no lock (and has no SELECT ... FOR UPDATE): its write transactions
+    never overlap, and each takes the database's write lock at BEGIN (IMMEDIATE, asyncpizza.settings.database),
+    so the era is read after any reset under way has committed.
     """
     with transaction.atomic(using=SHOP_DB):
-        ShopSettings.objects.select_for_update().get(pk=1)
+        if connections[SHOP_DB].features.has_select_for_update:
+            ShopSettings.objects.select_for_update().get(pk=1)
         if eras.current != era:
             raise ResetDuringCall
         yield

@@ -125,31 +125,24 @@ def _accept_order(
     Raises ResetDuringCall when the shop was reset since the call began (`era`).
     """
     with transaction_in(era):
-        entry = _count_repeat(client, idempotency_key)
-        created = entry is None
-        if created:
-            entry = _create_entry(client, idempotency_key, order, callback_url)
-            if entry is None:  # a concurrent call with this key committed its entry first
-                entry, created = _count_repeat(client, idempotency_key), False
-            elif entry.status == LedgerStatus.PENDING:
-                then = shop_cancels_later if cancel_later else None
-                schedule = partial(callbacks.schedule, entry.id, delay_s=decide_after_s, era=era, then=then)
-                transaction.on_commit(schedule, using=SHOP_DB)
-            elif cancel_later:
-                transaction.on_commit(partial(shop_cancels_later, entry.id, era=era), using=SHOP_DB)
+        entry, created = _place_once(client, idempotency_key, order, callback_url)
+        if created and entry.status == LedgerStatus.PENDING:
+            then = shop_cancels_later if cancel_later else None
+            schedule = partial(callbacks.schedule, entry.id, delay_s=decide_after_s, era=era, then=then)
+            transaction.on_commit(schedule, using=SHOP_DB)
+        elif created and cancel_later:
+            transaction.on_commit(partial(shop_cancels_later, entry.id, era=era), using=SHOP_DB)
         CallStats.count(_outcome(entry, created, lose_response))
     return entry, created
 
 
-def _count_repeat(client: ApiClient, idempotency_key: str) -> LedgerEntry | None:
-    """Count one more call on the client's entry under the key and return it; None when the key is new."""
-    entries = LedgerEntry.objects.filter(client=client, idempotency_key=idempotency_key)
-    counted = entries.update(received=F("received") + 1, last_received_at=timezone.now())
-    return entries.get() if counted else None
+def _place_once(client: ApiClient, idempotency_key: str, order: dict, callback_url: str | None) -> tuple[LedgerEntry, bool]:
+    """The client's entry under the key, and whether this call created it (pending if it has a callback_url).
 
-
-def _create_entry(client: ApiClient, idempotency_key: str, order: dict, callback_url: str | None) -> LedgerEntry | None:
-    """A new entry for the key, pending if it has a callback_url; None when another call created one meanwhile."""
+    The insert comes first: a new key, nearly every call, costs one INSERT and no look-up. The unique
+    (client, key) constraint refuses a repeat, or the entry a concurrent call committed first (PostgreSQL makes
+    this insert wait for that commit; SQLite's writers never overlap), and the repeat is counted on it.
+    """
     pending = callback_url is not None
     for _ in range(_ORDER_ID_ATTEMPTS):
         try:
@@ -163,12 +156,19 @@ def _create_entry(client: ApiClient, idempotency_key: str, order: dict, callback
                     status=LedgerStatus.PENDING if pending else LedgerStatus.ACCEPTED,
                     accepted_at=None if pending else timezone.now(),
                     callback_url=callback_url or "",
-                )
+                ), True
         except IntegrityError:
-            if LedgerEntry.objects.filter(client=client, idempotency_key=idempotency_key).exists():
-                return None
+            if (entry := _count_repeat(client, idempotency_key)) is not None:
+                return entry, False
             # Otherwise the drawn shop_order_id was taken: create() draws another.
     raise IntegrityError(f"no free shop_order_id after {_ORDER_ID_ATTEMPTS} draws")
+
+
+def _count_repeat(client: ApiClient, idempotency_key: str) -> LedgerEntry | None:
+    """Count one more call on the client's entry under the key and return it; None when there is none."""
+    entries = LedgerEntry.objects.filter(client=client, idempotency_key=idempotency_key)
+    counted = entries.update(received=F("received") + 1, last_received_at=timezone.now())
+    return entries.get() if counted else None
 
 
 def change_settings(data: object) -> ShopSettings:

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import webhooks
-from core.queue import enqueue_task, schedule_once, task_group
+from core.queue import enqueue_task, schedule_once, task_group, unschedule
 from orders.models import SHOP_MAY_CANCEL, ConcurrentTransition, IllegalTransition, Order, OrderStatus
 
 from .engine_policy import current_retry_policy
@@ -70,7 +70,10 @@ def process_shop_callback(*, body: bytes, headers) -> WebhookResult:
             order = Order.objects.select_for_update().filter(idempotency_key=payload["idempotency_key"]).first()
             if order is None:
                 raise WebhookRejected(404, "no order has that idempotency key")
+            was_waiting = order.status == OrderStatus.AWAITING_CALLBACK
             outcome = _apply(order, payload, now=now)
+            if was_waiting and order.status != OrderStatus.AWAITING_CALLBACK:
+                unschedule_callback_deadline(order)  # the callback came: no check at the deadline
             WebhookDelivery.objects.create(
                 delivery_id=verified.msg_id, order=order, received_at=now, signed_at=signed_at, outcome=outcome
             )
@@ -158,7 +161,15 @@ def enqueue_callback_deadline_check(order: Order) -> None:
     enqueue_task(check_callback_deadline_task, order)
 
 
+def _deadline_name(order: Order) -> str:
+    return f"callback deadline {order.public_id} attempt {order.attempts_made}"
+
+
 def schedule_callback_deadline(order: Order, *, at) -> None:
     """Look at the order again at `at`, in case the shop's callback has not come by then."""
-    schedule_once(check_callback_deadline_task, order.pk, at=at,
-                  name=f"callback deadline {order.public_id} attempt {order.attempts_made}", group=task_group(order))
+    schedule_once(check_callback_deadline_task, order.pk, at=at, name=_deadline_name(order), group=task_group(order))
+
+
+def unschedule_callback_deadline(order: Order) -> None:
+    """The wait for the current attempt's callback is over: its deadline check would find nothing to do."""
+    unschedule(check_callback_deadline_task, name=_deadline_name(order))

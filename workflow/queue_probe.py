@@ -264,7 +264,7 @@ class _EntryKeepingBroker:
 def _enqueue(probe_id: str, sent_at: datetime) -> str:
     broker = _EntryKeepingBroker(enqueue_broker() or get_broker())
     # save=False: a probe every few seconds would otherwise push the real tasks out of django-q2's
-    # result history (Q_CLUSTER's save_limit).
+    # result history (Q_TASK_HISTORY).
     async_task(task_path(queue_probe_task), probe_id, sent_at,
                q_options={"broker": broker, "group": PROBE_GROUP, "task_name": f"queue probe {probe_id[:8]}",
                           "save": False, "timeout": 30})

@@ -122,5 +122,6 @@ from .queue import (  # noqa: F401
     CACHES,
     Q_WORKERS,
     Q_POLL_S,
+    Q_TASK_HISTORY,
     Q_CLUSTER,
 )

@@ -24,10 +24,21 @@ def _database(url: str) -> dict:
     return config
 
 
+def _shop_database(url: str) -> dict:
+    config = _database(url)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # The shop simulator serves each client connection from a thread of its own (shop.server), and the
+        # app's workers keep theirs alive: that thread keeps its SQLite connection for all its requests
+        # (Django closes it when the client's connection ends) instead of opening one per request, which
+        # costs more than the rest of the handler when it is the file's last (SQLite then checkpoints the WAL).
+        config["CONN_MAX_AGE"] = None
+    return config
+
+
 DATABASES = {
     "default": _database(env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'app.sqlite3'}")),
     # The shop simulator is a separate system with its own database; the router keeps its models there.
-    "shop": _database(env_str("SHOP_DATABASE_URL", f"sqlite:///{VAR_DIR / 'shop.sqlite3'}")),
+    "shop": _shop_database(env_str("SHOP_DATABASE_URL", f"sqlite:///{VAR_DIR / 'shop.sqlite3'}")),
 }
 DATABASE_ROUTERS = ["shop.routers.ShopRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

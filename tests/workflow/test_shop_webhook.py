@@ -7,11 +7,15 @@ import uuid
 import pytest
 from django.conf import settings
 from django.utils import timezone
+from django_q.models import Schedule
 
+from core.queue import task_path
 from core.webhooks import signed_headers
 
 from orders.models import Order, OrderStatus
+from workflow.callbacks import check_callback_deadline_task
 from workflow.models import EventKind, WebhookDelivery
+from workflow.outcomes import await_callback
 
 from ..factories import make_order
 
@@ -22,7 +26,7 @@ URL = "/webhooks/shop"
 def awaiting_order(menu) -> Order:
     order = make_order(menu)
     order.begin_attempt(now=timezone.now())
-    order.await_callback(until=timezone.now() + timezone.timedelta(seconds=60))
+    await_callback(order, now=timezone.now(), for_s=60)  # with its deadline check scheduled, as the store step
     return order
 
 
@@ -60,6 +64,16 @@ def test_a_genuine_callback_confirms_the_order_once(client, menu):
     order.refresh_from_db()
     assert order.status == OrderStatus.CONFIRMED and order.shop_order_id == "SHOP-CALLBACK1"
     assert order.events.filter(kind=EventKind.CALLBACK_RECEIVED).count() == 1
+
+
+@pytest.mark.parametrize("event", [{}, {"event": "order.cancelled", "status": "cancelled", "reason": "no dough"}])
+def test_a_callback_that_ends_the_wait_takes_back_its_deadline_check(client, menu, event):
+    order, other = awaiting_order(menu), awaiting_order(menu)
+    checks = Schedule.objects.filter(func=task_path(check_callback_deadline_task))
+    assert checks.count() == 2
+    body = callback_body(order, **event)
+    assert post(client, body, signed(body)).status_code == 200
+    assert [check.args for check in checks] == [repr((other.pk,))]  # the other order's check stays
 
 
 def test_a_replayed_delivery_is_refused_and_changes_nothing(client, menu):

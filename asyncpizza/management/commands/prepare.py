@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from orders.menu import load_menu
 from api.recovery import ensure_notification_sweep
+from core.queue import ensure_task_history_pruning
 from batches.queue import ensure_batch_sweep
 from trainer.access import TRAINERS_GROUP, ensure_trainers_group
 from workflow.reconciliation import ensure_reconciliation_schedule
@@ -39,7 +40,9 @@ class Command(BaseCommand):
         ensure_notification_sweep()
         ensure_reconciliation_schedule()
         ensure_batch_sweep()
-        self.stdout.write("The sweeps for stalled orders, notifications, batches and the shop's ledger are scheduled every minute.")
+        ensure_task_history_pruning()
+        self.stdout.write("The sweeps for stalled orders, notifications, batches and the shop's ledger, and the pruning "
+                          "of the task history, are scheduled every minute.")
         ensure_trainers_group()
         self.stdout.write(f"The group {TRAINERS_GROUP!r} may run the trainer (add staff to it in the admin).")
         if demo_admin:
