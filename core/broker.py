@@ -8,8 +8,6 @@ resets it in a forked child). The ORM broker is left to django-q2: it holds the 
 which must not be shared between threads.
 """
 
-import logging
-import os
 import time
 from functools import lru_cache
 
@@ -20,8 +18,6 @@ from django_q.brokers.orm import ORM
 from django_q.conf import Conf
 
 from . import wakeup
-
-logger = logging.getLogger(__name__)
 
 
 def enqueue_broker() -> Broker | None:
@@ -49,23 +45,22 @@ class WakingORM(ORM):
     """
 
     WAIT_SLICE_S = 0.5
-    LISTENER_RETRY_S = 30  # after a listener could not be made (the database down, say), poll this long
     # Class defaults, not set in __init__: django-q2 unpickles a broker (spawn start method) without calling it.
-    _listener = None
-    _listener_pid = None  # the listener belongs to the process that made it (the pusher is forked)
-    _listener_retry_at = 0.0  # time.monotonic() when a missing listener is tried again
+    _waiter = None  # made at the first dequeue, in the pusher's process
     _next_query = 0.0  # time.monotonic() of the next query without a wake-up
 
     def enqueue(self, task):
         pk = super().enqueue(task)
-        wakeup.announce(self.list_key, Conf.ORM, pk)
+        wakeup.announce(wakeup.queue_topic(self.list_key), Conf.ORM, pk)
         return pk
 
     def dequeue(self):
+        if self._waiter is None:
+            self._waiter = wakeup.Waiter(wakeup.queue_topic(self.list_key), Conf.ORM)
         remaining = self._next_query - time.monotonic()
-        if remaining > 0 and not self._wait(min(remaining, self.WAIT_SLICE_S)) and remaining > self.WAIT_SLICE_S:
+        if remaining > 0 and not self._waiter.wait(min(remaining, self.WAIT_SLICE_S)) and remaining > self.WAIT_SLICE_S:
             return None  # neither a wake-up nor the poll yet
-        self._drain()  # before the query: a job committed after it wakes the next wait
+        self._waiter.drain()  # before the query: a job committed after it wakes the next wait
         seen, claimed = self._claim()
         self._next_query = time.monotonic() + (0 if seen else Conf.POLL)
         return claimed or None
@@ -80,37 +75,3 @@ class WakingORM(ORM):
             if self.get_connection().filter(id=row.id, lock=row.lock).update(lock=self.timeout(row))
         ]
         return bool(rows), claimed
-
-    def _current_listener(self):
-        now = time.monotonic()
-        if self._listener_pid != os.getpid() or (self._listener is None and now >= self._listener_retry_at):
-            self._listener = wakeup.listener(self.list_key, Conf.ORM)
-            self._listener_pid = os.getpid()
-            self._listener_retry_at = now + self.LISTENER_RETRY_S
-        return self._listener
-
-    def _drain(self) -> None:
-        try:
-            if (listener := self._current_listener()) is not None:
-                listener.drain()
-        except OSError as error:
-            self._lose_listener(error)
-
-    def _wait(self, timeout: float) -> bool:
-        """True when woken, False after `timeout` (a plain sleep without a listener)."""
-        listener = self._current_listener()
-        if listener is not None:
-            try:
-                return listener.wait(timeout)
-            except OSError as error:
-                self._lose_listener(error)
-        time.sleep(timeout)
-        return False
-
-    def _lose_listener(self, error: OSError) -> None:
-        logger.warning("Queue wake-ups lost (polling until they are back): %s", error)
-        try:
-            self._listener.close()
-        except Exception:  # noqa: BLE001 - it is broken already; a new one is made at the next drain
-            pass
-        self._listener, self._listener_retry_at = None, 0.0

@@ -43,6 +43,8 @@ from django_q.pusher import pusher
 from django_q.signing import SignedPackage
 from django_q.worker import worker
 
+from . import wakeup
+
 # Beside django-q2's own messages (its logger's level, Q_LOG_LEVEL, lets the critical ones through).
 logger = logging.getLogger("django-q.healing")
 
@@ -183,8 +185,10 @@ def drain(queue) -> list:
 def hand_back(broker, task: dict) -> None:
     """A task the pusher took from the broker but no worker ran: make it available again now."""
     if isinstance(broker, ORM):
-        # Still the broker's row, locked until `retry` after it was taken: unlock it.
-        OrmQ.objects.filter(pk=task["ack_id"]).update(lock=timezone.now())
+        # Still the broker's row, locked until `retry` after it was taken: unlock it, and wake the pushers (the
+        # new set's) as a new job would.
+        OrmQ.objects.using(Conf.ORM).filter(pk=task["ack_id"]).update(lock=timezone.now())
+        wakeup.announce(wakeup.queue_topic(broker.list_key), Conf.ORM, task["ack_id"])
     else:
         task = {key: value for key, value in task.items() if key not in {"ack_id", "cluster"}}
         broker.enqueue(SignedPackage.dumps(task))
@@ -233,8 +237,9 @@ def _how_it_ended(process) -> str:
 class HealingCluster(Cluster):
     """The cluster's parent: starts a HealingSentinel, and a new one whenever the last one has gone.
 
-    `run(tick)` calls `tick()` about every `tick_s` seconds while the cluster runs (the scheduler tick, the
-    queue probe) and returns once Ctrl-C or SIGTERM has stopped the cluster."""
+    `run(tick, wait)` calls `tick()` (the scheduler when a schedule is due, the queue probe), then `wait()`,
+    over and over while the cluster runs; `wait` returns within a fraction of a second (the sentinel is watched
+    between turns). `run` returns once Ctrl-C or SIGTERM has stopped the cluster."""
 
     def __init__(self, broker=None):
         super().__init__(broker)
@@ -266,7 +271,7 @@ class HealingCluster(Cluster):
             time.sleep(0.1)
         return self.pid
 
-    def run(self, tick: Callable[[], None], tick_s: float) -> None:
+    def run(self, tick: Callable[[], None], wait: Callable[[], None]) -> None:
         failed_starts = 0
         while not self.stopping:
             try:
@@ -281,7 +286,7 @@ class HealingCluster(Cluster):
             while not self.stopping and self.sentinel.is_alive() and not self.replace_event.is_set():
                 tick()
                 self.retiring = [sentinel for sentinel in self.retiring if sentinel.is_alive()]
-                time.sleep(tick_s)
+                wait()
             if self.stopping:
                 break
             self.replacements += 1

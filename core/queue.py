@@ -14,13 +14,14 @@ push was lost in between.
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import QuerySet
 from django_q.brokers import get_broker
 from django_q.conf import Conf
 from django_q.models import OrmQ, Schedule, Success
 from django_q.tasks import async_task
 
+from . import wakeup
 from .broker import enqueue_broker
 
 
@@ -56,10 +57,11 @@ def enqueue(func: Callable, *args, group: str, name: str, timeout: int | None = 
 
 
 def schedule_once(func: Callable, *args, at, name: str, group: str, timeout: int | None = None, **kwargs) -> Schedule:
-    """A task that runs once at `at` (a one-off django-q2 schedule), created in the caller's transaction.
+    """A task that runs once at `at` (a one-off django-q2 schedule), created in the caller's transaction and
+    announced in it (core.schedule_clock: the clusters' schedulers wake when it commits, and run it when due).
     `timeout`: the task's own django-q2 timeout (else Q_CLUSTER's); `kwargs` go to the task."""
     q_options = {"group": group, **({"timeout": timeout} if timeout else {})}
-    return Schedule.objects.create(
+    schedule = Schedule.objects.create(
         name=name[:100],
         func=task_path(func),
         args=repr(tuple(args)),
@@ -68,6 +70,8 @@ def schedule_once(func: Callable, *args, at, name: str, group: str, timeout: int
         repeats=-1,  # django-q2 deletes a ONCE schedule with negative repeats once it has made the task
         next_run=at,
     )
+    wakeup.announce(wakeup.SCHEDULES, router.db_for_write(Schedule), schedule.pk)
+    return schedule
 
 
 def ensure_every_minute(name: str, func: Callable) -> Schedule:

@@ -48,7 +48,7 @@ def pull(broker, seconds):
 def test_a_broken_listener_loses_no_job_the_poll_finds_it(monkeypatch):
     monkeypatch.setattr(Conf, "POLL", 0.3)
     broken = BrokenListener()
-    monkeypatch.setattr(wakeup, "listener", lambda list_key, using: broken)
+    monkeypatch.setattr(wakeup, "listener", lambda topic, using: broken)
     broker = own_queue()
     assert broker.dequeue() is None  # the queue is empty: the listener breaks, the broker goes on
     job_id = broker.enqueue(SignedPackage.dumps({"id": "job-1", "func": "math.floor", "args": (1.5,)}))

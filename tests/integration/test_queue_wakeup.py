@@ -47,18 +47,9 @@ def pickup(order: Order, timeout: float) -> timedelta:
 
 
 @pytest.fixture
-def no_other_cluster(worker_cluster):
-    """The suite's cluster stopped for the test: its queue probe (QUEUE_PROBE_INTERVAL_S) and sweeps would send
-    wake-ups of their own, and its poll would find the test's jobs first."""
-    worker_cluster.stop()
-    yield
-    worker_cluster.start()
-
-
-@pytest.fixture
 def listener(no_other_cluster, transactional_db):
     """A wake-up listener on the test database's queue, as a cluster's broker has one."""
-    waiting = wakeup.listener(WakingORM().list_key, "default")
+    waiting = wakeup.listener(wakeup.queue_topic(WakingORM().list_key), "default")
     assert isinstance(waiting, wakeup.SocketListener)
     waiting.drain()
     yield waiting
@@ -181,7 +172,7 @@ jobs = []
 enqueue = WakingORM.enqueue
 WakingORM.enqueue = lambda self, task: jobs.append(enqueue(self, task)) or jobs[-1]
 channel = psycopg.connect(**connection.get_connection_params(), autocommit=True)
-channel.execute(f'LISTEN "{wakeup.postgres_channel(WakingORM().list_key)}"')
+channel.execute(f'LISTEN "{wakeup.queue_topic(WakingORM().list_key).channel}"')
 
 def heard(job, timeout):
     deadline = time.monotonic() + timeout

@@ -2,10 +2,11 @@
 
 The cluster's parent process is idle once it has started the sentinel, so it
 - watches the sentinel and replaces the cluster's processes when one of them died (core.cluster);
-- calls django-q2's own `scheduler()` whenever a schedule is due, checking every Q_SCHEDULER_TICK_S seconds:
-  django-q2's sentinel looks only every 30 s (a constant in django_q.cluster), which would turn a 1 s
-  backoff into anything up to 30 s. The scheduler locks the rows it turns into tasks, so it is safe to run
-  beside the sentinel's own call (and beside other clusters);
+- calls django-q2's own `scheduler()` as soon as a schedule comes due (core.schedule_clock.ScheduleClock:
+  it sleeps until the earliest schedule's `next_run`, is woken when a schedule commits, and looks at least
+  every Q_SCHEDULER_TICK_S seconds): django-q2's sentinel looks only every 30 s (a constant in
+  django_q.cluster), which would turn a 1 s backoff into anything up to 30 s. The scheduler locks the rows it
+  turns into tasks, so it is safe to run beside the sentinel's own call (and beside other clusters);
 - sends the queue probe (workflow.queue_probe), which limits itself to one every few seconds.
 """
 
@@ -14,22 +15,21 @@ import os
 
 from django.conf import settings
 from django.db import DatabaseError, connections
-from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.management.commands.qcluster import Command as DjangoQClusterCommand
-from django_q.models import Schedule
 from django_q.scheduler import scheduler
 from redis.exceptions import RedisError
 
 from core.cluster import HealingCluster
+from core.schedule_clock import ScheduleClock
 from workflow.queue_probe import forget_outstanding_probe, send_probe_or_log
 
 logger = logging.getLogger("django-q.healing")
 
 
 class Command(DjangoQClusterCommand):
-    help = ("Starts the django-q2 worker cluster, which replaces its processes when one dies, with a scheduler "
-            "tick every Q_SCHEDULER_TICK_S seconds and the queue probe.")
+    help = ("Starts the django-q2 worker cluster, which replaces its processes when one dies, runs due schedules "
+            "as they come due (looking at least every Q_SCHEDULER_TICK_S seconds) and sends the queue probe.")
 
     def handle(self, *args, **options):
         if options.get("run_once"):
@@ -38,6 +38,7 @@ class Command(DjangoQClusterCommand):
             os.environ["Q_CLUSTER_NAME"] = options["cluster_name"]
         cluster = HealingCluster()
         broker = get_broker()
+        clock = ScheduleClock(safety_net_s=settings.Q_SCHEDULER_TICK_S)
         replacements_seen = 0
 
         def tick():
@@ -47,7 +48,7 @@ class Command(DjangoQClusterCommand):
                     # The probe the old processes held died with them (Redis never hands it out again).
                     forget_outstanding_probe()
                     replacements_seen = cluster.replacements
-                if due_schedules_exist():
+                if clock.due():
                     scheduler(broker=broker)
                 send_probe_or_log()  # limits itself: see workflow.queue_probe
             except (DatabaseError, RedisError) as error:
@@ -56,10 +57,7 @@ class Command(DjangoQClusterCommand):
                 connections.close_all()
 
         # Ctrl-C and SIGTERM reach the cluster's handler, which stops the sentinel; then run() returns.
-        cluster.run(tick, settings.Q_SCHEDULER_TICK_S)
-
-
-def due_schedules_exist() -> bool:
-    # A cheap read first: scheduler() opens a write transaction, which on SQLite would take the database's
-    # write lock twice a second for nothing.
-    return Schedule.objects.exclude(repeats=0).filter(next_run__lt=timezone.now()).exists()
+        try:
+            cluster.run(tick, clock.wait)
+        finally:
+            clock.close()
