@@ -68,6 +68,7 @@ class WorkerCluster:
         return cluster_processes(self.process.pid, workers=settings.Q_WORKERS)
 
     def idle(self) -> bool:
+        """Every worker back on the task queue (a witness to wait for before finding one to kill)."""
         return self.processes().all_idle()
 
     def worker_pids(self) -> list[int]:
