@@ -28,6 +28,15 @@ class ClusterProcesses:
         """Workers in a task: neither reading the task queue nor waiting for its lock."""
         return [pid for pid in self.workers if wchan(pid) not in {"anon_pipe_read", ""} and "futex" not in wchan(pid)]
 
+    def all_idle(self) -> bool:
+        """Every worker back on the task queue: the tasks they took are done."""
+        return bool(self.workers) and not self.busy_workers()
+
+    def awaiting_an_answer(self) -> list[int]:
+        """Workers blocked in poll(2), as a socket with a timeout waits: a call of theirs is out (to the shop,
+        say) and its answer not in yet."""
+        return [pid for pid in self.workers if "poll" in wchan(pid)]
+
     @property
     def all(self) -> list[int]:
         return [pid for pid in (self.sentinel, *self.workers, self.monitor, self.pusher) if pid]

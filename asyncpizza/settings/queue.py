@@ -5,7 +5,7 @@ import math
 from core.timeouts import task_timeout_s
 
 from .env import env_float, env_int, env_str
-from .shop import SHOP_TIMEOUT_MAX_S
+from .shop import SHOP_CONNECT_TIMEOUT_S, SHOP_TIMEOUT_MAX_S
 
 # A store-order task makes at most two calls to the shop (the attempt, and on the last attempt a look-up
 # of what the shop holds), each one connect plus one read timeout, and a few short database writes (backoff
@@ -15,9 +15,10 @@ from .shop import SHOP_TIMEOUT_MAX_S
 # task (a killed worker's), counting from when the cluster pulled it: with at most one task waiting per
 # worker (queue_limit below), a pulled task starts within one `timeout` and ends within two. `retry` is one
 # value for the whole cluster, fixed at its start, so it stays above that for the largest shop timeout the
-# policy accepts, or a slow but live task would be handed out twice.
+# policy accepts, or a slow but live task would be handed out twice. The connect timeout is the one the
+# client uses (at most 3.05 s, at most SHOP_TIMEOUT_S), as in each task's own timeout.
 Q_TASK_MARGIN_S = env_float("Q_TASK_MARGIN_S", 30, minimum=1)
-Q_TASK_TIMEOUT_S = task_timeout_s(SHOP_TIMEOUT_MAX_S, margin_s=Q_TASK_MARGIN_S)
+Q_TASK_TIMEOUT_S = task_timeout_s(SHOP_TIMEOUT_MAX_S, margin_s=Q_TASK_MARGIN_S, connect_timeout_s=SHOP_CONNECT_TIMEOUT_S)
 Q_TASK_RETRY_S = 2 * Q_TASK_TIMEOUT_S + math.ceil(env_float("Q_RETRY_MARGIN_S", 30, minimum=1))
 # django-q2's own scheduler looks for due schedules every 30 s; our qcluster also ticks it this often, so
 # a retry due in 2 s starts about on time (see docs/ARCHITECTURE.md).

@@ -109,11 +109,16 @@ def test_lost_answers_never_place_an_order_twice(cluster, client, shop):
 
 def test_a_worker_killed_in_the_middle_of_an_attempt_loses_nothing(cluster, client, shop, settings):
     shop.configure(latency_s=2.5)
+    wait_until(cluster.idle, timeout=30, message="the cluster done with the earlier tests' jobs")
     order = order_through_the_form(client)
+    # In the middle: the attempt claimed and its call out, the worker waiting for the shop's answer. Killed as
+    # soon as the order reads `sending`, the worker had not always sent the call: the shop then had nothing
+    # to repeat, and received it once.
     wait_until(
-        lambda: Order.objects.filter(pk=order.pk, status=OrderStatus.SENDING).exists(),
+        lambda: Order.objects.filter(pk=order.pk, status=OrderStatus.SENDING).exists()
+        and cluster.processes().awaiting_an_answer(),
         timeout=20,
-        message="the attempt to start",
+        message="the attempt's call to the shop",
     )
     cluster.kill_hard()  # as an OOM kill would: no clean-up, the task is never acknowledged
     cluster.start()

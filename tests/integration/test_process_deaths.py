@@ -16,7 +16,6 @@ import pytest
 from django.conf import settings as django_settings
 from django_q.models import Task
 
-from bench.cluster_processes import cluster_processes
 from core.queue import task_group, task_path
 from orders.models import Order, OrderStatus
 from workflow.attempt import store_order_task
@@ -42,10 +41,6 @@ def killable_cluster(cluster, request):
         cluster.start()
 
 
-def processes(cluster, settings):
-    return cluster_processes(cluster.process.pid, workers=settings.Q_WORKERS)
-
-
 def kill(pid: int | None, what: str) -> float:
     assert pid, f"no {what} found"
     os.kill(pid, signal.SIGKILL)
@@ -68,8 +63,6 @@ def confirm_orders_after(client, shop, smtp, killed_at: float, *, count: int = 3
     # after django-q2's `retry` (docs/ARCHITECTURE.md, "When a cluster process dies"): once, all the same.
     wait_until(lambda: all(smtp.messages_to(f"{tag}-{i}@example.com") for i in range(count)),
                timeout=PROMISE_S + django_settings.Q_CLUSTER["retry"], message="their mails")
-    time.sleep(0.5)  # a second mail would come right after the first
-    assert [len(smtp.messages_to(f"{tag}-{i}@example.com")) for i in range(count)] == [1] * count
     # The monitor records each task's result (the admin's task list; with the ORM broker it also acknowledges
     # the task, which would otherwise run again after `retry`). A task that ran while the dead process was
     # being noticed may miss its record (docs/ARCHITECTURE.md); one placed now must not.
@@ -77,54 +70,63 @@ def confirm_orders_after(client, shop, smtp, killed_at: float, *, count: int = 3
                             timeout=max(0.1, killed_at + PROMISE_S - time.monotonic()))
     wait_until(lambda: Task.objects.filter(func=task_path(store_order_task), group=task_group(last), success=True),
                timeout=max(0.1, killed_at + PROMISE_S - time.monotonic()), message="its task's result recorded")
+    assert_mailed_once(smtp, [f"{tag}-{i}@example.com" for i in range(count)], witness=last)
     print(f"\n{tag}: {count} orders placed after the kill, the last confirmed {seconds:.1f} s after it")
     return seconds
 
 
-def warm_up(client, shop, smtp):
+def assert_mailed_once(smtp, emails: list[str], *, witness: Order):
+    """Each address got one mail. A second would be queued right after the first, so ahead of the mail of
+    `witness`, an order placed after those first mails: once its mail is in, none came."""
+    wait_until(lambda: smtp.messages_to(witness.customer_email), timeout=30, message="the witness order's mail")
+    assert [len(smtp.messages_to(email)) for email in emails] == [1] * len(emails)
+
+
+def warm_up(client, cluster, smtp):
+    """An order through every step, then every worker back on the task queue (the processes to kill are found
+    by what they wait on)."""
     [order] = wait_for_final([order_through_the_form(client, email="warm-up@example.com")], timeout=30)
     assert order.status == OrderStatus.CONFIRMED
-    time.sleep(1)  # let the workers go back to waiting on the task queue
+    wait_until(lambda: smtp.messages_to("warm-up@example.com"), timeout=30, message="the warm-up order's mail")
+    wait_until(cluster.idle, timeout=30, message="the workers back on the task queue")
+
+
+def target(cluster, kind: str) -> int:
+    """The process of that kind; a next-in-line worker once one is back on the task queue."""
+    if "worker" in kind:
+        return wait_until(lambda: cluster.processes().idle_next_in_line_worker(), timeout=30,
+                          message="a worker idle, next in line for the task queue")
+    return getattr(cluster.processes(), kind)
 
 
 @pytest.mark.parametrize("kind", ["idle next-in-line worker", "monitor", "pusher", "sentinel"])
-def test_orders_are_confirmed_within_the_promise_after_a_process_is_killed(kind, killable_cluster, client, shop, smtp,
-                                                                              settings):
-    warm_up(client, shop, smtp)
-    found = processes(killable_cluster, settings)
-    target = {
-        "idle next-in-line worker": found.idle_next_in_line_worker(),
-        "monitor": found.monitor,
-        "pusher": found.pusher,
-        "sentinel": found.sentinel,
-    }[kind]
-    killed_at = kill(target, kind)
+def test_orders_are_confirmed_within_the_promise_after_a_process_is_killed(kind, killable_cluster, client, shop, smtp):
+    warm_up(client, killable_cluster, smtp)
+    found = killable_cluster.processes()
+    killed = target(killable_cluster, kind)
+    killed_at = kill(killed, kind)
     confirm_orders_after(client, shop, smtp, killed_at, tag=kind.replace(" ", "-"))
     assert killable_cluster.process.poll() is None, "the qcluster process has ended"
     if kind == "sentinel":  # its processes went with it: none is left reading a queue no one writes to
-        assert not [pid for pid in found.all if pid != target and os.path.exists(f"/proc/{pid}/stat")
+        assert not [pid for pid in found.all if pid != killed and os.path.exists(f"/proc/{pid}/stat")
                     and open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"]
 
 
-def test_a_cluster_whose_processes_are_killed_again_and_again_goes_on(killable_cluster, client, shop, smtp, settings):
-    warm_up(client, shop, smtp)
+def test_a_cluster_whose_processes_are_killed_again_and_again_goes_on(killable_cluster, client, shop, smtp):
+    warm_up(client, killable_cluster, smtp)
     for round, kind in enumerate(["idle next-in-line worker", "monitor", "idle next-in-line worker", "pusher"]):
-        found = processes(killable_cluster, settings)
-        target = found.idle_next_in_line_worker() if "worker" in kind else getattr(found, kind)
-        killed_at = kill(target, kind)
+        killed_at = kill(target(killable_cluster, kind), kind)
         confirm_orders_after(client, shop, smtp, killed_at, count=2, tag=f"round{round}")
-        time.sleep(0.5)
 
 
 def test_a_busy_worker_killed_in_its_attempt_stops_no_other_order_and_its_own_goes_through_once(
         killable_cluster, client, shop, smtp, settings):
-    warm_up(client, shop, smtp)
+    warm_up(client, killable_cluster, smtp)
     shop.configure(latency_s=2)
     in_flight = order_through_the_form(client, email="in-flight@example.com")
-    wait_until(lambda: Order.objects.filter(pk=in_flight.pk, status=OrderStatus.SENDING).exists(), timeout=20,
-               message="the attempt to start")
-    time.sleep(0.3)  # into the shop call
-    busy = processes(killable_cluster, settings).busy_workers()
+    # Into the shop call: the attempt claimed, its worker waiting for the shop's answer.
+    busy = wait_until(lambda: Order.objects.filter(pk=in_flight.pk, status=OrderStatus.SENDING).exists()
+                      and killable_cluster.processes().awaiting_an_answer(), timeout=20, message="the attempt's call")
     assert len(busy) == 1, busy
     killed_at = kill(busy[0], "busy worker")
     shop.configure(latency_s=0)
@@ -138,5 +140,4 @@ def test_a_busy_worker_killed_in_its_attempt_stops_no_other_order_and_its_own_go
     [entry] = [e for e in shop.ledger() if e["idempotency_key"] == str(order.idempotency_key)]
     assert entry["received"] == 2  # the interrupted call and its harmless repeat: one order at the shop
     wait_until(lambda: smtp.messages_to("in-flight@example.com"), timeout=20, message="its mail")
-    time.sleep(0.5)
-    assert len(smtp.messages_to("in-flight@example.com")) == 1
+    assert_mailed_once(smtp, ["in-flight@example.com"], witness=order_through_the_form(client, email="witness@example.com"))

@@ -10,7 +10,7 @@ import time
 import psycopg
 import pytest
 
-from bench.cluster_processes import cluster_processes
+from bench.cluster_processes import ClusterProcesses, cluster_processes
 from bench.stack import Stack
 from trainer.simulation import FormCustomer, made_up_customer
 
@@ -19,6 +19,12 @@ from .test_process_deaths import PROMISE_S
 from .test_scale_out import postgres_database, redis_broker, services_or_skip  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.cluster
+
+
+def settled(stack) -> ClusterProcesses | None:
+    """The cluster's processes once every worker is back on the task queue, one of them next in line."""
+    found = cluster_processes(stack.cluster_processes[0].pid, workers=2)
+    return found if found.all_idle() and found.idle_next_in_line_worker() else None
 
 
 def test_on_postgres_and_redis_a_retry_starts_on_time_and_a_killed_process_stops_no_order(
@@ -52,8 +58,7 @@ def test_on_postgres_and_redis_a_retry_starts_on_time_and_a_killed_process_stops
 
         # Kill the idle worker next in line for the task queue, then the monitor: later orders go on.
         for n, kind in enumerate(["idle next-in-line worker", "monitor"], start=1):
-            time.sleep(1)
-            found = cluster_processes(stack.cluster_processes[0].pid, workers=2)
+            found = wait_until(lambda: settled(stack), timeout=30, message="every worker back on the task queue")
             target = found.idle_next_in_line_worker() if "worker" in kind else found.monitor
             assert target, f"no {kind} in {found}"
             os.kill(target, signal.SIGKILL)

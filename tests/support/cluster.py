@@ -9,6 +9,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from bench.cluster_processes import ClusterProcesses, cluster_processes
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -60,6 +62,14 @@ class WorkerCluster:
             except ProcessLookupError:
                 pass
         self._log.close()
+
+    def processes(self) -> ClusterProcesses:
+        """Its processes by role, read from /proc."""
+        return cluster_processes(self.process.pid, workers=settings.Q_WORKERS)
+
+    def idle(self) -> bool:
+        """Every worker back on the task queue (a witness to wait for before finding one to kill)."""
+        return self.processes().all_idle()
 
     def worker_pids(self) -> list[int]:
         """The worker processes django-q2's status lists for this cluster (its sentinel's pool)."""
