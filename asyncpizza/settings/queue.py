@@ -20,8 +20,8 @@ from .shop import SHOP_CONNECT_TIMEOUT_S, SHOP_TIMEOUT_MAX_S
 Q_TASK_MARGIN_S = env_float("Q_TASK_MARGIN_S", 30, minimum=1)
 Q_TASK_TIMEOUT_S = task_timeout_s(SHOP_TIMEOUT_MAX_S, margin_s=Q_TASK_MARGIN_S, connect_timeout_s=SHOP_CONNECT_TIMEOUT_S)
 Q_TASK_RETRY_S = 2 * Q_TASK_TIMEOUT_S + math.ceil(env_float("Q_RETRY_MARGIN_S", 30, minimum=1))
-# django-q2's own scheduler looks for due schedules every 30 s; our qcluster also ticks it this often, so
-# a retry due in 2 s starts about on time (see docs/ARCHITECTURE.md).
+# django-q2's own scheduler looks for due schedules every 30 s; our qcluster runs it as a schedule comes due
+# (core/schedule_clock.py) and looks at least this often: the safety net for a lost wake-up.
 Q_SCHEDULER_TICK_S = env_float("Q_SCHEDULER_TICK_S", 0.5, minimum=0.1)
 REDIS_URL = env_str("REDIS_URL", "")
 # The queue probe (workflow.queue_probe): the qcluster parent sends a tiny task through the broker at most
