@@ -10,9 +10,11 @@ import redis
 
 from bench.rate_limit import burst, limited_stack, wait_for_room_in_the_window
 
+from ..support.redis_db import scale_out_redis
+
 pytestmark = pytest.mark.cluster
 
-REDIS = os.environ.get("SCALE_OUT_REDIS", "redis://127.0.0.1:6379/15")
+REDIS = scale_out_redis()
 
 
 def redis_or_skip():

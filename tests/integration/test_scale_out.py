@@ -17,12 +17,13 @@ from bench.stack import Stack
 from trainer.simulation import FormCustomer, made_up_customer
 
 from ..support.postgres import scratch_database
+from ..support.redis_db import scale_out_redis
 from ..support.waiting import wait_until
 
 pytestmark = pytest.mark.cluster
 
 POSTGRES = os.environ.get("SCALE_OUT_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-REDIS = os.environ.get("SCALE_OUT_REDIS", "redis://127.0.0.1:6379/15")
+REDIS = scale_out_redis()
 
 
 def services_or_skip():
