@@ -17,9 +17,11 @@ from workflow.queue_probe import (
     forget_outstanding_probe, probe_age_seconds, probe_reading, queue_probe_task, record_probe_returned, send_probe,
 )
 
+from ..support.redis_db import scale_out_redis
+
 pytestmark = pytest.mark.django_db
 
-REDIS_URL = "redis://127.0.0.1:6379/12"
+REDIS_URL = scale_out_redis()  # flushed: this xdist process's own
 
 
 def queued_probes() -> list[dict]:
