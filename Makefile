@@ -38,10 +38,10 @@ $(BENCH_STAMP): bench/requirements.txt $(STAMP)
 	touch $@
 
 # The suite runs in TEST_WORKERS processes (pytest-xdist): most of its slow tests wait on retries and workers,
-# not on the CPU, so four processes on 2 cores overlap those waits (7 min with two, about 6 with three).
+# not on the CPU, so three processes on 2 cores overlap those waits (four contend for the CPU).
 # Each process has its own test databases, shop simulator, SMTP server, worker cluster and scale-out Redis DB.
 # TEST_WORKERS=0 runs it in this one process.
-TEST_WORKERS ?= 4
+TEST_WORKERS ?= 3
 PYTEST := $(PY) -m pytest -n $(TEST_WORKERS)
 
 # `make test NO_BROWSER=1` runs everything but the browser tests, and needs no Chromium.

@@ -116,5 +116,8 @@ def cluster_stopped_for_a_while(cluster):
 def pytest_collection_modifyitems(config, items):
     """Tests that need the session's worker cluster run last, in every xdist process too (pytest-xdist hands
     the tests out in this order). Once started, the cluster keeps running: it takes the jobs a test commits and
-    sends its queue probe every few seconds, so a test that reads the queue must not run after it starts."""
-    items.sort(key=lambda item: "worker_cluster" in getattr(item, "fixturenames", ()))
+    sends its queue probe every few seconds, so a test that reads the queue must not run after it starts.
+    Within each group the slow tests (`@pytest.mark.slow`) go first: handed out last, one would end the run
+    alone while the other processes sit idle."""
+    items.sort(key=lambda item: ("worker_cluster" in getattr(item, "fixturenames", ()),
+                                 item.get_closest_marker("slow") is None))

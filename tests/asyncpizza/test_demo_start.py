@@ -62,6 +62,7 @@ def test_the_demo_refuses_a_busy_port_before_printing_or_starting_anything(tmp_p
 
 
 @pytest.mark.cluster
+@pytest.mark.slow
 def test_running_is_printed_once_web_shop_and_workers_answer(tmp_path):
     web_port, shop_port = free_port(), free_port()
     environment = {**os.environ, "ASYNCPIZZA_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "asyncpizza.settings",

@@ -78,6 +78,7 @@ def wait_for_a_redraw(page) -> None:
     expect(page.locator("#diagram > .diagram[data-drawn-before]")).to_have_count(0, timeout=15_000)
 
 
+@pytest.mark.slow
 def test_frozen_workers_read_stuck_on_the_panel_needs_attention_and_the_diagram(staff_page, staff_user, cluster, menu):
     admin = staff_page
     waiting = make_order(menu)

@@ -98,6 +98,7 @@ def check(page) -> None:
 
 
 @pytest.mark.parametrize("screen", SCREENS)
+@pytest.mark.slow
 def test_every_page_is_accessible_and_fits_the_screen(browser, live_server, orders, staff, screen):
     context = browser.new_context(base_url=live_server.url, **SCREENS[screen])
     page = context.new_page()

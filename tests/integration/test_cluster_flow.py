@@ -107,6 +107,7 @@ def test_lost_answers_never_place_an_order_twice(cluster, client, shop):
     assert any(entry["received"] > 1 for entry in ledger.values())  # repeats happened, and were absorbed
 
 
+@pytest.mark.slow
 def test_a_worker_killed_in_the_middle_of_an_attempt_loses_nothing(cluster, client, shop, settings):
     shop.configure(latency_s=2.5)
     wait_until(cluster.idle, timeout=30, message="the cluster done with the earlier tests' jobs")

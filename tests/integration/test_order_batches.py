@@ -33,6 +33,7 @@ def what_the_world_holds(shop, smtp) -> dict:
             "batches": OrderBatch.objects.count()}
 
 
+@pytest.mark.slow
 def test_a_300_row_batch_with_10_bad_rows_confirms_290_orders_once_each(cluster, client, shop, smtp, settings):
     assert ROWS > 10 * settings.BATCH_CHUNK_ROWS, "the batch must be placed over many chunks"
     with CallbackReceiver(secret=settings.API_CALLBACK_SECRET) as receiver:

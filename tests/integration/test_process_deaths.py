@@ -112,6 +112,7 @@ def test_orders_are_confirmed_within_the_promise_after_a_process_is_killed(kind,
                     and open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"]
 
 
+@pytest.mark.slow
 def test_a_cluster_whose_processes_are_killed_again_and_again_goes_on(killable_cluster, client, shop, smtp):
     warm_up(client, killable_cluster, smtp)
     for round, kind in enumerate(["idle next-in-line worker", "monitor", "idle next-in-line worker", "pusher"]):
@@ -119,6 +120,7 @@ def test_a_cluster_whose_processes_are_killed_again_and_again_goes_on(killable_c
         confirm_orders_after(client, shop, smtp, killed_at, count=2, tag=f"round{round}")
 
 
+@pytest.mark.slow
 def test_a_busy_worker_killed_in_its_attempt_stops_no_other_order_and_its_own_goes_through_once(
         killable_cluster, client, shop, smtp, settings):
     warm_up(client, killable_cluster, smtp)

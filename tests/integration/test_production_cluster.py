@@ -27,6 +27,7 @@ def settled(stack) -> ClusterProcesses | None:
     return found if found.all_idle() and found.idle_next_in_line_worker() else None
 
 
+@pytest.mark.slow
 def test_on_postgres_and_redis_a_retry_starts_on_time_and_a_killed_process_stops_no_order(
         postgres_database, redis_broker):
     services_or_skip()

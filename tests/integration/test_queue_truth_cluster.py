@@ -32,6 +32,7 @@ def attention_count(admin_client, key: str) -> int:
     return int(re.search(rf'data-section="{key}" data-count="(\d+)"', page).group(1))
 
 
+@pytest.mark.slow
 def test_frozen_workers_read_stuck_everywhere_then_running_once_thawed(cluster, admin_client):
     workers = settings.Q_CLUSTER["workers"]
     stale_s = settings.QUEUE_PROBE_STALE_S

@@ -48,6 +48,7 @@ def figures(stack) -> dict:
             for sample in family.samples if not sample.labels}
 
 
+@pytest.mark.slow
 def test_on_postgres_and_redis_the_probe_comes_back_and_a_frozen_cluster_reads_stuck(postgres_database, redis_broker):
     services_or_skip()
     stale_s = 6

@@ -38,6 +38,7 @@ def redis_url(request):
     client.flushdb()
 
 
+@pytest.mark.slow
 def test_a_hundred_orders_at_once_from_one_address_place_sixty(redis_url):
     with limited_stack(f"rate-limit-test-{'redis' if redis_url else 'db'}", redis_url=redis_url) as stack:
         wait_for_room_in_the_window(60)

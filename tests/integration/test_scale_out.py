@@ -50,6 +50,7 @@ def redis_broker():
     client.flushdb()
 
 
+@pytest.mark.slow
 def test_two_clusters_on_postgres_and_redis_place_every_order_exactly_once(postgres_database, redis_broker):
     services_or_skip()
     orders = 30
