@@ -33,6 +33,13 @@ def what_the_world_holds(shop, smtp) -> dict:
             "batches": OrderBatch.objects.count()}
 
 
+def mails_of_this_test(smtp) -> list[str]:
+    """The recipients of the batch's guests' and the walk-in customer's mails: an earlier test's order, confirmed
+    by the shared cluster just after the SMTP server was emptied, may still send its mail during this test."""
+    return sorted(message["To"] for message in smtp.messages
+                  if "<guest" in message["To"] or "<walk-in@" in message["To"])
+
+
 @pytest.mark.slow
 def test_a_300_row_batch_with_10_bad_rows_confirms_290_orders_once_each(cluster, client, shop, smtp, settings):
     assert ROWS > 10 * settings.BATCH_CHUNK_ROWS, "the batch must be placed over many chunks"
@@ -48,7 +55,7 @@ def test_a_300_row_batch_with_10_bad_rows_confirms_290_orders_once_each(cluster,
         walk_in = Order.objects.get(customer_email="walk-in@example.com")
 
         batch = wait_for_final_batch(batch.pk, timeout=600)
-        wait_until(lambda: len(smtp.messages) >= GOOD + 1, timeout=120, message=f"{GOOD + 1} mails")
+        wait_until(lambda: len(mails_of_this_test(smtp)) >= GOOD + 1, timeout=120, message=f"{GOOD + 1} mails")
         wait_until(receiver.accepted, timeout=30, message="the batch's notification")
         # The worker records the delivery once the receiver has answered: wait for the batch to say so.
         answer = wait_until(
@@ -67,7 +74,7 @@ def test_a_300_row_batch_with_10_bad_rows_confirms_290_orders_once_each(cluster,
         assert {str(key) for key in batch_orders.values_list("idempotency_key", flat=True)} <= set(ledger)
         assert all(entry["received"] == 1 for entry in ledger.values())  # a 0 s shop: every call answered
         assert shop.stats()["duplicate_references"] == 0
-        recipients = sorted(message["To"] for message in smtp.messages)
+        recipients = mails_of_this_test(smtp)
         assert len(recipients) == len(set(recipients)) == GOOD + 1
         [notice] = receiver.requests()
         assert notice.signature_ok and notice.json()["status"] == "done_with_errors"
