@@ -14,13 +14,13 @@ Run: .venv/bin/python -m bench.attempt_parts [--orders 40] [--calls 200] [--mark
 import argparse
 import http.client
 import json
-import os
 import socket
 import time
 import uuid
 from urllib.parse import urlsplit
 
 from .measure import loadavg, summary
+from .report import latencies, one_at_a_time
 from .stack import Stack
 
 
@@ -63,12 +63,6 @@ def shop_handler_seconds(shop_url: str, api_key: str, calls: int) -> list[float]
 def attempt_parts(stack: Stack, *, orders: int, calls: int) -> dict:
     """The three figures on a running stack whose shop answers at once: {"shop_handler", "pickup", "attempt",
     "confirmation", "not_confirmed"}, each a bench.measure.summary (ms)."""
-    # report.py may import this module; its helpers are imported here, when it is certainly loaded. It reads
-    # the project's settings as it loads, which refuse the demo's secrets with DEBUG off: this process is a
-    # loopback benchmark, as its stacks are (bench.stack sets the same).
-    os.environ.setdefault("DJANGO_ALLOW_DEMO_SECRETS", "true")
-    from .report import latencies, one_at_a_time
-
     stack.configure_shop(mode="sync", latency_s=0, failure_rate=0, lost_response_rate=0)
     one_at_a_time(stack, 3, timeout_s=30)  # warm up: imports, connections, the worker's session to the shop
     handler = summary(shop_handler_seconds(stack.shop_url, stack.env["SHOP_API_KEY"], calls))

@@ -13,7 +13,6 @@ successful task records, as a day of orders leaves it.
 """
 
 import argparse
-import os
 import time
 from collections import Counter
 
@@ -21,6 +20,7 @@ from trainer.figures import percentile
 from trainer.simulation import FormCustomer, made_up_customer
 
 from .measure import loadavg
+from .report import PROFILES, profile_stack, throughput
 from .stack import Stack
 
 
@@ -46,9 +46,6 @@ def fill_task_history(stack, records: int) -> None:
 def callback_throughput(stack, *, orders: int, history: int = 0) -> dict:
     """bench.report's throughput in callback mode against a shop deciding in 1 s: {"orders", "confirmed",
     "window_s", "per_s", "placed_per_s"}."""
-    os.environ.setdefault("DJANGO_ALLOW_DEMO_SECRETS", "true")  # report.py reads the settings: see attempt_parts
-    from .report import throughput
-
     if history:
         fill_task_history(stack, history)
     stack.configure_shop(mode="callback", latency_s=1)
@@ -58,9 +55,6 @@ def callback_throughput(stack, *, orders: int, history: int = 0) -> dict:
 
 def measure_throughput(*, orders: int, history: int, profile_key: str, redis: str, postgres: str) -> dict:
     """callback_throughput on a stack of its own (bench.report's profile, 2 workers), with the load."""
-    os.environ.setdefault("DJANGO_ALLOW_DEMO_SECRETS", "true")
-    from .report import PROFILES, profile_stack
-
     profile = next(p for p in PROFILES if p.key == profile_key)
     load_before = loadavg()
     with profile_stack(profile, argparse.Namespace(redis=redis, postgres=postgres)) as stack:
