@@ -72,6 +72,16 @@ def children(pid: int) -> list[int]:
     return sorted(alive, key=lambda child: (_start_ticks(child), child))
 
 
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its live descendants, parents before their children."""
+    return [pid, *(descendant for child in children(pid) for descendant in process_tree(child))]
+
+
+def describe(pid: int) -> str:
+    """One line for a process: its pid, name, state and what it waits on (wchan)."""
+    return f"{pid} {comm(pid)} state={_state(pid)} wchan={wchan(pid) or '-'}"
+
+
 def comm(pid: int) -> str:
     try:
         return (PROC / str(pid) / "comm").read_text().strip()

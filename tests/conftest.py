@@ -95,14 +95,21 @@ def worker_cluster(django_db_setup, django_db_blocker, shop_process, smtp_server
 
 
 @pytest.fixture
-def cluster(worker_cluster, transactional_db, shop, smtp, menu):
+def cluster(worker_cluster, transactional_db, shop, smtp, menu, request):
     """A running worker cluster, with the shop reset, the SMTP server emptied and the menu loaded.
 
-    Committed data is what the cluster sees, so these tests use transactional_db.
+    Committed data is what the cluster sees, so these tests use transactional_db. When the test fails, its
+    report carries the cluster's diagnosis (its processes and their stacks, the queue, the open orders, the
+    log), and the cluster is restarted, so that a cluster left stuck does not fail the tests after it.
     """
     if worker_cluster.process.poll() is not None:
         pytest.fail(f"the worker cluster has stopped:\n{worker_cluster.log_tail()}")
-    return worker_cluster
+    failed_before = request.session.testsfailed
+    yield worker_cluster
+    if request.session.testsfailed > failed_before:
+        print(worker_cluster.diagnosis())
+        worker_cluster.stop()
+        worker_cluster.start()
 
 
 @pytest.fixture

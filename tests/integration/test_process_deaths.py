@@ -29,18 +29,6 @@ pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
 PROMISE_S = 15  # README, "Reliability": processing resumes within 15 s of a process's death
 
 
-@pytest.fixture
-def killable_cluster(cluster, request):
-    """The session's cluster, restarted afterwards if the test failed, so that a cluster left stuck does not
-    fail the tests after it."""
-    failed_before = request.session.testsfailed
-    yield cluster
-    if request.session.testsfailed > failed_before:
-        print(f"the cluster's log:\n{cluster.log_tail(30)}")
-        cluster.stop()
-        cluster.start()
-
-
 def kill(pid: int | None, what: str) -> float:
     assert pid, f"no {what} found"
     os.kill(pid, signal.SIGKILL)
@@ -100,35 +88,35 @@ def target(cluster, kind: str) -> int:
 
 
 @pytest.mark.parametrize("kind", ["idle next-in-line worker", "monitor", "pusher", "sentinel"])
-def test_orders_are_confirmed_within_the_promise_after_a_process_is_killed(kind, killable_cluster, client, shop, smtp):
-    warm_up(client, killable_cluster, smtp)
-    found = killable_cluster.processes()
-    killed = target(killable_cluster, kind)
+def test_orders_are_confirmed_within_the_promise_after_a_process_is_killed(kind, cluster, client, shop, smtp):
+    warm_up(client, cluster, smtp)
+    found = cluster.processes()
+    killed = target(cluster, kind)
     killed_at = kill(killed, kind)
     confirm_orders_after(client, shop, smtp, killed_at, tag=kind.replace(" ", "-"))
-    assert killable_cluster.process.poll() is None, "the qcluster process has ended"
+    assert cluster.process.poll() is None, "the qcluster process has ended"
     if kind == "sentinel":  # its processes went with it: none is left reading a queue no one writes to
         assert not [pid for pid in found.all if pid != killed and os.path.exists(f"/proc/{pid}/stat")
                     and open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"]
 
 
 @pytest.mark.slow
-def test_a_cluster_whose_processes_are_killed_again_and_again_goes_on(killable_cluster, client, shop, smtp):
-    warm_up(client, killable_cluster, smtp)
+def test_a_cluster_whose_processes_are_killed_again_and_again_goes_on(cluster, client, shop, smtp):
+    warm_up(client, cluster, smtp)
     for round, kind in enumerate(["idle next-in-line worker", "monitor", "idle next-in-line worker", "pusher"]):
-        killed_at = kill(target(killable_cluster, kind), kind)
+        killed_at = kill(target(cluster, kind), kind)
         confirm_orders_after(client, shop, smtp, killed_at, count=2, tag=f"round{round}")
 
 
 @pytest.mark.slow
 def test_a_busy_worker_killed_in_its_attempt_stops_no_other_order_and_its_own_goes_through_once(
-        killable_cluster, client, shop, smtp, settings):
-    warm_up(client, killable_cluster, smtp)
+        cluster, client, shop, smtp, settings):
+    warm_up(client, cluster, smtp)
     shop.configure(latency_s=2)
     in_flight = order_through_the_form(client, email="in-flight@example.com")
     # Into the shop call: the attempt claimed, its worker waiting for the shop's answer.
     busy = wait_until(lambda: Order.objects.filter(pk=in_flight.pk, status=OrderStatus.SENDING).exists()
-                      and killable_cluster.processes().awaiting_an_answer(), timeout=20, message="the attempt's call")
+                      and cluster.processes().awaiting_an_answer(), timeout=20, message="the attempt's call")
     assert len(busy) == 1, busy
     killed_at = kill(busy[0], "busy worker")
     shop.configure(latency_s=0)

@@ -4,12 +4,13 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
 
-from bench.cluster_processes import ClusterProcesses, cluster_processes
+from bench.cluster_processes import ClusterProcesses, cluster_processes, describe, process_tree
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,6 +27,8 @@ class WorkerCluster:
             "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "EMAIL_HOST": "127.0.0.1",
             "EMAIL_PORT": str(smtp_port),
+            # Each task taken and done, in the log a failed test prints (`diagnosis`).
+            "Q_LOG_LEVEL": "INFO",
             **(extra_env or {}),
         }
         self.log_path = log_path
@@ -84,6 +87,29 @@ class WorkerCluster:
         if not pids:
             raise AssertionError(f"no worker listed for the cluster (pid {self.process.pid})")
         return frozen(pids)
+
+    def diagnosis(self) -> str:
+        """What a failed test needs to tell where the cluster stood: each of its processes (state, wchan) and
+        its stack (qcluster prints them on SIGUSR1), the jobs in the queue, the orders still open with their
+        attempts, and the log."""
+        from core.queue import queued_rows
+        from orders.models import Order
+
+        pids = process_tree(self.process.pid) if self.process.poll() is None else []
+        lines = ["the cluster's processes:", *(f"  {describe(pid)}" for pid in pids)]
+        for pid in pids:  # one at a time: they write to the same log
+            try:
+                os.kill(pid, signal.SIGUSR1)
+            except ProcessLookupError:
+                continue
+            time.sleep(0.3)
+        lines.append("the jobs in the queue (id, lock):")
+        lines += [f"  {row.pk} {row.lock:%H:%M:%S.%f}" for row in queued_rows()]
+        lines.append("the open orders (ref, status, created, attempts):")
+        for order in Order.objects.open().prefetch_related("attempts"):
+            attempts = "; ".join(f"{a.number} {a.outcome} {a.started_at:%H:%M:%S.%f}" for a in order.attempts.all())
+            lines.append(f"  {order.short_id} {order.status} {order.created_at:%H:%M:%S.%f} [{attempts}]")
+        return "\n".join([*lines, "the cluster's log:", self.log_tail(200)])
 
     def log_tail(self, lines: int = 40) -> str:
         try:

@@ -8,10 +8,16 @@ The cluster's parent process is idle once it has started the sentinel, so it
   django_q.cluster), which would turn a 1 s backoff into anything up to 30 s. The scheduler locks the rows it
   turns into tasks, so it is safe to run beside the sentinel's own call (and beside other clusters);
 - sends the queue probe (workflow.queue_probe), which limits itself to one every few seconds.
+
+`kill -USR1 PID` makes any process of the cluster print each thread's stack to the cluster's output (its
+children inherit the handler): where a process waits, seen without stopping it.
 """
 
+import faulthandler
 import logging
 import os
+import signal
+import sys
 
 from django.conf import settings
 from django.db import DatabaseError, connections
@@ -36,6 +42,7 @@ class Command(DjangoQClusterCommand):
             return super().handle(*args, **options)
         if options.get("cluster_name"):
             os.environ["Q_CLUSTER_NAME"] = options["cluster_name"]
+        faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)
         cluster = HealingCluster()
         broker = get_broker()
         clock = ScheduleClock(safety_net_s=settings.Q_SCHEDULER_TICK_S)
