@@ -23,3 +23,22 @@ def test_the_readme_says_how_to_move_the_demos_ports():
     readme = (ROOT / "README.md").read_text()
     assert "make demo PORT=8300 SHOP_PORT=8301" in readme
     assert 'make manage ARGS="storemode sync"' in readme
+
+
+# A path into the repo, in backticks: `tests/…`, `core/queue.py`, `docs/ARCHITECTURE.md`, `tests/x.py::test_y`.
+NAMED_PATH = re.compile(r"`((?:" + "|".join(
+    sorted(p.name for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name != "var")
+) + r")/[\w./-]*)(?:::[\w\[\]-]+)?`")
+
+
+def test_every_path_the_docs_name_exists():
+    """A file or folder that moved (tests/edges/ became tests/cancellation_and_failures/) leaves the docs
+    pointing at nothing; a reader finds out only by looking."""
+    missing = [
+        f"{doc.relative_to(ROOT)}:{number}: {path}"
+        for doc in DOCS
+        for number, line in enumerate(doc.read_text().splitlines(), 1)
+        for path in NAMED_PATH.findall(line)
+        if not (ROOT / path).exists()
+    ]
+    assert missing == [], "paths the docs name that are not in the repo:\n" + "\n".join(missing)
