@@ -11,9 +11,9 @@ told from outside, and a pipe it died reading may hold half a message: no repair
 So here a process that ends in any other way than by itself after its work (a worker recycled after
 `recycle` tasks, or leaving after a timed-out task, exit code 0) retires the whole set: its sentinel tells
 `HealingCluster.run()` (the qcluster parent), which starts a new sentinel with new queues and processes at
-once; meanwhile the old sentinel hands the tasks waiting in its queue back to the broker, lets its busy
-workers finish their tasks (within their timeout) and records their results, then kills the old set and
-exits with PROCESS_LOST_EXIT. Every child also dies with
+once; meanwhile the old sentinel stops its pusher, hands the tasks waiting in its queue back to the broker,
+lets the workers that hold a task (TaskQueue) finish it (within its timeout) and records their results, then
+kills the old set and exits with PROCESS_LOST_EXIT. Every child also dies with
 its parent (PR_SET_PDEATHSIG): a killed sentinel takes its children along, and a killed qcluster parent the
 whole cluster, so that nothing is left reading a queue no one writes to. docs/ARCHITECTURE.md ("When a
 cluster process dies") says what the replacement costs the tasks that were in flight, per broker.
@@ -40,6 +40,7 @@ from django_q.conf import Conf
 from django_q.models import OrmQ
 from django_q.monitor import monitor
 from django_q.pusher import pusher
+from django_q.queues import Queue
 from django_q.signing import SignedPackage
 from django_q.worker import worker
 
@@ -58,6 +59,12 @@ TIMED_OUT_WORKER_LEAVES_WITHIN_S = 2.0
 # it is killed, losing what it had not written into the queue yet (to `retry` or the sweeps). The new set
 # does not wait for it.
 PUSHER_STOPS_WITHIN_S = 10.0
+# Once its pusher has stopped, how long a retiring set waits for its workers to be done taking what is in the
+# task queue (each then holds its task and finishes it) before it kills those that hold none.
+QUEUE_SETTLES_WITHIN_S = 2.0
+# A queue whose pipe holds tasks this long while its read lock is held and one of its workers is dead: the
+# dead worker held the lock (a live reader takes a waiting task at once), so no one else will read.
+READER_DEAD_AFTER_S = 0.3
 
 _PR_SET_PDEATHSIG = 1
 _PR_SET_NAME = 15
@@ -79,20 +86,49 @@ class ProcessLost(Exception):
     """A process of the cluster ended abruptly: the queues it shared can no longer be trusted."""
 
 
+class TaskQueue(Queue):
+    """django-q2's task queue, which also tells whether each worker holds a task. A worker's flag is set as it
+    takes a task (still under the queue's read lock) and cleared when it asks for the next one (its result
+    put). django-q2's own timer marks a worker busy only once the task starts: between the two (a log line,
+    importing the task's function, closing old connections) it reads "idle" while the task is in the worker's
+    hands alone, and a worker killed then loses the task until `retry`."""
+
+    holding = None  # in a worker's process: its own flag (a shared byte the sentinel reads)
+
+    def get(self, block=True, timeout=None):
+        if self.holding is None or not block or timeout is not None:
+            return super().get(block, timeout)
+        # As multiprocessing.Queue.get plus django-q2's counter, with the flag set before the lock is let go.
+        self.holding.value = 0
+        with self._rlock:
+            message = self._recv_bytes()
+            self.holding.value = 1
+        self._sem.release()
+        self.size.increment(-1)
+        return _ForkingPickler.loads(message)
+
+
 class HealingSentinel(Sentinel):
     def __init__(self, replace_event, *args, **kwargs):
         self.replace_event = replace_event  # set: the parent starts a new set now, while this one retires
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, start=False, **kwargs)
+        self.task_queue = TaskQueue(maxsize=Conf.QUEUE_LIMIT) if Conf.QUEUE_LIMIT else TaskQueue()
+        self._pipe_stuck_since = None
+        self.start()
 
     def spawn_process(self, target: Callable, *args):
-        # As Sentinel.spawn_process, with the child dying with the sentinel and naming its role.
+        # As Sentinel.spawn_process, with the child dying with the sentinel and naming its role, and each
+        # worker telling whether it holds a task (TaskQueue).
+        holding = get_mp_context().Value("b", 0, lock=False) if target == worker else None
         process = get_mp_context().Process(
-            target=_child, args=(os.getpid(), ROLES[target], target, *args), name=f"Process-{uuid.uuid4().hex}"
+            target=_child, args=(os.getpid(), ROLES[target], holding, target, *args),
+            name=f"Process-{uuid.uuid4().hex}",
         )
         process.daemon = True
         if target == worker:
             process.daemon = Conf.DAEMONIZE_WORKERS
             process.timer = args[2]
+            process.holding = holding
             self.pool.append(process)
         process.start()
         return process
@@ -116,26 +152,33 @@ class HealingSentinel(Sentinel):
 
     def retire(self) -> None:
         """Make way for a new set at once, and lose as little as possible of what this one holds: the tasks
-        waiting in its queue go back to the broker now; the workers in a task finish it (within its
+        waiting in its queue go back to the broker now; the workers holding a task finish it (within its
         timeout), their results are recorded; then every process of the set is killed."""
         self.replace_event.set()
-        busy = [p for p in self.pool if p.is_alive() and p.timer.value > 0]
-        self.kill([p for p in self.pool if p not in busy])
-        # The pusher stops after its current turn, its last tasks flushed into the queue (or is killed).
-        self.event_out.set()
+        self.event_out.set()  # the pusher stops after its current turn, its last tasks flushed into the queue
+        queue = self.task_queue
+        owned = False  # this sentinel holds the task queue's read lock: no worker takes a task any more
         deadline = time.monotonic() + PUSHER_STOPS_WITHIN_S
-        while True:
-            pusher_gone = not self.pusher.is_alive()  # before the drain, which must come after its last put
-            self._hand_back(self.task_queue, lambda task: hand_back(self.broker, task), "waiting task(s) handed back")
-            if pusher_gone or time.monotonic() > deadline:
-                break
+        while self.pusher.is_alive() and time.monotonic() < deadline:
+            owned = owned or queue._rlock.acquire(False)
+            if owned or self._reader_dead():  # no one else reads: hand back, or a full queue blocks the pusher
+                self._hand_back_waiting()
             time.sleep(0.05)
         if self.pusher.is_alive():
             self.kill([self.pusher])
-            self._hand_back(self.task_queue, lambda task: hand_back(self.broker, task), "waiting task(s) handed back")
-        # A busy worker's timer counts down to its task's timeout; past it the worker is not coming back.
-        deadline = time.monotonic() + max([p.timer.value for p in busy], default=0)
-        while time.monotonic() < deadline and any(p.is_alive() and p.timer.value > 0 for p in busy):
+        # Nothing comes into the queue any more. Wait until no worker may be in the middle of taking a task:
+        # the lock is ours, or the pipe is empty and every task put was taken, or its reader is dead.
+        deadline = time.monotonic() + QUEUE_SETTLES_WITHIN_S
+        while not (owned or self._all_taken() or self._reader_dead()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+            owned = queue._rlock.acquire(False)
+        # A worker holding no task waits for the lock or on an empty pipe, or timed out: it goes now. One
+        # holding a task (busy, or taken and not started yet) finishes it, within the task's timeout.
+        holding = [p for p in self.pool if p.is_alive() and p.holding.value and p.timer.value != 0]
+        self.kill([p for p in self.pool if p not in holding])
+        self._hand_back_waiting()
+        deadline = time.monotonic() + max([Conf.TIMEOUT or 0, *(p.timer.value for p in holding)]) + 3
+        while time.monotonic() < deadline and any(p.is_alive() and p.holding.value for p in holding):
             time.sleep(0.1)
         time.sleep(0.5)  # their results on their way to the monitor
         if self.monitor.is_alive():
@@ -145,6 +188,25 @@ class HealingSentinel(Sentinel):
         self.kill([*self.pool, self.monitor])
         self._hand_back(self.result_queue, lambda task: monitor(_Replay([task]), self.broker),
                         "result(s) recorded for the monitor")
+
+    def _hand_back_waiting(self) -> None:
+        self._hand_back(self.task_queue, lambda task: hand_back(self.broker, task), "waiting task(s) handed back")
+
+    def _all_taken(self) -> bool:
+        """The task queue's pipe is empty and every task put into it was taken (as far as the lock: its worker
+        holds it), so no worker is in the middle of taking one."""
+        queue = self.task_queue
+        return not queue._reader.poll(0) and queue._sem.get_value() == queue._maxsize
+
+    def _reader_dead(self) -> bool:
+        """The task queue's reader died holding its lock: tasks have waited in the pipe READER_DEAD_AFTER_S
+        while a worker of the set is dead."""
+        if not (self.task_queue._reader.poll(0) and any(not p.is_alive() for p in self.pool)):
+            self._pipe_stuck_since = None
+            return False
+        if self._pipe_stuck_since is None:
+            self._pipe_stuck_since = time.monotonic()
+        return time.monotonic() - self._pipe_stuck_since >= READER_DEAD_AFTER_S
 
     def _hand_back(self, queue, handle, what: str) -> None:
         try:
@@ -172,7 +234,7 @@ def drain(queue) -> list:
     once no other process may read it (its readers dead, or waiting for that lock). Stops at the first
     incomplete message (a writer killed while writing)."""
     queue._rlock.acquire(False)  # if it is free, no one else may read while this drains
-    os.set_blocking(queue._reader.fileno(), False)
+    os.set_blocking(queue._reader.fileno(), False)  # shared with the readers: none is left to block in a read
     items = []
     while True:
         try:
@@ -204,9 +266,11 @@ class _Replay:
         return self.items.pop(0)
 
 
-def _child(parent_pid: int, role: str, target: Callable, *args):
+def _child(parent_pid: int, role: str, holding, target: Callable, *args):
     die_with_parent(parent_pid)
     name_process(role)
+    if holding is not None:  # a worker: its flag, on its copy of the task queue (args[0])
+        args[0].holding = holding
     target(*args)
 
 

@@ -15,12 +15,14 @@ import pytest
 
 from django.conf import settings as django_settings
 from django_q.models import Task
+from django_q.tasks import async_task
 
 from core.queue import task_group, task_path
 from orders.models import Order, OrderStatus
 from workflow.attempt import store_order_task
 from workflow.models import AttemptOutcome
 
+from ..support import slow_to_import
 from ..support.waiting import wait_until
 from .test_cluster_flow import order_through_the_form, wait_for_final
 
@@ -131,3 +133,18 @@ def test_a_busy_worker_killed_in_its_attempt_stops_no_other_order_and_its_own_go
     assert entry["received"] == 2  # the interrupted call and its harmless repeat: one order at the shop
     wait_until(lambda: smtp.messages_to("in-flight@example.com"), timeout=20, message="its mail")
     assert_mailed_once(smtp, ["in-flight@example.com"], witness=order_through_the_form(client, email="witness@example.com"))
+
+
+def test_a_task_just_taken_by_a_worker_is_not_lost_when_another_process_dies(cluster, client, shop, smtp, tmp_path):
+    """A worker that has taken a task but not started it yet (django-q2's timer still says "idle") holds the
+    task alone: the retiring set lets it finish, as it lets a busy one. Killed with the idle ones, its task
+    came back only after `retry` (42 s here)."""
+    warm_up(client, cluster, smtp)
+    slow_to_import.TAKING.unlink(missing_ok=True)
+    done = tmp_path / "done"
+    # By a string on purpose: the worker imports the module (slowly) after taking the task.
+    async_task("tests.support.slow_to_import.record", str(done))
+    wait_until(slow_to_import.TAKING.exists, timeout=30, message="a worker taking the task")
+    kill(cluster.processes().monitor, "monitor")
+    wait_until(done.exists, timeout=slow_to_import.IMPORT_S + PROMISE_S,
+               message=f"the task taken before the death done (not after `retry`: {django_settings.Q_TASK_RETRY_S} s)")
