@@ -77,6 +77,11 @@ def process_tree(pid: int) -> list[int]:
     return [pid, *(descendant for child in children(pid) for descendant in process_tree(child))]
 
 
+def is_dead(pid: int) -> bool:
+    """Gone, or a zombie: it runs no more code."""
+    return _state(pid) in {"Z", "X", None}
+
+
 def describe(pid: int) -> str:
     """One line for a process: its pid, name, state and what it waits on (wchan)."""
     return f"{pid} {comm(pid)} state={_state(pid)} wchan={wchan(pid) or '-'}"

@@ -17,6 +17,7 @@ from django.conf import settings as django_settings
 from django_q.models import Task
 from django_q.tasks import async_task
 
+from bench.cluster_processes import is_dead, process_tree
 from core.queue import task_group, task_path
 from orders.models import Order, OrderStatus
 from workflow.attempt import store_order_task
@@ -32,9 +33,14 @@ PROMISE_S = 15  # README, "Reliability": processing resumes within 15 s of a pro
 
 
 def kill(pid: int | None, what: str) -> float:
+    """SIGKILL it; returns when it was sent, once the process and those that die with it (a sentinel's) are
+    dead: an order placed before that is placed before the death, as far as the cluster can tell."""
     assert pid, f"no {what} found"
+    dying = process_tree(pid)
     os.kill(pid, signal.SIGKILL)
-    return time.monotonic()
+    killed_at = time.monotonic()
+    wait_until(lambda: all(is_dead(each) for each in dying), timeout=10, message=f"the {what} and its children dead")
+    return killed_at
 
 
 def confirm_orders_after(client, shop, smtp, killed_at: float, *, count: int = 3, tag: str) -> float:
