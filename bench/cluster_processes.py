@@ -68,7 +68,7 @@ def children(pid: int) -> list[int]:
         listed = (PROC / str(pid) / "task" / str(pid) / "children").read_text().split()
     except OSError:
         return []
-    alive = [int(child) for child in listed if _state(int(child)) not in {"Z", "X", None}]
+    alive = [int(child) for child in listed if not is_dead(int(child))]
     return sorted(alive, key=lambda child: (_start_ticks(child), child))
 
 
