@@ -23,7 +23,7 @@ from orders.models import Order, OrderStatus
 from workflow.attempt import store_order_task
 from workflow.models import AttemptOutcome
 
-from ..support import slow_to_import
+from ..support import slow_import_marker
 from ..support.waiting import wait_until
 from .test_cluster_flow import order_through_the_form, wait_for_final
 
@@ -143,11 +143,11 @@ def test_a_task_just_taken_by_a_worker_is_not_lost_when_another_process_dies(clu
     task alone: the retiring set lets it finish, as it lets a busy one. Killed with the idle ones, its task
     came back only after `retry` (42 s here)."""
     warm_up(client, cluster, smtp)
-    slow_to_import.TAKING.unlink(missing_ok=True)
+    slow_import_marker.TAKING.unlink(missing_ok=True)
     done = tmp_path / "done"
     # By a string on purpose: the worker imports the module (slowly) after taking the task.
     async_task("tests.support.slow_to_import.record", str(done))
-    wait_until(slow_to_import.TAKING.exists, timeout=30, message="a worker taking the task")
+    wait_until(slow_import_marker.TAKING.exists, timeout=30, message="a worker taking the task")
     kill(cluster.processes().monitor, "monitor")
-    wait_until(done.exists, timeout=slow_to_import.IMPORT_S + PROMISE_S,
+    wait_until(done.exists, timeout=slow_import_marker.IMPORT_S + PROMISE_S,
                message=f"the task taken before the death done (not after `retry`: {django_settings.Q_TASK_RETRY_S} s)")
